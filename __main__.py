@@ -1,0 +1,32 @@
+"""The Pulumi program: every module in jobs/ becomes a scheduled, locked, monitored Fargate job."""
+
+from pathlib import Path
+
+import pulumi
+
+from components.errors import InvalidSetup
+from components.pulumi_config import stack_config_values
+from components.scheduled_job import ScheduledJob, ScheduledJobArgs
+from components.shared import SharedInfra, SharedInfraArgs
+from components.stack import load_stack
+
+JOBS_DIR = Path(__file__).resolve().parent / "jobs"
+
+# 1. Validate the stack config and every job module before a single resource is registered.
+try:
+    stack = load_stack(
+        JOBS_DIR, stack_config_values(), pulumi.get_project(), pulumi.get_stack(), f"Pulumi.{pulumi.get_stack()}.yaml"
+    )
+except InvalidSetup as problems:
+    raise pulumi.RunError(str(problems)) from None
+
+# 2. The pieces every job shares, built once.
+shared = SharedInfra("shared", SharedInfraArgs(stack))
+
+# 3. One ScheduledJob per job module.
+jobs = {job.name: ScheduledJob(job.name, ScheduledJobArgs(job, stack.config, shared)) for job in stack.jobs}
+
+# 4. What operators need: `pulumi stack output jobs`.
+pulumi.export("jobs", {name: {"stateMachineArn": j.state_machine_arn, "scheduleName": j.schedule_name} for name, j in jobs.items()})
+pulumi.export("lockTableName", shared.lock_table_name)
+pulumi.export("alarmTopicArn", shared.alarm_topic_arn)

@@ -1,0 +1,71 @@
+"""Numbers that AWS fixes, kept together with where they come from."""
+
+from __future__ import annotations
+
+# Fargate task CPU units -> allowed memory (MiB).
+# Source: ECS Developer Guide, "Task CPU and memory" (Fargate, Linux; 8 and 16 vCPU need platform 1.4.0).
+FARGATE_CPU_MEMORY: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+# Source: CloudWatch Logs API, PutRetentionPolicy "retentionInDays" allowed values.
+LOG_RETENTION_DAYS: tuple[int, ...] = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)
+
+# Source: Step Functions quotas: a Standard workflow execution may run for at most one year.
+STEP_FUNCTIONS_MAX_EXECUTION_SECONDS = 365 * 24 * 3600
+
+# Physical name length limits. Sources: Step Functions CreateStateMachine (name 1-80),
+# IAM quotas (role name 64), EventBridge Scheduler CreateSchedule (name 1-64, group 1-64),
+# ECS RegisterTaskDefinition (family 255), CloudWatch PutMetricAlarm (AlarmName 255),
+# CloudWatch Logs CreateLogGroup (512), DynamoDB CreateTable (3-255), SNS CreateTopic (256),
+# ECS CreateCluster (255), EventBridge PutRule (64).
+NAME_LIMITS: dict[str, int] = {
+    "state machine": 80,
+    "IAM role": 64,
+    "schedule": 64,
+    "schedule group": 64,
+    "task definition family": 255,
+    "alarm": 255,
+    "log group": 512,
+    "DynamoDB table": 255,
+    "SNS topic": 256,
+    "ECS cluster": 255,
+    "EventBridge rule": 64,
+}
+
+# EventBridge Scheduler target RetryPolicy bounds (CreateSchedule API).
+SCHEDULER_MAX_RETRY_ATTEMPTS = 185
+SCHEDULER_MAX_EVENT_AGE_SECONDS = 86400
+
+# Error names Step Functions raises, as the definitions match them.
+# DynamoDB optimized integration: "DynamoDB.<ExceptionName>" (AWS sample app-control-concurrency-with-dynamodb;
+# the AWS SDK integration spells it "DynamoDb." instead). The generic AmazonDynamoDBException covers 5xx.
+DYNAMODB_CONDITION_FAILED = "DynamoDB.ConditionalCheckFailedException"
+DYNAMODB_TRANSIENT_ERRORS = (
+    "DynamoDB.ProvisionedThroughputExceededException",
+    "DynamoDB.ThrottlingException",
+    "DynamoDB.RequestLimitExceeded",
+    "DynamoDB.InternalServerError",
+    "DynamoDB.AmazonDynamoDBException",
+)
+# ecs:runTask.sync start failures. A non-empty RunTask `Failures` list (e.g. no Fargate capacity) fails the
+# state with "AmazonECS.Unknown" (Step Functions docs, connect-ecs); API errors on RunTask surface as
+# "ECS.<Exception>" (not documented by AWS; seen in AWS Copilot and construct-hub state machines).
+ECS_START_ERRORS = (
+    "ECS.AmazonECSException",
+    "ECS.ServerException",
+    "ECS.ThrottlingException",
+    "AmazonECS.Unknown",
+)
+# An essential container that exits non-zero, or a task that stops before its container ran, fails
+# runTask.sync with States.TaskFailed (reported by AWS Copilot maintainers, aws/copilot-cli#3160).
+TASK_FAILED = "States.TaskFailed"

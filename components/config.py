@@ -1,0 +1,144 @@
+"""The stack config (`Pulumi.<stack>.yaml`), validated as strictly as the job modules."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from components.aws_constants import LOG_RETENTION_DAYS
+
+SUBNET_ID = re.compile(r"subnet-[0-9a-f]{8}([0-9a-f]{9})?")
+SECURITY_GROUP_ID = re.compile(r"sg-[0-9a-f]{8}([0-9a-f]{9})?")
+CLUSTER_ARN = re.compile(r"arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9_-]{1,255}")
+TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d")
+NAME_PREFIX = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def _matching(pattern: re.Pattern[str], what: str, example: str) -> Any:
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"{value!r} is not {what}, e.g. {example!r}")
+        return value
+
+    return check
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+
+class JobOverride(_Strict):
+    """Per-stack changes to one job, so dev can run it hourly while prod runs it nightly."""
+
+    enabled: StrictBool | None = None
+    schedule: str | None = None
+    timezone: str | None = None
+    cpu: int | None = None
+    memory: int | None = None
+    image: str | None = Field(None, min_length=1)
+
+    def as_update(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True, by_alias=False)
+
+
+class StackConfig(_Strict):
+    """Everything per environment; keys are `scheduled-jobs:<camelCaseName>` in Pulumi.<stack>.yaml."""
+
+    region: str
+    name_prefix: str = Field(min_length=1, max_length=24)
+    image: str = Field(min_length=1)
+    subnets: list[str] = Field(min_length=1)
+    security_groups: list[str] = Field(min_length=1)
+    assign_public_ip: StrictBool = False
+    cluster_arn: str | None = None
+    alarm_emails: list[str] = []
+    alarm_topic_arn: str | None = None
+    log_retention_days: int = 30
+    tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = {}
+    jobs: dict[str, JobOverride] = {}
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        return str(_matching(REGION, "an AWS region", "eu-central-1")(value))
+
+    @field_validator("name_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        return str(_matching(NAME_PREFIX, "a name prefix (lowercase letters, digits, hyphens)", "prod")(value))
+
+    @field_validator("subnets")
+    @classmethod
+    def _subnets(cls, value: list[str]) -> list[str]:
+        return [_matching(SUBNET_ID, "a subnet id", "subnet-0123456789abcdef0")(v) for v in value]
+
+    @field_validator("security_groups")
+    @classmethod
+    def _security_groups(cls, value: list[str]) -> list[str]:
+        return [_matching(SECURITY_GROUP_ID, "a security group id", "sg-0123456789abcdef0")(v) for v in value]
+
+    @field_validator("cluster_arn")
+    @classmethod
+    def _cluster(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return str(_matching(CLUSTER_ARN, "an ECS cluster ARN", "arn:aws:ecs:eu-central-1:123456789012:cluster/jobs")(value))
+
+    @field_validator("alarm_topic_arn")
+    @classmethod
+    def _topic(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return str(_matching(TOPIC_ARN, "an SNS topic ARN", "arn:aws:sns:eu-central-1:123456789012:alarms")(value))
+
+    @field_validator("alarm_emails")
+    @classmethod
+    def _emails(cls, value: list[str]) -> list[str]:
+        return [_matching(EMAIL, "an e-mail address", "oncall@example.com")(v) for v in value]
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(f"{value} is not a retention CloudWatch Logs accepts; allowed: {list(LOG_RETENTION_DAYS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _region_matches_arns(self) -> StackConfig:
+        for key, arn in (("clusterArn", self.cluster_arn), ("alarmTopicArn", self.alarm_topic_arn)):
+            if arn is not None and arn.split(":")[3] != self.region:
+                raise ValueError(f"{key} {arn!r} is in {arn.split(':')[3]}, but the stack deploys to {self.region}")
+        return self
+
+    @property
+    def cluster_name(self) -> str | None:
+        return self.cluster_arn.rsplit("/", 1)[1] if self.cluster_arn else None
+
+
+def config_from_values(values: dict[str, Any], project: str, stack: str) -> dict[str, Any]:
+    """Turn `project:key` config values (from Pulumi or from the YAML file) into StackConfig input.
+
+    Pulumi hands structured values over as JSON strings; the YAML file gives them parsed."""
+    data: dict[str, Any] = {"namePrefix": stack}
+    for key, value in values.items():
+        namespace, _, name = key.partition(":")
+        if key == "aws:region":
+            data["region"] = value
+        elif namespace == project:
+            data[name] = _decode(value)
+    return data
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value

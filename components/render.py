@@ -1,0 +1,79 @@
+"""Every document a stack deploys (state machine definitions, IAM policies), rendered from the same
+builders the Pulumi components use, so the offline plan shows exactly what `pulumi up` would send."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components import policies
+from components.asl import RunTarget, job_definition
+from components.config import StackConfig
+from components.lock_janitor import janitor_definition, janitor_event_pattern
+from components.naming import job_log_group_prefix, shared_names
+from components.policies import AwsEnv
+from components.stack import Stack, StackJob
+
+
+def cluster_name(config: StackConfig) -> str:
+    return config.cluster_name or shared_names(config.name_prefix).cluster
+
+
+def run_target(job: StackJob, config: StackConfig, cluster: str) -> RunTarget:
+    return RunTarget(
+        cluster=cluster,
+        task_family=job.names.task_family,
+        container=job.names.container,
+        subnets=tuple(config.subnets),
+        security_groups=tuple(config.security_groups),
+        assign_public_ip=config.assign_public_ip,
+    )
+
+
+def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
+    """Relative file path -> document, for every job and the shared pieces."""
+    config = stack.config
+    shared = shared_names(config.name_prefix)
+    cluster = cluster_name(config)
+    table_arn = env.arn("dynamodb", f"table/{shared.lock_table}")
+    execution_role_arn = f"arn:{env.partition}:iam::{env.account_id}:role/{shared.execution_role}"
+    documents: dict[str, dict[str, Any]] = {}
+    for job in stack.jobs:
+        base = f"jobs/{job.name}"
+        documents[f"{base}/state-machine.asl.json"] = job_definition(
+            job.spec, run_target(job, config, cluster), shared.lock_table
+        )
+        documents[f"{base}/state-machine-role.policy.json"] = policies.job_state_machine_policy(
+            env,
+            job_name=job.name,
+            task_family=job.names.task_family,
+            cluster_name=cluster,
+            task_role_arn=f"arn:{env.partition}:iam::{env.account_id}:role/{job.names.task_role}",
+            execution_role_arn=execution_role_arn,
+            lock_table_arn=table_arn if job.spec.concurrency != "allow" else None,
+        )
+        documents[f"{base}/state-machine-role.trust.json"] = policies.state_machine_trust(env, job.names.state_machine)
+        documents[f"{base}/task-role.trust.json"] = policies.ecs_task_trust(env)
+    documents["shared/lock-janitor.asl.json"] = janitor_definition(shared.lock_table, config.name_prefix)
+    documents["shared/lock-janitor.event-pattern.json"] = janitor_event_pattern(
+        env.arn("states", f"stateMachine:{config.name_prefix}-")
+    )
+    documents["shared/lock-janitor-role.policy.json"] = policies.janitor_policy(
+        env, table_arn, [job.name for job in stack.jobs]
+    )
+    documents["shared/lock-janitor-role.trust.json"] = policies.state_machine_trust(env, shared.janitor_state_machine)
+    documents["shared/lock-janitor-events-role.policy.json"] = policies.start_janitor_policy(
+        env, shared.janitor_state_machine
+    )
+    documents["shared/lock-janitor-events-role.trust.json"] = policies.events_trust(env, shared.janitor_rule)
+    documents["shared/execution-role.policy.json"] = policies.execution_role_policy(
+        env,
+        log_group_prefix=job_log_group_prefix(config.name_prefix),
+        images=sorted({job.spec.image or config.image for job in stack.jobs}),
+        secret_refs=sorted({ref for job in stack.jobs for ref in job.spec.secrets.values()}),
+    )
+    documents["shared/execution-role.trust.json"] = policies.ecs_task_trust(env)
+    documents["shared/scheduler-role.policy.json"] = policies.scheduler_policy(
+        env, config.name_prefix, [job.names.state_machine for job in stack.jobs]
+    )
+    documents["shared/scheduler-role.trust.json"] = policies.scheduler_trust(env, shared.schedule_group)
+    return documents

@@ -1,0 +1,202 @@
+"""ScheduledJob: one job's task, state machine, schedule and alarm, wired from the pure builders."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components import policies
+from components.asl import job_definition
+from components.aws_constants import SCHEDULER_MAX_RETRY_ATTEMPTS
+from components.config import StackConfig
+from components.containers import container_definitions
+from components.render import run_target
+from components.shared import SharedInfra
+from components.stack import StackJob
+
+TYPE = "scheduled-jobs:jobs:ScheduledJob"
+# A start EventBridge Scheduler could not deliver is retried for up to an hour, then dropped.
+SCHEDULE_RETRY_ATTEMPTS = min(20, SCHEDULER_MAX_RETRY_ATTEMPTS)
+SCHEDULE_MAX_EVENT_AGE_SECONDS = 3600
+ALARM_PERIOD_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class ScheduledJobArgs:
+    """One validated job as this stack deploys it, and the shared pieces it runs on."""
+
+    job: StackJob
+    config: StackConfig
+    shared: SharedInfra
+
+
+class ScheduledJob(pulumi.ComponentResource):
+    state_machine_arn: pulumi.Output[str]
+    state_machine_name: pulumi.Output[str]
+    schedule_name: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: ScheduledJobArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, None, opts)
+        job, spec, names, config, shared = args.job, args.job.spec, args.job.names, args.config, args.shared
+        child = pulumi.ResourceOptions(parent=self)
+        tags = {**config.tags, **spec.tags, "scheduled-jobs:job": job.name}
+
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=names.log_group, retention_in_days=config.log_retention_days, tags=tags, opts=child
+        )
+        task_role = aws.iam.Role(
+            f"{name}-task-role",
+            name=names.task_role,
+            description=f"Identity of job {job.name}'s container; attach what the job itself needs.",
+            assume_role_policy=shared.env.apply(lambda e: json.dumps(policies.ecs_task_trust(e), sort_keys=True)),
+            tags=tags,
+            opts=child,
+        )
+        containers = container_definitions(spec, names, spec.image or config.image, config.region)
+        task_definition = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=names.task_family,
+            cpu=str(spec.cpu),
+            memory=str(spec.memory),
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+            execution_role_arn=shared.execution_role_arn,
+            task_role_arn=task_role.arn,
+            # Depend on the log group so the first run never logs into a group that does not exist yet.
+            container_definitions=log_group.name.apply(lambda _: json.dumps(containers, sort_keys=True)),
+            tags=tags,
+            opts=child,
+        )
+
+        uses_lock = spec.concurrency != "allow"
+        machine_policy = pulumi.Output.all(
+            shared.env, shared.cluster_name, task_role.arn, shared.execution_role_arn, shared.lock_table_arn
+        ).apply(
+            lambda v: policies.job_state_machine_policy(
+                v[0],
+                job_name=job.name,
+                task_family=names.task_family,
+                cluster_name=v[1],
+                task_role_arn=v[2],
+                execution_role_arn=v[3],
+                lock_table_arn=v[4] if uses_lock else None,
+            )
+        )
+        machine_role = aws.iam.Role(
+            f"{name}-state-machine-role",
+            name=names.state_machine_role,
+            description=f"Lets job {job.name}'s state machine run its task and hold its lock.",
+            assume_role_policy=shared.env.apply(
+                lambda e: json.dumps(policies.state_machine_trust(e, names.state_machine), sort_keys=True)
+            ),
+            inline_policies=[{"name": "run-job", "policy": machine_policy.apply(lambda d: json.dumps(d, sort_keys=True))}],
+            tags=tags,
+            opts=child,
+        )
+        # The task definition is in the inputs only so the machine is created after it.
+        definition = pulumi.Output.all(
+            shared.cluster_name, shared.lock_table_name, task_definition.arn
+        ).apply(
+            lambda v: json.dumps(
+                job_definition(spec, run_target(job, config, cluster=v[0]), lock_table=v[1]),
+                sort_keys=True,
+            )
+        )
+        machine = aws.sfn.StateMachine(
+            f"{name}-state-machine",
+            name=names.state_machine,
+            type="STANDARD",
+            role_arn=machine_role.arn,
+            definition=definition,
+            logging_configuration={
+                "level": "ALL",
+                # Execution input may carry environment overrides; keep data out of the logs.
+                "include_execution_data": False,
+                "log_destination": shared.state_machine_log_group_arn.apply(lambda arn: f"{arn}:*"),
+            },
+            tags=tags,
+            opts=child,
+        )
+        self.state_machine_arn = machine.arn
+        self.state_machine_name = machine.name
+
+        schedule = spec.parsed_schedule
+        self.schedule_name = None
+        if schedule is not None:
+            created = aws.scheduler.Schedule(
+                f"{name}-schedule",
+                name=names.schedule,
+                group_name=shared.schedule_group_name,
+                description=(spec.description or f"Starts job {job.name}")[:512],
+                schedule_expression=schedule.expression,
+                schedule_expression_timezone=spec.timezone,
+                state="ENABLED" if spec.enabled else "DISABLED",
+                flexible_time_window={"mode": "OFF"},
+                target={
+                    "arn": machine.arn,
+                    "role_arn": shared.scheduler_role_arn,
+                    "input": json.dumps({}),
+                    "retry_policy": {
+                        "maximum_retry_attempts": SCHEDULE_RETRY_ATTEMPTS,
+                        "maximum_event_age_in_seconds": SCHEDULE_MAX_EVENT_AGE_SECONDS,
+                    },
+                },
+                opts=child,
+            )
+            self.schedule_name = created.name
+
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-failed-alarm",
+            name=names.failure_alarm,
+            alarm_description=(
+                f"Job {job.name} ({job.source}) failed, timed out or was stopped. Look at its last execution "
+                f"of state machine {names.state_machine} and the container logs in {names.log_group}. "
+                "Its lock was released; the next scheduled run goes ahead."
+            ),
+            comparison_operator="GreaterThanThreshold",
+            threshold=0,
+            evaluation_periods=1,
+            treat_missing_data="notBreaching",
+            metric_queries=[
+                *(
+                    {
+                        "id": query_id,
+                        "return_data": False,
+                        "metric": {
+                            "namespace": "AWS/States",
+                            "metric_name": metric,
+                            "dimensions": {"StateMachineArn": machine.arn},
+                            "period": ALARM_PERIOD_SECONDS,
+                            "stat": "Sum",
+                        },
+                    }
+                    for query_id, metric in (
+                        ("failed", "ExecutionsFailed"),
+                        ("timedout", "ExecutionsTimedOut"),
+                        ("aborted", "ExecutionsAborted"),
+                    )
+                ),
+                {
+                    "id": "bad",
+                    "expression": "failed + timedout + aborted",
+                    "label": "Executions that failed, timed out or were stopped",
+                    "return_data": True,
+                },
+            ],
+            alarm_actions=[shared.alarm_topic_arn],
+            ok_actions=[shared.alarm_topic_arn],
+            tags=tags,
+            opts=child,
+        )
+
+        self.register_outputs(
+            {
+                "stateMachineArn": self.state_machine_arn,
+                "stateMachineName": self.state_machine_name,
+                "scheduleName": self.schedule_name,
+            }
+        )

@@ -1,0 +1,224 @@
+"""SharedInfra: what every job of a stack uses, built once: lock table, alarm topic, cluster, the task
+execution role, the schedules' role and group, and the lock janitor."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components import policies
+from components.asl import LOCK_EXPIRES_AT, LOCK_KEY
+from components.lock_janitor import janitor_definition, janitor_event_pattern
+from components.naming import job_log_group_prefix, shared_names
+from components.policies import AwsEnv
+from components.stack import Stack
+
+TYPE = "scheduled-jobs:jobs:SharedInfra"
+
+
+@dataclass(frozen=True)
+class SharedInfraArgs:
+    """The validated stack: its config and every job (for the roles that must name them all)."""
+
+    stack: Stack
+
+
+def _json(document: pulumi.Output[dict]) -> pulumi.Output[str]:  # type: ignore[type-arg]
+    return document.apply(lambda d: json.dumps(d, sort_keys=True))
+
+
+class SharedInfra(pulumi.ComponentResource):
+    env: pulumi.Output[AwsEnv]
+    lock_table_name: pulumi.Output[str]
+    lock_table_arn: pulumi.Output[str]
+    alarm_topic_arn: pulumi.Output[str]
+    cluster_name: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
+    scheduler_role_arn: pulumi.Output[str]
+    schedule_group_name: pulumi.Output[str]
+    state_machine_log_group_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: SharedInfraArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, None, opts)
+        config = args.stack.config
+        jobs = args.stack.jobs
+        names = shared_names(config.name_prefix)
+        child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        tags = {**config.tags, "scheduled-jobs:stack": args.stack.stack}
+
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
+        self.env = pulumi.Output.all(partition, account).apply(lambda v: AwsEnv(v[0], config.region, v[1]))
+        env = self.env
+
+        table = aws.dynamodb.Table(
+            f"{name}-locks",
+            name=names.lock_table,
+            billing_mode="PAY_PER_REQUEST",
+            hash_key=LOCK_KEY,
+            attributes=[{"name": LOCK_KEY, "type": "S"}],
+            ttl={"attribute_name": LOCK_EXPIRES_AT, "enabled": True},
+            tags=tags,
+            opts=child,
+        )
+        self.lock_table_name = table.name
+        self.lock_table_arn = table.arn
+
+        if config.alarm_topic_arn:
+            self.alarm_topic_arn = pulumi.Output.from_input(config.alarm_topic_arn)
+        else:
+            topic = aws.sns.Topic(f"{name}-alarms", name=names.alarm_topic, tags=tags, opts=child)
+            self.alarm_topic_arn = topic.arn
+        for email in config.alarm_emails:
+            aws.sns.TopicSubscription(
+                f"{name}-alarm-email-{email.replace('@', '-at-')}",
+                topic=self.alarm_topic_arn,
+                protocol="email",
+                endpoint=email,
+                opts=child,
+            )
+
+        if config.cluster_name:
+            self.cluster_name = pulumi.Output.from_input(config.cluster_name)
+        else:
+            cluster = aws.ecs.Cluster(f"{name}-cluster", name=names.cluster, tags=tags, opts=child)
+            self.cluster_name = cluster.name
+
+        images = sorted({job.spec.image or config.image for job in jobs})
+        secret_refs = sorted({ref for job in jobs for ref in job.spec.secrets.values()})
+        log_group_prefix = job_log_group_prefix(config.name_prefix)
+        execution_role = aws.iam.Role(
+            f"{name}-execution-role",
+            name=names.execution_role,
+            description="Pulls job images, writes job logs, reads the secrets jobs reference.",
+            assume_role_policy=_json(env.apply(policies.ecs_task_trust)),
+            inline_policies=[
+                {
+                    "name": "job-execution",
+                    "policy": _json(
+                        env.apply(
+                            lambda e: policies.execution_role_policy(
+                                e, log_group_prefix=log_group_prefix, images=images, secret_refs=secret_refs
+                            )
+                        )
+                    ),
+                }
+            ],
+            tags=tags,
+            opts=child,
+        )
+        self.execution_role_arn = execution_role.arn
+
+        group = aws.scheduler.ScheduleGroup(f"{name}-schedules", name=names.schedule_group, tags=tags, opts=child)
+        self.schedule_group_name = group.name
+        machine_names = [job.names.state_machine for job in jobs]
+        scheduler_role = aws.iam.Role(
+            f"{name}-scheduler-role",
+            name=names.scheduler_role,
+            description="Lets EventBridge Scheduler start this stack's job state machines.",
+            assume_role_policy=_json(env.apply(lambda e: policies.scheduler_trust(e, names.schedule_group))),
+            inline_policies=[
+                {
+                    "name": "start-jobs",
+                    "policy": _json(
+                        env.apply(lambda e: policies.scheduler_policy(e, config.name_prefix, machine_names))
+                    ),
+                }
+            ],
+            tags=tags,
+            opts=child,
+        )
+        self.scheduler_role_arn = scheduler_role.arn
+
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-execution-logs",
+            name=names.state_machine_log_group,
+            retention_in_days=config.log_retention_days,
+            tags=tags,
+            opts=child,
+        )
+        self.state_machine_log_group_arn = log_group.arn
+
+        job_names = [job.name for job in jobs]
+        janitor_role = aws.iam.Role(
+            f"{name}-janitor-role",
+            name=names.janitor_role,
+            description="Lets the lock janitor release locks of executions that ended badly.",
+            assume_role_policy=_json(
+                env.apply(lambda e: policies.state_machine_trust(e, names.janitor_state_machine))
+            ),
+            inline_policies=[
+                {
+                    "name": "release-locks",
+                    "policy": _json(
+                        pulumi.Output.all(env, table.arn).apply(
+                            lambda v: policies.janitor_policy(v[0], v[1], job_names)
+                        )
+                    ),
+                }
+            ],
+            tags=tags,
+            opts=child,
+        )
+        janitor = aws.sfn.StateMachine(
+            f"{name}-janitor",
+            name=names.janitor_state_machine,
+            role_arn=janitor_role.arn,
+            type="STANDARD",
+            definition=_json(table.name.apply(lambda t: janitor_definition(t, config.name_prefix))),
+            logging_configuration={
+                "level": "ERROR",
+                "include_execution_data": False,
+                "log_destination": log_group.arn.apply(lambda arn: f"{arn}:*"),
+            },
+            tags=tags,
+            opts=child,
+        )
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-janitor-rule",
+            name=names.janitor_rule,
+            description="Executions of this stack's jobs that failed, timed out or were stopped.",
+            event_pattern=_json(
+                env.apply(
+                    lambda e: janitor_event_pattern(e.arn("states", f"stateMachine:{config.name_prefix}-"))
+                )
+            ),
+            tags=tags,
+            opts=child,
+        )
+        events_role = aws.iam.Role(
+            f"{name}-janitor-events-role",
+            name=names.janitor_events_role,
+            description="Lets EventBridge start the lock janitor.",
+            assume_role_policy=_json(env.apply(lambda e: policies.events_trust(e, names.janitor_rule))),
+            inline_policies=[
+                {
+                    "name": "start-janitor",
+                    "policy": _json(
+                        env.apply(lambda e: policies.start_janitor_policy(e, names.janitor_state_machine))
+                    ),
+                }
+            ],
+            tags=tags,
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-janitor-target",
+            rule=rule.name,
+            arn=janitor.arn,
+            role_arn=events_role.arn,
+            opts=child,
+        )
+
+        self.register_outputs(
+            {
+                "lockTableName": self.lock_table_name,
+                "alarmTopicArn": self.alarm_topic_arn,
+                "clusterName": self.cluster_name,
+                "janitorStateMachineArn": janitor.arn,
+            }
+        )

@@ -1,0 +1,107 @@
+"""The whole stack, validated before anything is built: config, every job, overrides applied, names checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from components.config import StackConfig, config_from_values
+from components.discovery import JobModule, discover_jobs
+from components.errors import InvalidSetup, describe_validation_error
+from components.naming import RESERVED_JOB_NAMES, JobNames, job_names
+from components.spec import Job
+
+
+@dataclass(frozen=True)
+class StackJob:
+    """One job as this stack deploys it: its spec with the stack's overrides applied, and its names."""
+
+    source: str
+    spec: Job
+    names: JobNames
+
+    @property
+    def name(self) -> str:
+        assert self.spec.name is not None
+        return self.spec.name
+
+
+@dataclass(frozen=True)
+class Stack:
+    project: str
+    stack: str
+    config: StackConfig
+    jobs: list[StackJob]
+
+
+def load_stack(jobs_dir: Path, config_values: dict[str, Any], project: str, stack: str, config_source: str) -> Stack:
+    """Validate everything, collecting all problems; raise InvalidSetup with all of them or return the Stack."""
+    problems: list[str] = []
+    config: StackConfig | None = None
+    try:
+        config = StackConfig.model_validate(config_from_values(config_values, project, stack))
+    except ValidationError as error:
+        problems.extend(_config_problems(error, config_source, project))
+    modules: list[JobModule] = []
+    try:
+        modules = discover_jobs(jobs_dir)
+    except InvalidSetup as error:
+        problems.extend(error.problems)
+    jobs: list[StackJob] = []
+    if config is not None:
+        jobs, job_problems = _apply_config(modules, config, config_source, project)
+        problems.extend(job_problems)
+    if problems:
+        raise InvalidSetup(problems)
+    assert config is not None
+    return Stack(project=project, stack=stack, config=config, jobs=jobs)
+
+
+def _config_problems(error: ValidationError, source: str, project: str) -> list[str]:
+    lines = []
+    for line in describe_validation_error(error, source):
+        head, _, rest = line.partition(": ")
+        key = rest.split(":", 1)[0]
+        if key == "region":
+            rest = "aws:region" + rest[len("region"):]
+        elif rest and not rest.startswith(project):
+            rest = f"{project}:{rest}"
+        if "unknown field" in rest:
+            rest = rest.replace("unknown field (typo?)", "unknown setting (typo?); see README 'Stack settings'")
+        lines.append(f"{head}: {rest}")
+    return lines
+
+
+def _apply_config(
+    modules: list[JobModule], config: StackConfig, source: str, project: str
+) -> tuple[list[StackJob], list[str]]:
+    problems: list[str] = []
+    known = {m.name for m in modules}
+    for name in sorted(set(config.jobs) - known):
+        problems.append(
+            f"{source}: {project}:jobs.{name}: override for a job that does not exist; "
+            f"jobs are: {', '.join(sorted(known)) or '(none)'}"
+        )
+    jobs = []
+    for module in modules:
+        spec = module.job
+        override = config.jobs.get(module.name)
+        if override is not None:
+            try:
+                spec = Job.model_validate({**spec.model_dump(exclude_unset=True), **override.as_update()})
+            except ValidationError as error:
+                problems.extend(describe_validation_error(error, source, prefix=f"{project}:jobs.{module.name}."))
+                continue
+        names = job_names(config.name_prefix, module.name)
+        if module.name in RESERVED_JOB_NAMES:
+            problems.append(f"{module.source}: name: {module.name!r} is reserved for the stack's shared resources")
+        for too_long in names.too_long():
+            problems.append(
+                f"{module.source}: name: {module.name!r} is too long for stack prefix "
+                f"{config.name_prefix!r}: {too_long}"
+            )
+        jobs.append(StackJob(source=module.source, spec=spec, names=names))
+    return jobs, problems

@@ -1,0 +1,15 @@
+"""Builds yesterday's usage report and mails it to customers, every morning in Berlin."""
+
+from components import Job
+
+job = Job(
+    description="Builds and sends yesterday's usage report",
+    schedule="cron(0 6 * * ? *)",
+    timezone="Europe/Berlin",
+    command=["python", "-m", "app.tasks.nightly_report"],
+    timeout="30m",
+    retries=2,
+    cpu=512,
+    memory=1024,
+    secrets={"SMTP_PASSWORD": "/app/smtp/password"},
+)

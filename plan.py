@@ -1,0 +1,93 @@
+"""Offline plan: validate a stack's config and jobs, print what would run when, and write every state
+machine definition and IAM policy to build/<stack>/ as sorted JSON, for review in pull requests.
+
+    python plan.py [--stack dev] [--out build] [--account 123456789012]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+from components.duration import format_duration
+from components.errors import InvalidSetup
+from components.policies import AwsEnv
+from components.render import rendered_documents
+from components.stack import Stack, load_stack
+
+ROOT = Path(__file__).resolve().parent
+PLACEHOLDER_ACCOUNT = "123456789012"
+
+
+def load(stack_name: str, root: Path = ROOT) -> Stack:
+    """The validated stack, from Pulumi.yaml and Pulumi.<stack>.yaml as `pulumi up` would see them."""
+    project = yaml.safe_load((root / "Pulumi.yaml").read_text())["name"]
+    config_file = root / f"Pulumi.{stack_name}.yaml"
+    if not config_file.is_file():
+        raise InvalidSetup([f"{config_file.name}: no such stack file; create it (see Pulumi.dev.yaml)"])
+    values = (yaml.safe_load(config_file.read_text()) or {}).get("config") or {}
+    return load_stack(root / "jobs", values, project, stack_name, config_file.name)
+
+
+def table(stack: Stack, now: datetime) -> str:
+    header = ["job", "schedule", "time zone", "next runs", "timeout", "retries", "concurrency", "enabled"]
+    rows = [header]
+    for job in stack.jobs:
+        spec = job.spec
+        schedule = spec.parsed_schedule
+        if schedule is None:
+            when, tz, runs = "manual only", "-", "-"
+        else:
+            when, tz = f"{schedule.describe()} [{schedule.expression}]", spec.timezone
+            upcoming = schedule.next_runs(spec.timezone, 3, now)
+            runs = ", ".join(run.strftime("%Y-%m-%d %H:%M") for run in upcoming) or "phase set at deploy"
+        rows.append([
+            job.name, when, tz, runs, format_duration(spec.timeout), str(spec.retries.attempts),
+            spec.concurrency, "yes" if spec.enabled else "no (schedule DISABLED)",
+        ])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def write_documents(stack: Stack, out: Path, env: AwsEnv) -> int:
+    target = out / stack.stack
+    if target.exists():
+        shutil.rmtree(target)  # a removed job must disappear from the diff too
+    documents = rendered_documents(stack, env)
+    for relative, document in documents.items():
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    return len(documents)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stack", default="dev")
+    parser.add_argument("--out", type=Path, default=ROOT / "build")
+    parser.add_argument("--account", default=PLACEHOLDER_ACCOUNT, help="account id used in rendered ARNs")
+    parser.add_argument("--partition", default="aws")
+    args = parser.parse_args(argv)
+    try:
+        stack = load(args.stack)
+    except InvalidSetup as problems:
+        print(problems, file=sys.stderr)
+        return 1
+    now = datetime.now(timezone.utc)
+    print(f"stack {stack.stack}: {len(stack.jobs)} jobs, region {stack.config.region}, prefix {stack.config.name_prefix}")
+    print(table(stack, now))
+    count = write_documents(stack, args.out, AwsEnv(args.partition, stack.config.region, args.account))
+    print(f"\nwrote {count} documents to {args.out / stack.stack}/ (account {args.account} in ARNs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

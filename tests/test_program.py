@@ -1,0 +1,221 @@
+"""The Pulumi program under mocks: what a user's `pulumi up` would register, and with which inputs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import SIMPLE_JOB
+from tests.pulumi_mocks import ACCOUNT, BASE_CONFIG, Project, run_program
+
+JOB_TYPE = "scheduled-jobs:jobs:ScheduledJob"
+
+
+def _definition(mocks, name: str) -> dict:
+    machine = mocks.one("aws:sfn/stateMachine:StateMachine", f"{name}-state-machine")
+    return json.loads(machine.inputs["definition"])
+
+
+def test_each_job_gets_its_resources_parented_to_its_component(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    mocks = run_program(project, BASE_CONFIG)
+    children = {r.type for r in mocks.resources if r.parent and r.parent.endswith(f"{JOB_TYPE}::nightly-report")}
+    assert children == {
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:iam/role:Role",
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "aws:sfn/stateMachine:StateMachine",
+        "aws:scheduler/schedule:Schedule",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+    }
+    assert len([r for r in mocks.resources if r.parent and r.parent.endswith("::nightly-report")]) == 7
+
+
+def test_dropping_a_module_into_jobs_adds_a_job_with_no_other_edit(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    before = run_program(project, BASE_CONFIG)
+    project.add_job("cleanup.py", SIMPLE_JOB.replace("app.report", "app.cleanup"))
+    after = run_program(project, BASE_CONFIG)
+    names = lambda m: sorted(r.name for r in m.of_type(JOB_TYPE))  # noqa: E731
+    assert names(before) == ["nightly-report"]
+    assert names(after) == ["cleanup", "nightly-report"]
+    assert len(after.resources) - len(before.resources) == 8
+
+
+def test_state_machine_gets_the_definition_the_plan_renders(project: Project) -> None:
+    from components.policies import AwsEnv
+    from components.render import rendered_documents
+    from components.stack import load_stack
+
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    mocks = run_program(project, BASE_CONFIG)
+    stack = load_stack(project.jobs, BASE_CONFIG, "scheduled-jobs", "test", "Pulumi.test.yaml")
+    rendered = rendered_documents(stack, AwsEnv("aws", "eu-central-1", ACCOUNT))
+    assert _definition(mocks, "nightly-report") == rendered["jobs/nightly-report/state-machine.asl.json"]
+    role = mocks.one("aws:iam/role:Role", "nightly-report-state-machine-role")
+    assert json.loads(role.inputs["inlinePolicies"][0]["policy"]) == rendered[
+        "jobs/nightly-report/state-machine-role.policy.json"
+    ]
+
+
+def test_state_machine_is_standard_with_logging_and_runs_the_jobs_task(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    mocks = run_program(project, BASE_CONFIG)
+    machine = mocks.one("aws:sfn/stateMachine:StateMachine", "nightly-report-state-machine")
+    assert machine.inputs["type"] == "STANDARD"
+    assert machine.inputs["name"] == "test-nightly-report"
+    assert machine.inputs["loggingConfiguration"]["level"] == "ALL"
+    assert machine.inputs["loggingConfiguration"]["logDestination"].endswith(":log-group:/aws/vendedlogs/states/test-jobs:*")
+    run = _definition(mocks, "nightly-report")["States"]["RunJob"]
+    assert run["Arguments"]["Cluster"] == "test-jobs"
+    assert run["Arguments"]["TaskDefinition"] == "test-nightly-report"
+    assert run["TimeoutSeconds"] == 1800
+
+
+def test_task_definition_runs_the_command_with_secrets_by_reference(project: Project) -> None:
+    project.add_job(
+        "nightly_report.py",
+        SIMPLE_JOB.replace(
+            'timeout="30m"',
+            'timeout="30m", cpu=512, memory=2048, environment={"MODE": "full"}, '
+            'secrets={"DB_PASSWORD": "/app/db/password"}',
+        ),
+    )
+    mocks = run_program(project, BASE_CONFIG)
+    task = mocks.one("aws:ecs/taskDefinition:TaskDefinition", "nightly-report-task")
+    assert (task.inputs["cpu"], task.inputs["memory"]) == ("512", "2048")
+    assert task.inputs["requiresCompatibilities"] == ["FARGATE"]
+    [container] = json.loads(task.inputs["containerDefinitions"])
+    assert container["command"] == ["python", "-m", "app.report"]
+    assert container["image"] == BASE_CONFIG["scheduled-jobs:image"]
+    assert container["environment"] == [{"name": "MODE", "value": "full"}]
+    assert container["secrets"] == [{"name": "DB_PASSWORD", "valueFrom": "/app/db/password"}]
+    assert container["logConfiguration"]["options"]["awslogs-group"] == "/scheduled-jobs/test/nightly-report"
+    execution = mocks.one("aws:iam/role:Role", "shared-execution-role")
+    policy = json.loads(execution.inputs["inlinePolicies"][0]["policy"])
+    reads = [s for s in policy["Statement"] if s["Sid"] == "ReadJobParameters"]
+    assert reads[0]["Resource"] == [f"arn:aws:ssm:eu-central-1:{ACCOUNT}:parameter/app/db/password"]
+
+
+def test_schedule_starts_the_state_machine_in_the_jobs_time_zone(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB.replace('timeout="30m"', 'timeout="30m", timezone="Europe/Berlin"'))
+    mocks = run_program(project, BASE_CONFIG)
+    schedule = mocks.one("aws:scheduler/schedule:Schedule", "nightly-report-schedule")
+    assert schedule.inputs["scheduleExpression"] == "cron(0 6 * * ? *)"
+    assert schedule.inputs["scheduleExpressionTimezone"] == "Europe/Berlin"
+    assert schedule.inputs["state"] == "ENABLED"
+    assert schedule.inputs["flexibleTimeWindow"] == {"mode": "OFF"}
+    assert schedule.inputs["groupName"] == "test-jobs"
+    target = schedule.inputs["target"]
+    assert target["arn"] == f"arn:aws:states:eu-central-1:{ACCOUNT}:stateMachine:test-nightly-report"
+    assert target["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/test-job-scheduler"
+    assert target["retryPolicy"]["maximumRetryAttempts"] > 0
+
+
+def test_disabled_job_keeps_its_schedule_but_disabled(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB.replace('timeout="30m"', 'timeout="30m", enabled=False'))
+    mocks = run_program(project, BASE_CONFIG)
+    assert mocks.one("aws:scheduler/schedule:Schedule", "nightly-report-schedule").inputs["state"] == "DISABLED"
+
+
+def test_manual_only_job_has_no_schedule_but_can_be_run(project: Project) -> None:
+    project.add_job("backfill.py", 'from components import Job\njob = Job(command=["backfill"], timeout="4h")\n')
+    mocks = run_program(project, BASE_CONFIG)
+    assert mocks.of_type("aws:scheduler/schedule:Schedule") == []
+    assert mocks.one("aws:sfn/stateMachine:StateMachine", "backfill-state-machine")
+
+
+def test_failure_alarm_watches_failed_timed_out_and_aborted_runs_and_notifies(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    mocks = run_program(project, BASE_CONFIG)
+    alarm = mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "nightly-report-failed-alarm")
+    metrics = {q["metric"]["metricName"]: q["metric"] for q in alarm.inputs["metricQueries"] if "metric" in q}
+    assert set(metrics) == {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"}
+    machine_arn = f"arn:aws:states:eu-central-1:{ACCOUNT}:stateMachine:test-nightly-report"
+    assert all(m["namespace"] == "AWS/States" and m["dimensions"] == {"StateMachineArn": machine_arn} for m in metrics.values())
+    topic = f"arn:aws:sns:eu-central-1:{ACCOUNT}:test-job-alarms"
+    assert alarm.inputs["alarmActions"] == [topic] and alarm.inputs["okActions"] == [topic]
+    assert "nightly-report" in alarm.inputs["alarmDescription"]
+    assert alarm.inputs["treatMissingData"] == "notBreaching"
+
+
+def test_shared_infrastructure_is_built_once(project: Project) -> None:
+    project.add_job("a.py", SIMPLE_JOB)
+    project.add_job("b.py", SIMPLE_JOB)
+    mocks = run_program(project, BASE_CONFIG)
+    [table] = mocks.of_type("aws:dynamodb/table:Table")
+    assert table.inputs["billingMode"] == "PAY_PER_REQUEST"
+    assert table.inputs["hashKey"] == "LockId"
+    assert table.inputs["ttl"] == {"attributeName": "ExpiresAt", "enabled": True}
+    assert len(mocks.of_type("aws:sns/topic:Topic")) == 1
+    [subscription] = mocks.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert subscription.inputs["endpoint"] == "oncall@example.com"
+    assert len(mocks.of_type("aws:ecs/cluster:Cluster")) == 1
+    janitors = [m for m in mocks.of_type("aws:sfn/stateMachine:StateMachine") if m.name == "shared-janitor"]
+    assert len(janitors) == 1
+    [rule] = mocks.of_type("aws:cloudwatch/eventRule:EventRule")
+    pattern = json.loads(rule.inputs["eventPattern"])
+    assert pattern["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
+
+
+def test_existing_cluster_and_topic_are_used_not_created(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    config = {
+        **BASE_CONFIG,
+        "scheduled-jobs:clusterArn": f"arn:aws:ecs:eu-central-1:{ACCOUNT}:cluster/platform",
+        "scheduled-jobs:alarmTopicArn": f"arn:aws:sns:eu-central-1:{ACCOUNT}:ops",
+    }
+    mocks = run_program(project, config)
+    assert mocks.of_type("aws:ecs/cluster:Cluster") == []
+    assert mocks.of_type("aws:sns/topic:Topic") == []
+    assert _definition(mocks, "nightly-report")["States"]["RunJob"]["Arguments"]["Cluster"] == "platform"
+    alarm = mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "nightly-report-failed-alarm")
+    assert alarm.inputs["alarmActions"] == [f"arn:aws:sns:eu-central-1:{ACCOUNT}:ops"]
+
+
+def test_stack_overrides_change_schedule_and_switch_a_job_off(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    project.add_job("cleanup.py", SIMPLE_JOB)
+    config = {
+        **BASE_CONFIG,
+        "scheduled-jobs:jobs": {
+            "nightly-report": {"schedule": "rate(1 hour)", "cpu": 1024, "memory": 2048, "image": "busybox:1"},
+            "cleanup": {"enabled": False},
+        },
+    }
+    mocks = run_program(project, config)
+    report = mocks.one("aws:scheduler/schedule:Schedule", "nightly-report-schedule")
+    assert report.inputs["scheduleExpression"] == "rate(1 hour)"
+    task = mocks.one("aws:ecs/taskDefinition:TaskDefinition", "nightly-report-task")
+    assert (task.inputs["cpu"], task.inputs["memory"]) == ("1024", "2048")
+    assert json.loads(task.inputs["containerDefinitions"])[0]["image"] == "busybox:1"
+    assert mocks.one("aws:scheduler/schedule:Schedule", "cleanup-schedule").inputs["state"] == "DISABLED"
+
+
+def test_bad_job_stops_the_program_before_any_resource_is_registered(project: Project) -> None:
+    project.add_job("good.py", SIMPLE_JOB)
+    project.add_job("bad.py", SIMPLE_JOB.replace('timeout="30m"', 'timout="30m"'))
+    mocks = run_program(project, BASE_CONFIG, capture_error=True)
+    assert mocks.error is not None
+    message = str(mocks.error)
+    assert "jobs/bad.py:4: timout: unknown field" in message
+    assert "nothing was deployed" in message
+    assert mocks.resources == []  # not the shared pieces, not the good job
+
+
+def test_exports_name_each_jobs_state_machine_and_schedule(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    project.add_job("backfill.py", 'from components import Job\njob = Job(command=["backfill"], timeout="4h")\n')
+    mocks = run_program(project, BASE_CONFIG)
+    assert mocks.exports["jobs"] == {
+        "nightly-report": {
+            "stateMachineArn": f"arn:aws:states:eu-central-1:{ACCOUNT}:stateMachine:test-nightly-report",
+            "scheduleName": "test-nightly-report",
+        },
+        "backfill": {
+            "stateMachineArn": f"arn:aws:states:eu-central-1:{ACCOUNT}:stateMachine:test-backfill",
+            "scheduleName": None,
+        },
+    }
+    assert mocks.exports["lockTableName"] == "test-job-locks"
