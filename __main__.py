@@ -27,6 +27,9 @@ shared = SharedInfra("shared", SharedInfraArgs(stack))
 jobs = {job.name: ScheduledJob(job.name, ScheduledJobArgs(job, stack.config, shared)) for job in stack.jobs}
 
 # 4. What operators need: `pulumi stack output jobs`.
-pulumi.export("jobs", {name: {"stateMachineArn": j.state_machine_arn, "scheduleName": j.schedule_name} for name, j in jobs.items()})
+pulumi.export(
+    "jobs",
+    {name: {"stateMachineArn": j.state_machine_arn, "scheduleName": j.schedule_name} for name, j in jobs.items()},
+)
 pulumi.export("lockTableName", shared.lock_table_name)
 pulumi.export("alarmTopicArn", shared.alarm_topic_arn)

@@ -1,7 +1,7 @@
 """Offline plan: validate a stack's config and jobs, print what would run when, and write every state
 machine definition and IAM policy to build/<stack>/ as sorted JSON, for review in pull requests.
 
-    python plan.py [--stack dev] [--out build] [--account 123456789012]
+    python plan.py [--stack dev] [--out build] [--account 123456789012] [--root .]
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import argparse
 import json
 import shutil
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -27,12 +28,31 @@ PLACEHOLDER_ACCOUNT = "123456789012"
 
 def load(stack_name: str, root: Path = ROOT) -> Stack:
     """The validated stack, from Pulumi.yaml and Pulumi.<stack>.yaml as `pulumi up` would see them."""
-    project = yaml.safe_load((root / "Pulumi.yaml").read_text())["name"]
+    project = _read_yaml(root / "Pulumi.yaml").get("name")
+    if not isinstance(project, str):
+        raise InvalidSetup(["Pulumi.yaml: name: the project name is missing"])
     config_file = root / f"Pulumi.{stack_name}.yaml"
     if not config_file.is_file():
         raise InvalidSetup([f"{config_file.name}: no such stack file; create it (see Pulumi.dev.yaml)"])
-    values = (yaml.safe_load(config_file.read_text()) or {}).get("config") or {}
+    values = _read_yaml(config_file).get("config") or {}
+    if not isinstance(values, dict):
+        raise InvalidSetup(
+            [f"{config_file.name}: config: should be a mapping of settings, e.g. `scheduled-jobs:image: app:1`"]
+        )
     return load_stack(root / "jobs", values, project, stack_name, config_file.name)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    """The YAML file as a dict; a missing or malformed file is a setup problem, not a crash."""
+    if not path.is_file():
+        raise InvalidSetup([f"{path.name}: not found in {path.parent}"])
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise InvalidSetup([f"{path.name}: not valid YAML: {' '.join(str(error).split())}"]) from None
+    if data is not None and not isinstance(data, dict):
+        raise InvalidSetup([f"{path.name}: should be a YAML mapping, not a {type(data).__name__}"])
+    return data or {}
 
 
 def table(stack: Stack, now: datetime) -> str:
@@ -47,12 +67,20 @@ def table(stack: Stack, now: datetime) -> str:
             when, tz = f"{schedule.describe()} [{schedule.expression}]", spec.timezone
             upcoming = schedule.next_runs(spec.timezone, 3, now)
             runs = ", ".join(run.strftime("%Y-%m-%d %H:%M") for run in upcoming) or "phase set at deploy"
-        rows.append([
-            job.name, when, tz, runs, format_duration(spec.timeout), str(spec.retries.attempts),
-            spec.concurrency, "yes" if spec.enabled else "no (schedule DISABLED)",
-        ])
+        rows.append(
+            [
+                job.name,
+                when,
+                tz,
+                runs,
+                format_duration(spec.timeout),
+                str(spec.retries.attempts),
+                spec.concurrency,
+                "yes" if spec.enabled else "no (schedule DISABLED)",
+            ]
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
 
@@ -75,14 +103,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "build")
     parser.add_argument("--account", default=PLACEHOLDER_ACCOUNT, help="account id used in rendered ARNs")
     parser.add_argument("--partition", default="aws")
+    parser.add_argument("--root", type=Path, default=ROOT, help="project folder (Pulumi.yaml, jobs/)")
     args = parser.parse_args(argv)
     try:
-        stack = load(args.stack)
+        stack = load(args.stack, args.root)
     except InvalidSetup as problems:
         print(problems, file=sys.stderr)
         return 1
-    now = datetime.now(timezone.utc)
-    print(f"stack {stack.stack}: {len(stack.jobs)} jobs, region {stack.config.region}, prefix {stack.config.name_prefix}")
+    now = datetime.now(UTC)
+    print(
+        f"stack {stack.stack}: {len(stack.jobs)} jobs, region {stack.config.region}, prefix {stack.config.name_prefix}"
+    )
     print(table(stack, now))
     count = write_documents(stack, args.out, AwsEnv(args.partition, stack.config.region, args.account))
     print(f"\nwrote {count} documents to {args.out / stack.stack}/ (account {args.account} in ARNs)")

@@ -152,7 +152,9 @@ def _run_job(job: Job, target: RunTarget, on_failure: str) -> State:
             "Overrides": {"ContainerOverrides": [{"Name": target.container, "Environment": _ENVIRONMENT_OVERRIDES}]},
         },
         "Retry": retry,
-        "Catch": [{"ErrorEquals": ["States.ALL"], "Assign": {"failure": "{% $states.errorOutput %}"}, "Next": on_failure}],
+        "Catch": [
+            {"ErrorEquals": ["States.ALL"], "Assign": {"failure": "{% $states.errorOutput %}"}, "Next": on_failure}
+        ],
         "Output": (
             f"{{% {{'taskArn': $states.result.TaskArn, "
             f"'exitCode': $states.result.Containers[Name='{target.container}'].ExitCode, "
@@ -213,7 +215,10 @@ def job_definition(job: Job, target: RunTarget, lock_table: str) -> dict[str, An
             "SkippedAlreadyRunning": {
                 "Type": "Succeed",
                 "Comment": "Another execution holds the lock: this run is skipped, visibly.",
-                "Output": {"outcome": "skipped", "reason": f"already running: another execution holds the lock of {name}"},
+                "Output": {
+                    "outcome": "skipped",
+                    "reason": f"already running: another execution holds the lock of {name}",
+                },
             },
             "RunJob": _run_job(job, target, on_failure="ReleaseLockAfterFailure"),
             "CheckExitCode": _check_exit_code(on_success="ReleaseLock"),
@@ -227,7 +232,11 @@ def job_definition(job: Job, target: RunTarget, lock_table: str) -> dict[str, An
                     # Someone took the lock over after it expired: nothing of ours to release.
                     {"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": "LockAlreadyReleased"},
                     # Fail so operators hear of it; the janitor then removes the lock.
-                    {"ErrorEquals": ["States.ALL"], "Assign": {"failure": "{% $states.errorOutput %}"}, "Next": "FailRun"},
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "Assign": {"failure": "{% $states.errorOutput %}"},
+                        "Next": "FailRun",
+                    },
                 ],
                 "Output": "{% $states.input %}",
                 "End": True,

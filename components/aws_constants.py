@@ -16,8 +16,28 @@ FARGATE_CPU_MEMORY: dict[int, tuple[int, ...]] = {
 
 # Source: CloudWatch Logs API, PutRetentionPolicy "retentionInDays" allowed values.
 LOG_RETENTION_DAYS: tuple[int, ...] = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
 )
 
 # Source: Step Functions quotas: a Standard workflow execution may run for at most one year.

@@ -12,9 +12,21 @@ from components.aws_constants import NAME_LIMITS
 RESERVED_JOB_NAMES = frozenset({"lock-janitor", "job-locks", "job-alarms", "jobs"})
 
 
+# Which AWS name limit (aws_constants.NAME_LIMITS) applies to each JobNames field.
+_LIMIT_KIND = {
+    "state_machine": "state machine",
+    "schedule": "schedule",
+    "task_family": "task definition family",
+    "log_group": "log group",
+    "task_role": "IAM role",
+    "state_machine_role": "IAM role",
+    "failure_alarm": "alarm",
+}
+
+
 @dataclass(frozen=True)
 class JobNames:
-    """Every physical name one job's resources get; the field's metadata is the AWS limit that applies."""
+    """Every physical name one job's resources get."""
 
     state_machine: str
     schedule: str
@@ -25,21 +37,11 @@ class JobNames:
     state_machine_role: str
     failure_alarm: str
 
-    _KINDS = {
-        "state_machine": "state machine",
-        "schedule": "schedule",
-        "task_family": "task definition family",
-        "log_group": "log group",
-        "task_role": "IAM role",
-        "state_machine_role": "IAM role",
-        "failure_alarm": "alarm",
-    }
-
     def too_long(self) -> list[str]:
         """Each derived name that exceeds its AWS limit, said so a user can act on it."""
         problems = []
         for field in fields(self):
-            kind = self._KINDS.get(field.name)
+            kind = _LIMIT_KIND.get(field.name)
             value = getattr(self, field.name)
             if kind and len(value) > NAME_LIMITS[kind]:
                 problems.append(f"{kind} name {value!r} is {len(value)} characters; AWS allows {NAME_LIMITS[kind]}")

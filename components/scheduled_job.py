@@ -93,14 +93,14 @@ class ScheduledJob(pulumi.ComponentResource):
             assume_role_policy=shared.env.apply(
                 lambda e: json.dumps(policies.state_machine_trust(e, names.state_machine), sort_keys=True)
             ),
-            inline_policies=[{"name": "run-job", "policy": machine_policy.apply(lambda d: json.dumps(d, sort_keys=True))}],
+            inline_policies=[
+                {"name": "run-job", "policy": machine_policy.apply(lambda d: json.dumps(d, sort_keys=True))}
+            ],
             tags=tags,
             opts=child,
         )
         # The task definition is in the inputs only so the machine is created after it.
-        definition = pulumi.Output.all(
-            shared.cluster_name, shared.lock_table_name, task_definition.arn
-        ).apply(
+        definition = pulumi.Output.all(shared.cluster_name, shared.lock_table_name, task_definition.arn).apply(
             lambda v: json.dumps(
                 job_definition(spec, run_target(job, config, cluster=v[0]), lock_table=v[1]),
                 sort_keys=True,
@@ -162,30 +162,30 @@ class ScheduledJob(pulumi.ComponentResource):
             evaluation_periods=1,
             treat_missing_data="notBreaching",
             metric_queries=[
-                *(
-                    {
-                        "id": query_id,
-                        "return_data": False,
-                        "metric": {
-                            "namespace": "AWS/States",
-                            "metric_name": metric,
-                            "dimensions": {"StateMachineArn": machine.arn},
-                            "period": ALARM_PERIOD_SECONDS,
-                            "stat": "Sum",
-                        },
-                    }
+                *[
+                    aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                        id=query_id,
+                        return_data=False,
+                        metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                            namespace="AWS/States",
+                            metric_name=metric,
+                            dimensions={"StateMachineArn": machine.arn},
+                            period=ALARM_PERIOD_SECONDS,
+                            stat="Sum",
+                        ),
+                    )
                     for query_id, metric in (
                         ("failed", "ExecutionsFailed"),
                         ("timedout", "ExecutionsTimedOut"),
                         ("aborted", "ExecutionsAborted"),
                     )
+                ],
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="bad",
+                    expression="failed + timedout + aborted",
+                    label="Executions that failed, timed out or were stopped",
+                    return_data=True,
                 ),
-                {
-                    "id": "bad",
-                    "expression": "failed + timedout + aborted",
-                    "label": "Executions that failed, timed out or were stopped",
-                    "return_data": True,
-                },
             ],
             alarm_actions=[shared.alarm_topic_arn],
             ok_actions=[shared.alarm_topic_arn],

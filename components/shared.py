@@ -148,9 +148,7 @@ class SharedInfra(pulumi.ComponentResource):
             f"{name}-janitor-role",
             name=names.janitor_role,
             description="Lets the lock janitor release locks of executions that ended badly.",
-            assume_role_policy=_json(
-                env.apply(lambda e: policies.state_machine_trust(e, names.janitor_state_machine))
-            ),
+            assume_role_policy=_json(env.apply(lambda e: policies.state_machine_trust(e, names.janitor_state_machine))),
             inline_policies=[
                 {
                     "name": "release-locks",
@@ -183,9 +181,7 @@ class SharedInfra(pulumi.ComponentResource):
             name=names.janitor_rule,
             description="Executions of this stack's jobs that failed, timed out or were stopped.",
             event_pattern=_json(
-                env.apply(
-                    lambda e: janitor_event_pattern(e.arn("states", f"stateMachine:{config.name_prefix}-"))
-                )
+                env.apply(lambda e: janitor_event_pattern(e.arn("states", f"stateMachine:{config.name_prefix}-")))
             ),
             tags=tags,
             opts=child,
@@ -198,9 +194,7 @@ class SharedInfra(pulumi.ComponentResource):
             inline_policies=[
                 {
                     "name": "start-janitor",
-                    "policy": _json(
-                        env.apply(lambda e: policies.start_janitor_policy(e, names.janitor_state_machine))
-                    ),
+                    "policy": _json(env.apply(lambda e: policies.start_janitor_policy(e, names.janitor_state_machine))),
                 }
             ],
             tags=tags,

@@ -77,7 +77,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 class ParentRecordingMonitor(MockMonitor):
     """MockResourceArgs carries no parent; the register request does, so note it for the mocks."""
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+    def RegisterResource(self, request: Any) -> Any:
         self.mocks.registering_parent = request.parent or None
         return super().RegisterResource(request)
 
@@ -127,9 +127,7 @@ def run_program(
     pulumi.runtime.set_mocks(
         mocks, project="scheduled-jobs", stack=stack, preview=False, monitor=ParentRecordingMonitor(mocks)
     )
-    pulumi.runtime.set_all_config(
-        {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
-    )
+    pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()})
 
     @pulumi.runtime.test
     def program() -> pulumi.Output[Any]:

@@ -39,7 +39,9 @@ def test_lock_is_a_conditional_put_of_owner_and_expiry() -> None:
     assert arguments["Item"]["ExecutionArn"] == {"S": "{% $states.context.Execution.Id %}"}
     assert arguments["ConditionExpression"] == "attribute_not_exists(LockId) OR ExpiresAt < :now"
     lifetime = definition["TimeoutSeconds"] + LOCK_EXPIRY_MARGIN_SECONDS
-    assert f"$toMillis($states.context.Execution.StartTime) / 1000) + {lifetime})" in arguments["Item"]["ExpiresAt"]["N"]
+    assert (
+        f"$toMillis($states.context.Execution.StartTime) / 1000) + {lifetime})" in arguments["Item"]["ExpiresAt"]["N"]
+    )
 
 
 def test_held_lock_ends_as_a_visible_skip_not_a_failure() -> None:

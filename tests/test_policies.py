@@ -123,9 +123,7 @@ def test_execution_role_reads_only_referenced_secrets_and_pulls_only_job_images(
         f"arn:aws:secretsmanager:eu-central-1:{ACCOUNT}:secret:app/api-key-Ab12Cd",
         f"arn:aws:secretsmanager:eu-central-1:{ACCOUNT}:secret:app/partial-??????",
     ]
-    assert _statement(document, "PullJobImages")["Resource"] == [
-        f"arn:aws:ecr:eu-central-1:{ACCOUNT}:repository/app"
-    ]
+    assert _statement(document, "PullJobImages")["Resource"] == [f"arn:aws:ecr:eu-central-1:{ACCOUNT}:repository/app"]
     assert _statement(document, "WriteJobLogs")["Resource"] == (
         f"arn:aws:logs:eu-central-1:{ACCOUNT}:log-group:/scheduled-jobs/prod/*:*"
     )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from tests.conftest import SIMPLE_JOB
 from tests.pulumi_mocks import ACCOUNT, BASE_CONFIG, Project, run_program
 
@@ -54,9 +52,10 @@ def test_state_machine_gets_the_definition_the_plan_renders(project: Project) ->
     rendered = rendered_documents(stack, AwsEnv("aws", "eu-central-1", ACCOUNT))
     assert _definition(mocks, "nightly-report") == rendered["jobs/nightly-report/state-machine.asl.json"]
     role = mocks.one("aws:iam/role:Role", "nightly-report-state-machine-role")
-    assert json.loads(role.inputs["inlinePolicies"][0]["policy"]) == rendered[
-        "jobs/nightly-report/state-machine-role.policy.json"
-    ]
+    assert (
+        json.loads(role.inputs["inlinePolicies"][0]["policy"])
+        == rendered["jobs/nightly-report/state-machine-role.policy.json"]
+    )
 
 
 def test_state_machine_is_standard_with_logging_and_runs_the_jobs_task(project: Project) -> None:
@@ -66,7 +65,9 @@ def test_state_machine_is_standard_with_logging_and_runs_the_jobs_task(project: 
     assert machine.inputs["type"] == "STANDARD"
     assert machine.inputs["name"] == "test-nightly-report"
     assert machine.inputs["loggingConfiguration"]["level"] == "ALL"
-    assert machine.inputs["loggingConfiguration"]["logDestination"].endswith(":log-group:/aws/vendedlogs/states/test-jobs:*")
+    assert machine.inputs["loggingConfiguration"]["logDestination"].endswith(
+        ":log-group:/aws/vendedlogs/states/test-jobs:*"
+    )
     run = _definition(mocks, "nightly-report")["States"]["RunJob"]
     assert run["Arguments"]["Cluster"] == "test-jobs"
     assert run["Arguments"]["TaskDefinition"] == "test-nightly-report"
@@ -133,7 +134,9 @@ def test_failure_alarm_watches_failed_timed_out_and_aborted_runs_and_notifies(pr
     metrics = {q["metric"]["metricName"]: q["metric"] for q in alarm.inputs["metricQueries"] if "metric" in q}
     assert set(metrics) == {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"}
     machine_arn = f"arn:aws:states:eu-central-1:{ACCOUNT}:stateMachine:test-nightly-report"
-    assert all(m["namespace"] == "AWS/States" and m["dimensions"] == {"StateMachineArn": machine_arn} for m in metrics.values())
+    assert all(
+        m["namespace"] == "AWS/States" and m["dimensions"] == {"StateMachineArn": machine_arn} for m in metrics.values()
+    )
     topic = f"arn:aws:sns:eu-central-1:{ACCOUNT}:test-job-alarms"
     assert alarm.inputs["alarmActions"] == [topic] and alarm.inputs["okActions"] == [topic]
     assert "nightly-report" in alarm.inputs["alarmDescription"]

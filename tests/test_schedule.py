@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -33,7 +33,7 @@ def test_rate_knows_its_interval_and_cron_does_not() -> None:
 
 
 def test_next_runs_are_in_the_jobs_time_zone() -> None:
-    after = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+    after = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     runs = parse_schedule("cron(0 6 * * ? *)").next_runs("Europe/Berlin", 2, after)
     assert [r.isoformat() for r in runs] == ["2026-11-26T06:00:00+01:00", "2026-11-27T06:00:00+01:00"]
 
