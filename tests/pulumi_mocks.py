@@ -6,6 +6,7 @@ import asyncio
 import json
 import runpy
 import shutil
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,13 +46,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self, region: str) -> None:
         self.region = region
         self.resources: list[Registered] = []
-        self.registering_parent: str | None = None
+        # Registrations may run on several threads at once: keep the parent per thread.
+        self.registering = threading.local()
         self.exports: dict[str, Any] = {}
         self.error: BaseException | None = None
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
-        self.resources.append(Registered(args.typ, args.name, inputs, self.registering_parent))
+        self.resources.append(Registered(args.typ, args.name, inputs, getattr(self.registering, "parent", None)))
         state = {**inputs, "arn": _arn(args.typ, args.name, inputs, self.region)}
         state.setdefault("name", inputs.get("name", args.name))
         if args.typ == "aws:ecs/taskDefinition:TaskDefinition":
@@ -78,7 +80,7 @@ class ParentRecordingMonitor(MockMonitor):
     """MockResourceArgs carries no parent; the register request does, so note it for the mocks."""
 
     def RegisterResource(self, request: Any) -> Any:
-        self.mocks.registering_parent = request.parent or None
+        self.mocks.registering.parent = request.parent or None
         return super().RegisterResource(request)
 
 
