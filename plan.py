@@ -18,8 +18,10 @@ import yaml
 
 from components.duration import format_duration
 from components.errors import InvalidSetup
+from components.missed_run import MissedRunAlarm, missed_run_alarm
 from components.policies import AwsEnv
 from components.render import rendered_documents
+from components.spec import Job
 from components.stack import Stack, load_stack
 
 ROOT = Path(__file__).resolve().parent
@@ -56,7 +58,17 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def table(stack: Stack, now: datetime) -> str:
-    header = ["job", "schedule", "time zone", "next runs", "timeout", "retries", "concurrency", "enabled"]
+    header = [
+        "job",
+        "schedule",
+        "time zone",
+        "next runs",
+        "timeout",
+        "retries",
+        "concurrency",
+        "enabled",
+        "missed-run alarm",
+    ]
     rows = [header]
     for job in stack.jobs:
         spec = job.spec
@@ -77,12 +89,20 @@ def table(stack: Stack, now: datetime) -> str:
                 str(spec.retries.attempts),
                 spec.concurrency,
                 "yes" if spec.enabled else "no (schedule DISABLED)",
+                _missed_run(spec),
             ]
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
+
+
+def _missed_run(spec: Job) -> str:
+    alarm = missed_run_alarm(spec)
+    if isinstance(alarm, MissedRunAlarm):
+        return f"after {format_duration(alarm.window_seconds)} without success"
+    return f"none: {alarm.reason}"
 
 
 def write_documents(stack: Stack, out: Path, env: AwsEnv) -> int:

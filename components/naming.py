@@ -21,6 +21,7 @@ _LIMIT_KIND = {
     "task_role": "IAM role",
     "state_machine_role": "IAM role",
     "failure_alarm": "alarm",
+    "missed_run_alarm": "alarm",
 }
 
 
@@ -36,6 +37,7 @@ class JobNames:
     task_role: str
     state_machine_role: str
     failure_alarm: str
+    missed_run_alarm: str
 
     def too_long(self) -> list[str]:
         """Each derived name that exceeds its AWS limit, said so a user can act on it."""
@@ -59,6 +61,7 @@ def job_names(prefix: str, job: str) -> JobNames:
         task_role=f"{base}-task",
         state_machine_role=f"{base}-sfn",
         failure_alarm=f"{base}-failed",
+        missed_run_alarm=f"{base}-missed-run",
     )
 
 
@@ -80,6 +83,7 @@ class SharedNames:
     janitor_rule: str
     janitor_events_role: str
     state_machine_log_group: str
+    dashboard: str
 
 
 def shared_names(prefix: str) -> SharedNames:
@@ -97,4 +101,5 @@ def shared_names(prefix: str) -> SharedNames:
         # Step Functions' log delivery needs a log group resource policy; the /aws/vendedlogs/ prefix
         # keeps that policy from growing with every log group (CloudWatch Logs docs, "vended logs").
         state_machine_log_group=f"/aws/vendedlogs/states/{prefix}-jobs",
+        dashboard=f"{prefix}-jobs",
     )

@@ -13,6 +13,8 @@ from components.asl import job_definition
 from components.aws_constants import SCHEDULER_MAX_RETRY_ATTEMPTS
 from components.config import StackConfig
 from components.containers import container_definitions
+from components.duration import format_duration
+from components.missed_run import MissedRunAlarm, missed_run_alarm
 from components.render import run_target
 from components.shared import SharedInfra
 from components.stack import StackJob
@@ -192,6 +194,33 @@ class ScheduledJob(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
+
+        missed = missed_run_alarm(spec)
+        if isinstance(missed, MissedRunAlarm):
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-missed-run-alarm",
+                name=names.missed_run_alarm,
+                alarm_description=(
+                    f"Job {job.name} ({job.source}) has not succeeded for {format_duration(missed.window_seconds)} "
+                    f"although it is scheduled {spec.schedule} ({spec.timezone}). Check that its schedule is enabled "
+                    f"and look at the last executions of {names.state_machine}."
+                ),
+                namespace="AWS/States",
+                metric_name="ExecutionsSucceeded",
+                dimensions={"StateMachineArn": machine.arn},
+                statistic="Sum",
+                period=missed.period_seconds,
+                evaluation_periods=missed.evaluation_periods,
+                datapoints_to_alarm=missed.evaluation_periods,
+                comparison_operator="LessThanThreshold",
+                threshold=1,
+                # No data means no run: that is exactly what this alarm is for.
+                treat_missing_data="breaching",
+                alarm_actions=[shared.alarm_topic_arn],
+                ok_actions=[shared.alarm_topic_arn],
+                tags=tags,
+                opts=child,
+            )
 
         self.register_outputs(
             {

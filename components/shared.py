@@ -4,14 +4,19 @@ execution role, the schedules' role and group, and the lock janitor."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components import policies
 from components.asl import LOCK_EXPIRES_AT, LOCK_KEY
+from components.dashboard import JOBS_PER_DASHBOARD, dashboard_bodies
 from components.lock_janitor import janitor_definition, janitor_event_pattern
+from components.missed_run import MissedRunAlarm, missed_run_alarm
 from components.naming import job_log_group_prefix, shared_names
 from components.policies import AwsEnv
 from components.stack import Stack
@@ -28,6 +33,10 @@ class SharedInfraArgs:
 
 def _json(document: pulumi.Output[dict]) -> pulumi.Output[str]:  # type: ignore[type-arg]
     return document.apply(lambda d: json.dumps(d, sort_keys=True))
+
+
+def _dashboard_json(bodies: Callable[[AwsEnv], list[dict[str, Any]]], index: int, env: AwsEnv) -> str:
+    return json.dumps(bodies(env)[index], sort_keys=True)
 
 
 class SharedInfra(pulumi.ComponentResource):
@@ -207,6 +216,26 @@ class SharedInfra(pulumi.ComponentResource):
             role_arn=events_role.arn,
             opts=child,
         )
+
+        def bodies(e: AwsEnv) -> list[dict[str, Any]]:
+            machines = {job.name: e.arn("states", f"stateMachine:{job.names.state_machine}") for job in jobs}
+            alarms = [e.arn("cloudwatch", f"alarm:{job.names.failure_alarm}") for job in jobs]
+            alarms += [
+                e.arn("cloudwatch", f"alarm:{job.names.missed_run_alarm}")
+                for job in jobs
+                if isinstance(missed_run_alarm(job.spec), MissedRunAlarm)
+            ]
+            return dashboard_bodies(config.region, machines, alarms)
+
+        dashboard_count = max(1, -(-len(jobs) // JOBS_PER_DASHBOARD))
+        for index in range(dashboard_count):
+            suffix = "" if index == 0 else f"-{index + 1}"
+            aws.cloudwatch.Dashboard(
+                f"{name}-dashboard{suffix}",
+                dashboard_name=f"{names.dashboard}{suffix}",
+                dashboard_body=env.apply(partial(_dashboard_json, bodies, index)),
+                opts=child,
+            )
 
         self.register_outputs(
             {

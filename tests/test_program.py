@@ -27,7 +27,8 @@ def test_each_job_gets_its_resources_parented_to_its_component(project: Project)
         "aws:scheduler/schedule:Schedule",
         "aws:cloudwatch/metricAlarm:MetricAlarm",
     }
-    assert len([r for r in mocks.resources if r.parent and r.parent.endswith("::nightly-report")]) == 7
+    # log group, task role, task definition, state machine role, state machine, schedule, two alarms
+    assert len([r for r in mocks.resources if r.parent and r.parent.endswith("::nightly-report")]) == 8
 
 
 def test_dropping_a_module_into_jobs_adds_a_job_with_no_other_edit(project: Project) -> None:
@@ -38,7 +39,7 @@ def test_dropping_a_module_into_jobs_adds_a_job_with_no_other_edit(project: Proj
     names = lambda m: sorted(r.name for r in m.of_type(JOB_TYPE))  # noqa: E731
     assert names(before) == ["nightly-report"]
     assert names(after) == ["cleanup", "nightly-report"]
-    assert len(after.resources) - len(before.resources) == 8
+    assert len(after.resources) - len(before.resources) == 9  # the component and its 8 children
 
 
 def test_state_machine_gets_the_definition_the_plan_renders(project: Project) -> None:
@@ -222,3 +223,46 @@ def test_exports_name_each_jobs_state_machine_and_schedule(project: Project) -> 
         },
     }
     assert mocks.exports["lockTableName"] == "test-job-locks"
+
+
+def test_missed_run_alarm_fires_when_no_run_succeeded_within_the_interval_plus_grace(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    mocks = run_program(project, BASE_CONFIG)
+    alarm = mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "nightly-report-missed-run-alarm")
+    assert alarm.inputs["metricName"] == "ExecutionsSucceeded"
+    assert alarm.inputs["treatMissingData"] == "breaching"
+    assert alarm.inputs["comparisonOperator"] == "LessThanThreshold" and alarm.inputs["threshold"] == 1
+    window = alarm.inputs["period"] * alarm.inputs["evaluationPeriods"]
+    assert 24 * 3600 < window <= 26 * 3600  # a day between runs, plus the run's timeout and a margin
+    assert alarm.inputs["datapointsToAlarm"] == alarm.inputs["evaluationPeriods"]
+
+
+def test_weekly_disabled_and_manual_jobs_get_no_missed_run_alarm(project: Project) -> None:
+    project.add_job("weekly.py", SIMPLE_JOB.replace("cron(0 6 * * ? *)", "@weekly"))
+    project.add_job("off.py", SIMPLE_JOB.replace('timeout="30m"', 'timeout="30m", enabled=False'))
+    project.add_job("manual.py", 'from components import Job\njob = Job(command=["x"], timeout="1h")\n')
+    mocks = run_program(project, BASE_CONFIG)
+    assert [a.name for a in mocks.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if "missed" in a.name] == []
+
+
+def test_dashboard_shows_each_jobs_runs_and_every_alarm(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    project.add_job("manual.py", 'from components import Job\njob = Job(command=["x"], timeout="1h")\n')
+    mocks = run_program(project, BASE_CONFIG)
+    [dashboard] = mocks.of_type("aws:cloudwatch/dashboard:Dashboard")
+    assert dashboard.inputs["dashboardName"] == "test-jobs"
+    widgets = json.loads(dashboard.inputs["dashboardBody"])["widgets"]
+    assert widgets[0]["properties"]["alarms"] == [
+        f"arn:aws:cloudwatch:eu-central-1:{ACCOUNT}:alarm:test-manual-failed",
+        f"arn:aws:cloudwatch:eu-central-1:{ACCOUNT}:alarm:test-nightly-report-failed",
+        f"arn:aws:cloudwatch:eu-central-1:{ACCOUNT}:alarm:test-nightly-report-missed-run",
+    ]
+    assert [w["properties"]["title"] for w in widgets[1:]] == ["manual", "nightly-report"]
+    metrics = {m[1] for m in widgets[2]["properties"]["metrics"]}
+    assert metrics == {
+        "ExecutionsSucceeded",
+        "ExecutionsFailed",
+        "ExecutionsTimedOut",
+        "ExecutionsAborted",
+        "ExecutionTime",
+    }
