@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 from pydantic.alias_generators import to_camel
 
 from components.aws_constants import LOG_RETENTION_DAYS
+from components.errors import FieldError
 
 SUBNET_ID = re.compile(r"subnet-[0-9a-f]{8}([0-9a-f]{9})?")
 SECURITY_GROUP_ID = re.compile(r"sg-[0-9a-f]{8}([0-9a-f]{9})?")
@@ -23,7 +24,7 @@ NAME_PREFIX = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 def _matching(pattern: re.Pattern[str], what: str, example: str) -> Any:
     def check(value: str) -> str:
         if not pattern.fullmatch(value):
-            raise ValueError(f"{value!r} is not {what}, e.g. {example!r}")
+            raise FieldError("", f"{value!r} is not {what}, e.g. {example!r}", value)
         return value
 
     return check
@@ -50,18 +51,21 @@ class JobOverride(_Strict):
 class StackConfig(_Strict):
     """Everything per environment; keys are `scheduled-jobs:<camelCaseName>` in Pulumi.<stack>.yaml."""
 
-    region: str
-    name_prefix: str = Field(min_length=1, max_length=24)
-    image: str = Field(min_length=1)
-    subnets: list[str] = Field(min_length=1)
-    security_groups: list[str] = Field(min_length=1)
+    # `examples` end the message a user gets for a missing or mistyped setting.
+    region: str = Field(examples=["eu-central-1"])
+    name_prefix: str = Field(min_length=1, max_length=24, examples=["prod"])
+    image: str = Field(min_length=1, examples=["123456789012.dkr.ecr.eu-central-1.amazonaws.com/app:1.0"])
+    subnets: list[str] = Field(min_length=1, examples=[["subnet-0123456789abcdef0"]])
+    security_groups: list[str] = Field(min_length=1, examples=[["sg-0123456789abcdef0"]])
     assign_public_ip: StrictBool = False
     cluster_arn: str | None = None
-    alarm_emails: list[str] = []
+    alarm_emails: list[str] = Field([], examples=[["oncall@example.com"]])
     alarm_topic_arn: str | None = None
-    log_retention_days: int = 30
-    tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = {}
-    jobs: dict[str, JobOverride] = {}
+    log_retention_days: int = Field(30, examples=[30])
+    tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = Field(
+        {}, examples=[{"team": "platform"}]
+    )
+    jobs: dict[str, JobOverride] = Field({}, examples=[{"nightly-report": {"schedule": "@hourly"}}])
 
     @field_validator("region")
     @classmethod
@@ -88,7 +92,8 @@ class StackConfig(_Strict):
     def _cluster(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        return str(_matching(CLUSTER_ARN, "an ECS cluster ARN", "arn:aws:ecs:eu-central-1:123456789012:cluster/jobs")(value))
+        example = "arn:aws:ecs:eu-central-1:123456789012:cluster/jobs"
+        return str(_matching(CLUSTER_ARN, "an ECS cluster ARN", example)(value))
 
     @field_validator("alarm_topic_arn")
     @classmethod
@@ -106,14 +111,17 @@ class StackConfig(_Strict):
     @classmethod
     def _retention(cls, value: int) -> int:
         if value not in LOG_RETENTION_DAYS:
-            raise ValueError(f"{value} is not a retention CloudWatch Logs accepts; allowed: {list(LOG_RETENTION_DAYS)}")
+            allowed = ", ".join(map(str, LOG_RETENTION_DAYS))
+            raise FieldError("", f"{value} days is not a retention CloudWatch Logs accepts; allowed: {allowed}", value)
         return value
 
     @model_validator(mode="after")
     def _region_matches_arns(self) -> StackConfig:
         for key, arn in (("clusterArn", self.cluster_arn), ("alarmTopicArn", self.alarm_topic_arn)):
             if arn is not None and arn.split(":")[3] != self.region:
-                raise ValueError(f"{key} {arn!r} is in {arn.split(':')[3]}, but the stack deploys to {self.region}")
+                raise FieldError(
+                    key, f"is in {arn.split(':')[3]}, but the stack deploys to {self.region} (aws:region)", arn
+                )
         return self
 
     @property
@@ -127,7 +135,8 @@ def config_from_values(values: dict[str, Any], project: str, stack: str) -> dict
     Pulumi hands structured values over as JSON strings; the YAML file gives them parsed."""
     data: dict[str, Any] = {"namePrefix": stack}
     for key, value in values.items():
-        namespace, _, name = key.partition(":")
+        # A key without a namespace belongs to the project (Pulumi's rule for the stack file).
+        namespace, _, name = key.partition(":") if ":" in key else (project, ":", key)
         if key == "aws:region":
             data["region"] = value
         elif namespace == project:
@@ -136,6 +145,9 @@ def config_from_values(values: dict[str, Any], project: str, stack: str) -> dict
 
 
 def _decode(value: Any) -> Any:
+    # Pulumi passes a YAML `false` as the string "false"; without this a StrictBool setting would fail.
+    if value in ("true", "false"):
+        return value == "true"
     if isinstance(value, str) and value[:1] in "[{":
         try:
             return json.loads(value)

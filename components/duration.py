@@ -11,7 +11,7 @@ _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 def parse_duration(value: object) -> int:
     """Seconds in `value`: a whole number of seconds or a string like "45m", "2h", "1h30m", "90s"."""
     if isinstance(value, bool):
-        raise ValueError(f"expected a duration such as '45m', '2h' or a number of seconds, got {value!r}")
+        raise ValueError("expected a duration such as '45m', '2h' or a whole number of seconds")
     if isinstance(value, int):
         seconds = value
     elif isinstance(value, str):
@@ -25,11 +25,11 @@ def parse_duration(value: object) -> int:
                     f"{value!r} is not a duration: write e.g. '90s', '45m', '2h', '1h30m', '1d' "
                     "or a whole number of seconds"
                 )
-            seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in zip(match.groups(), "dhms") if n)
+            seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in zip(match.groups(), "dhms", strict=True) if n)
     else:
-        raise ValueError(f"expected a duration such as '45m', '2h' or a number of seconds, got {value!r}")
+        raise ValueError("expected a duration such as '45m', '2h' or a whole number of seconds")
     if seconds <= 0:
-        raise ValueError(f"must be longer than zero seconds, got {value!r}")
+        raise ValueError("must be longer than zero seconds, e.g. '30m'")
     return seconds
 
 

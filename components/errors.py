@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+import difflib
+from typing import Any, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+HIDDEN = object()  # a `given` not to echo: nothing was given, or it may be a secret
 
 
 class InvalidSetup(Exception):
@@ -20,28 +24,104 @@ class InvalidSetup(Exception):
         return "\n".join([header, *(f"  - {p}" for p in self.problems)])
 
 
+class FieldError(ValueError):
+    """A validator's complaint about one field, so a check spanning fields still names the one to fix.
+
+    `field` is relative to where pydantic reports the validator (a model validator: the model)."""
+
+    def __init__(self, field: str, message: str, given: Any = HIDDEN) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.given = given
+
+
 def _given(value: Any) -> str:
-    if isinstance(value, (dict, list)) and len(repr(value)) > 80:
+    if value is HIDDEN or (isinstance(value, (dict, list)) and len(repr(value)) > 80):
         return ""
     return f" (given: {value!r})"
 
 
-def describe_validation_error(error: ValidationError, where: str, prefix: str = "") -> list[str]:
-    """One line per pydantic error: `where: field: message (given: value)`."""
+def _path(parts: tuple[Any, ...]) -> str:
+    text = ""
+    for part in parts:
+        if part == "[key]":
+            continue  # pydantic's marker for "the key of a dict"; the key itself is the part before
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text.lstrip(".")
+
+
+def _fields(model: type[BaseModel] | None) -> dict[str, FieldInfo]:
+    """The model's fields by the name a user writes (the alias where there is one)."""
+    if model is None:
+        return {}
+    return {info.alias or name: info for name, info in model.model_fields.items()}
+
+
+def _model_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The nested model at `loc` (Retries at ("retries",), JobOverride at ("jobs", "x")), to name its fields."""
+    key_next = False  # the part after a dict-of-models field is a key, not a field
+    for part in loc:
+        if model is None or key_next:
+            key_next = False
+            continue
+        info = _fields(model).get(str(part))
+        kind = info.annotation if info is not None else None
+        values = get_args(kind)[-1:] if get_origin(kind) is dict else ()
+        key_next = bool(values)
+        model = _as_model(values[0] if values else kind)
+    return model
+
+
+def _as_model(kind: Any) -> type[BaseModel] | None:
+    return kind if isinstance(kind, type) and issubclass(kind, BaseModel) else None
+
+
+def _example(info: FieldInfo | None) -> str:
+    return f", e.g. {info.examples[0]!r}" if info is not None and info.examples else ""
+
+
+def describe_validation_error(
+    error: ValidationError, where: str, prefix: str = "", model: type[BaseModel] | None = None
+) -> list[str]:
+    """One line per mistake: `where: field: what is wrong, what is allowed (given: value)`.
+
+    `model` lets a message name the allowed fields and give the field's example."""
+    fields = _fields(model)
+    items = error.errors()
+    unknown = [str(i["loc"][-1]) for i in items if i["type"] == "extra_forbidden" and len(i["loc"]) == 1]
+    missing = {str(i["loc"][0]) for i in items if i["type"] == "missing" and len(i["loc"]) == 1}
+    # A typo (`timout`) makes one field unknown and another missing: report it once, as the typo.
+    typos = {u: m[0] for u in unknown if (m := difflib.get_close_matches(u, missing, n=1, cutoff=0.6))}
     lines = []
-    for item in error.errors():
-        field = (prefix + ".".join(str(part) for part in item["loc"])).rstrip(".")
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "missing":
-            message = "required but not given"
-            given = ""
+    for item in items:
+        loc = tuple(item["loc"])
+        top = fields.get(str(loc[0])) if loc else None
+        given: Any = item.get("input")
+        cause = (item.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldError):
+            loc = loc + tuple(p for p in cause.field.split(".") if p)
+            message, given = cause.message, cause.given
+        elif item["type"] == "missing":
+            if loc and str(loc[0]) in typos.values() and len(loc) == 1:
+                continue
+            message, given = f"required but not given{_example(top)}", HIDDEN
         elif item["type"] == "extra_forbidden":
-            message = "unknown field (typo?)"
-            given = ""
+            name = str(loc[-1])
+            known = list(_fields(_model_at(model, loc[:-1])))
+            guess = typos.get(name) or next(iter(difflib.get_close_matches(name, known, n=1, cutoff=0.6)), None)
+            message = "unknown field" + (f"; did you mean {guess!r}?" if guess else "")
+            if known and not guess:
+                message += f" (known fields: {', '.join(known)})"
+            given = HIDDEN
         else:
-            given = _given(item.get("input"))
-            if "model_type" in item["type"] or item["type"] == "dict_type":
-                given = given if len(given) < 90 else ""
-        location = f"{field}: " if field else ""
-        lines.append(f"{where}: {location}{message}{given}")
+            message = item["msg"].removeprefix("Value error, ").replace(" after validation", "")
+            if item["type"] == "model_type":  # pydantic says "a valid dictionary or instance of Retries"
+                message = "Input should be a dictionary"
+            if item["type"] == "string_type" and isinstance(given, (int, float)):
+                message += f"; quote it: {str(given)!r}"
+            elif not item["type"].startswith("value_error") and len(loc) == 1:
+                message += _example(top)
+        field = f"{prefix}{_path(loc)}".rstrip(".")
+        lines.append(f"{where}: {field + ': ' if field else ''}{message}{_given(given)}")
     return lines

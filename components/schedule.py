@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aws_croniter import AwsCroniter
+from aws_croniter import exceptions as cron_errors
 
 ALIASES: dict[str, str] = {
     "@hourly": "cron(0 * * * ? *)",
@@ -21,6 +22,26 @@ ALIASES: dict[str, str] = {
 _RATE = re.compile(r"rate\((?P<count>\S+)\s+(?P<unit>\S+)\)")
 _RATE_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 _CRON = re.compile(r"cron\((?P<fields>.*)\)")
+# Source: EventBridge Scheduler User Guide, "Cron-based schedules" (field, values, wildcards).
+_CRON_FIELDS: tuple[tuple[str, int, int, str], ...] = (
+    ("minutes", 0, 59, "0-59 with , - * /"),
+    ("hours", 0, 23, "0-23 with , - * /"),
+    ("day-of-month", 1, 31, "1-31 with , - * ? / L W"),
+    ("month", 1, 12, "1-12 or JAN-DEC with , - * /"),
+    ("day-of-week", 1, 7, "1-7 or SUN-SAT with , - * ? L #"),
+    ("year", 1970, 2199, "1970-2199 with , - * /"),
+)
+_FIELD_ERRORS = (
+    cron_errors.AwsCroniterExpressionMinuteError,
+    cron_errors.AwsCroniterExpressionHourError,
+    cron_errors.AwsCroniterExpressionDayOfMonthError,
+    cron_errors.AwsCroniterExpressionMonthError,
+    cron_errors.AwsCroniterExpressionDayOfWeekError,
+    cron_errors.AwsCroniterExpressionYearError,
+)
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+_NAMES = {"month": _MONTHS, "day-of-week": _DAYS}
 
 
 @dataclass(frozen=True)
@@ -98,11 +119,53 @@ def parse_schedule(text: str) -> Schedule:
             "day-of-week year), e.g. cron(0 6 * * ? *)"
         )
     fields = " ".join(fields.split())
+    parts = fields.split(" ")
+    dom, dow = parts[2], parts[4]
+    if (dom == "?") == (dow == "?"):
+        raise ValueError(
+            f"cron({fields}): AWS needs '?' in exactly one of day-of-month ({dom!r}) and day-of-week ({dow!r}), "
+            f"e.g. cron({' '.join(parts[:2])} {dom if dom != '?' else '*'} {parts[3]} ? {parts[5]}) "
+            f"or cron({' '.join(parts[:2])} ? {parts[3]} {dow if dow != '?' else 'MON'} {parts[5]})"
+        )
+    for part, (label, low, high, _) in zip(parts, _CRON_FIELDS, strict=True):
+        _check_steps_and_ranges(fields, part, label, low, high)
     try:
         AwsCroniter(fields)
-    except Exception as error:  # aws-croniter raises its own errors and bare ValueError
+    except ValueError as error:  # aws-croniter's errors are ValueErrors, one class per field
+        if type(error) in _FIELD_ERRORS:
+            index = _FIELD_ERRORS.index(type(error))
+            label, allowed = _CRON_FIELDS[index][0], _CRON_FIELDS[index][3]
+            part = parts[index]
+            raise ValueError(f"cron({fields}): {label}: {part!r} is not allowed; allowed: {allowed}") from None
         raise ValueError(f"cron({fields}) is not valid AWS cron: {error}") from None
     return Schedule(expression=f"cron({fields})", kind="cron")
+
+
+def _number(text: str, label: str) -> int | None:
+    """The number a cron value stands for (names of months and days included), or None if unclear."""
+    names = _NAMES.get(label, ())
+    if text.upper() in names:
+        return names.index(text.upper()) + 1
+    return int(text) if text.isdigit() else None
+
+
+def _check_steps_and_ranges(fields: str, part: str, label: str, low: int, high: int) -> None:
+    """Reject zero steps and backward ranges (`22-2`): AWS documents ranges only from low to high, and
+    a wrapping range is read differently by different cron dialects, so the explicit form is asked for."""
+    for item in part.split(","):
+        base, _, step = item.partition("/")
+        if step.isdigit() and int(step) == 0:
+            raise ValueError(f"cron({fields}): {label}: step 0 in {item!r}; a step is a whole number from 1")
+        start, dash, end = base.partition("-")
+        first, last = _number(start, label), _number(end, label)
+        if dash and first is not None and last is not None and first > last and low <= last and first <= high:
+            names = _NAMES.get(label, ())
+            top, bottom = (names[-1], names[0]) if start.upper() in names else (high, low)
+            split = f"{start}-{top},{bottom}-{end}" if label != "year" else f"{end}-{start}"
+            raise ValueError(
+                f"cron({fields}): {label}: the range {base!r} runs backwards; AWS documents ranges only from "
+                f"low to high: write {split}"
+            )
 
 
 def _parse_rate(text: str) -> Schedule:
@@ -111,7 +174,7 @@ def _parse_rate(text: str) -> Schedule:
         raise ValueError(f"{text!r} is not a rate: write e.g. rate(5 minutes), rate(1 hour)")
     count_text, unit = match["count"], match["unit"]
     if not count_text.isdigit() or int(count_text) <= 0:
-        raise ValueError(f"{text!r}: the value must be a positive whole number")
+        raise ValueError(f"{text!r}: the count must be a whole number from 1, e.g. rate(5 minutes)")
     count = int(count_text)
     singular = unit.removesuffix("s")
     if singular not in _RATE_UNIT_SECONDS:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 
 from components.aws_constants import FARGATE_CPU_MEMORY, STEP_FUNCTIONS_MAX_EXECUTION_SECONDS
 from components.duration import format_duration, parse_duration
+from components.errors import HIDDEN, FieldError
 from components.schedule import Schedule, check_timezone, parse_schedule
 from components.timing import execution_timeout_seconds
 
@@ -42,21 +43,32 @@ class Job(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str | None = Field(None, description="defaults to the module's file name, '_' as '-'")
-    command: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
-    timeout: Duration
-    schedule: str | None = Field(None, description="cron(...), rate(...), an @alias, or None: manual runs")
-    timezone: str = "UTC"
-    retries: Retries = Retries()
+    # `examples` end the message a user gets for a missing or mistyped field.
+    name: str | None = Field(
+        None, description="defaults to the module's file name, '_' as '-'", examples=["nightly-report"]
+    )
+    command: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=1, examples=[["python", "-m", "app.tasks.nightly_report"]]
+    )
+    timeout: Duration = Field(examples=["30m"])
+    schedule: str | None = Field(
+        None, description="cron(...), rate(...), an @alias, or None: manual runs", examples=["cron(0 6 * * ? *)"]
+    )
+    timezone: str = Field("UTC", examples=["Europe/Berlin"])
+    retries: Retries = Field(Retries(), examples=[2])
     concurrency: Literal["forbid", "allow"] = "forbid"
     enabled: StrictBool = True
-    image: str | None = Field(None, min_length=1)
-    cpu: int = 256
-    memory: int = 512
-    environment: dict[str, str] = {}
-    secrets: dict[str, str] = Field({}, description="env var -> SSM parameter or Secrets Manager ARN")
+    image: str | None = Field(None, min_length=1, examples=["123456789012.dkr.ecr.eu-central-1.amazonaws.com/app:1.0"])
+    cpu: int = Field(256, examples=[512])
+    memory: int = Field(512, examples=[1024])
+    environment: dict[str, str] = Field({}, examples=[{"MODE": "full"}])
+    secrets: dict[str, str] = Field(
+        {}, description="env var -> SSM parameter or Secrets Manager ARN", examples=[{"DB_PASSWORD": "/app/db/pw"}]
+    )
     description: str = Field("", max_length=256)
-    tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = {}
+    tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = Field(
+        {}, examples=[{"team": "data"}]
+    )
 
     @field_validator("name")
     @classmethod
@@ -73,6 +85,11 @@ class Job(BaseModel):
     def _retries_shorthand(cls, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return {"attempts": value}
+        if not isinstance(value, (dict, Retries)):
+            raise ValueError(
+                "give a number of retries, e.g. 2, or a dict such as "
+                "{'attempts': 2, 'interval': '5m', 'backoff_rate': 2.0}"
+            )
         return value
 
     @field_validator("schedule")
@@ -92,7 +109,7 @@ class Job(BaseModel):
     def _env_names(cls, value: dict[str, str]) -> dict[str, str]:
         for key in value:
             if not ENV_NAME.fullmatch(key):
-                raise ValueError(f"{key!r} is not an environment variable name (letters, digits, '_')")
+                raise FieldError(key, "not an environment variable name: use letters, digits and '_', no digit first")
         return value
 
     @field_validator("secrets")
@@ -101,13 +118,18 @@ class Job(BaseModel):
         for key, ref in value.items():
             if ref.startswith("arn:"):
                 if not (SSM_PARAMETER_ARN.fullmatch(ref) or SECRETS_MANAGER_ARN.fullmatch(ref)):
-                    raise ValueError(
-                        f"{key}={ref!r} is neither an SSM parameter ARN nor a Secrets Manager secret ARN"
+                    raise FieldError(
+                        key,
+                        f"{ref!r} is neither an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) "
+                        "nor a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)",
                     )
             elif not SSM_PARAMETER_NAME.fullmatch(ref):
-                raise ValueError(
-                    f"{key}={ref!r} is not a secret reference: give an SSM parameter name ('/app/db-password'), "
-                    "an SSM parameter ARN or a Secrets Manager secret ARN; never the secret itself"
+                # Not echoed: a value that is no reference may be the secret itself, pasted in.
+                raise FieldError(
+                    key,
+                    "is not a secret reference (value not shown, in case it is the secret itself): give an SSM "
+                    "parameter name such as '/app/db-password', an SSM parameter ARN or a Secrets Manager secret ARN",
+                    HIDDEN,
                 )
         return value
 
@@ -115,25 +137,32 @@ class Job(BaseModel):
     def _consistent(self) -> Job:
         allowed = FARGATE_CPU_MEMORY.get(self.cpu)
         if allowed is None:
-            raise ValueError(f"cpu={self.cpu} is not a Fargate size; allowed: {sorted(FARGATE_CPU_MEMORY)}")
+            sizes = ", ".join(map(str, FARGATE_CPU_MEMORY))
+            raise FieldError("cpu", f"not a Fargate cpu size; allowed: {sizes} (1024 = 1 vCPU)", self.cpu)
         if self.memory not in allowed:
-            raise ValueError(
-                f"memory={self.memory} does not go with cpu={self.cpu} on Fargate; allowed: "
-                f"{allowed[0]}..{allowed[-1]} in steps of {allowed[1] - allowed[0]}"
+            steps = ", ".join(map(str, allowed)) if len(allowed) <= 4 else (
+                f"{allowed[0]} to {allowed[-1]} in steps of {allowed[1] - allowed[0]}"
             )
+            default = "" if "memory" in self.model_fields_set else " (the default)"
+            message = f"Fargate has no {self.memory} MiB{default} with cpu={self.cpu}; allowed: {steps}"
+            raise FieldError("memory", message, self.memory)
         both = sorted(set(self.environment) & set(self.secrets))
         if both:
-            raise ValueError(f"{', '.join(both)} set in both environment and secrets; keep each in one place")
+            field, names = (f"secrets.{both[0]}", "") if len(both) == 1 else ("secrets", ", ".join(both) + " ")
+            raise FieldError(field, f"{names}also set in environment; set each variable in one place")
         if self.schedule is None and "timezone" in self.model_fields_set and self.timezone != "UTC":
-            raise ValueError(
-                f"timezone={self.timezone!r} is set but the job has no schedule (manual runs only); "
-                "add a schedule or drop the timezone"
+            raise FieldError(
+                "timezone", "set, but the job has no schedule (manual runs only); add a schedule or drop the timezone",
+                self.timezone,
             )
         total = self.execution_timeout
         if total > STEP_FUNCTIONS_MAX_EXECUTION_SECONDS:
-            raise ValueError(
-                f"timeout={format_duration(self.timeout)} with {self.retries.attempts} retries needs "
-                f"{format_duration(total)} per execution; Step Functions allows at most 365d"
+            raise FieldError(
+                "timeout",
+                f"{format_duration(self.timeout)} with {self.retries.attempts} retries needs up to "
+                f"{format_duration(total)} per execution (all runs, waits and start retries); Step Functions "
+                "allows at most 365d per execution: shorten the timeout or retry less",
+                format_duration(self.timeout),
             )
         return self
 

@@ -62,7 +62,7 @@ def load_stack(jobs_dir: Path, config_values: dict[str, Any], project: str, stac
 
 def _config_problems(error: ValidationError, source: str, project: str) -> list[str]:
     lines = []
-    for line in describe_validation_error(error, source):
+    for line in describe_validation_error(error, source, model=StackConfig):
         head, _, rest = line.partition(": ")
         key = rest.split(":", 1)[0]
         if key == "region":
@@ -70,7 +70,7 @@ def _config_problems(error: ValidationError, source: str, project: str) -> list[
         elif rest and not rest.startswith(project):
             rest = f"{project}:{rest}"
         if "unknown field" in rest:
-            rest = rest.replace("unknown field (typo?)", "unknown setting (typo?); see README 'Stack settings'")
+            rest = rest.replace("unknown field", "unknown setting", 1) + " (see README 'Stack settings')"
         lines.append(f"{head}: {rest}")
     return lines
 
@@ -93,15 +93,27 @@ def _apply_config(
             try:
                 spec = Job.model_validate({**spec.model_dump(exclude_unset=True), **override.as_update()})
             except ValidationError as error:
-                problems.extend(describe_validation_error(error, source, prefix=f"{project}:jobs.{module.name}."))
+                problems.extend(
+                    describe_validation_error(error, source, prefix=f"{project}:jobs.{module.name}.", model=Job)
+                )
                 continue
         names = job_names(config.name_prefix, module.name)
         if module.name in RESERVED_JOB_NAMES:
-            problems.append(f"{module.source}: name: {module.name!r} is reserved for the stack's shared resources")
-        for too_long in names.too_long():
             problems.append(
-                f"{module.source}: name: {module.name!r} is too long for stack prefix "
-                f"{config.name_prefix!r}: {too_long}"
+                f"{module.where}: name: {module.name!r} is reserved for the stack's shared resources; "
+                f"choose another name (reserved: {', '.join(sorted(RESERVED_JOB_NAMES))})"
+            )
+        too_long = names.too_long()
+        if too_long:  # one message, for the longest name; the limit covers all of them
+            problems.append(
+                f"{module.where}: name: {module.name!r} is {len(module.name)} characters, too long with stack prefix "
+                f"{config.name_prefix!r}: {max(too_long, key=len)}; use at most "
+                f"{_longest_job_name(config.name_prefix)} characters (set name= or rename the file)"
             )
         jobs.append(StackJob(source=module.source, spec=spec, names=names))
     return jobs, problems
+
+
+def _longest_job_name(prefix: str) -> int:
+    """How long a job name may be with this prefix before some derived AWS name passes its limit."""
+    return max((n for n in range(1, 256) if not job_names(prefix, "a" * n).too_long()), default=0)
