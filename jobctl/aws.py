@@ -1,0 +1,182 @@
+"""Every AWS call jobctl makes, for one stack prefix; resources are found by components.naming's names."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from components.asl import LOCK_HOLDER, LOCK_KEY
+from components.naming import job_names, shared_names
+from jobctl.errors import JobctlError, UnknownJob
+from jobctl.runs import Lock, Run, lock_from_item, run_from_execution, task_arns_from_history, task_id
+
+# Step Functions execution names: 1-80 characters (StartExecution API reference).
+_EXECUTION_NAME_LIMIT = 80
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    timestamp: datetime
+    message: str
+
+
+@dataclass(frozen=True)
+class LogStream:
+    task_arn: str
+    log_group: str
+    name: str
+    events: list[LogEvent] | None  # None: the stream does not exist
+
+
+def manual_execution_name(now: datetime) -> str:
+    """`manual-<utc time>-<random>`: sortable, says who started it, unique even within one second."""
+    return f"manual-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"[:_EXECUTION_NAME_LIMIT]
+
+
+class StackJobs:
+    """The jobs of one stack prefix in one account and region."""
+
+    def __init__(self, session: boto3.Session, prefix: str) -> None:
+        self.prefix = prefix
+        self.region = session.region_name
+        self._session = session
+        self._machines: dict[str, str] | None = None
+
+    # Clients are made on first use: each loads its service model, which is most of a command's start-up.
+    @cached_property
+    def _sfn(self) -> Any:
+        return self._session.client("stepfunctions")
+
+    @cached_property
+    def _dynamodb(self) -> Any:
+        return self._session.client("dynamodb")
+
+    @cached_property
+    def _logs(self) -> Any:
+        return self._session.client("logs")
+
+    def machines(self) -> dict[str, str]:
+        """Job name -> state machine ARN, for every `<prefix>-<job>` machine but the lock janitor."""
+        if self._machines is None:
+            names: dict[str, str] = {}
+            for page in self._sfn.get_paginator("list_state_machines").paginate():
+                for machine in page["stateMachines"]:
+                    names[machine["name"]] = machine["stateMachineArn"]
+            janitor = shared_names(self.prefix).janitor_state_machine
+            # Prefix "dev" also matches a stack "dev-eu"; every stack has a janitor, so its machines are known.
+            other_prefixes = [
+                n.removesuffix("-lock-janitor") + "-"
+                for n in names
+                if n.endswith("-lock-janitor") and n != janitor and n.startswith(f"{self.prefix}-")
+            ]
+            self._machines = {
+                name.removeprefix(f"{self.prefix}-"): arn
+                for name, arn in sorted(names.items())
+                if name.startswith(f"{self.prefix}-")
+                and name != janitor
+                and not any(name.startswith(other) for other in other_prefixes)
+            }
+        return self._machines
+
+    def state_machine_arn(self, job: str) -> str:
+        machines = self.machines()
+        if job not in machines:
+            raise UnknownJob(job, self.prefix, sorted(machines))
+        return machines[job]
+
+    def start(self, job: str, environment: dict[str, str], name: str) -> str:
+        """Start a run now; the input is what the definition turns into container environment overrides."""
+        response = self._sfn.start_execution(
+            stateMachineArn=self.state_machine_arn(job), name=name, input=json.dumps({"environment": environment})
+        )
+        return str(response["executionArn"])
+
+    def run(self, execution_arn: str) -> Run:
+        return run_from_execution(self._sfn.describe_execution(executionArn=execution_arn))
+
+    def runs(self, job: str, limit: int) -> list[Run]:
+        """The latest `limit` runs, newest first; each described, since only that tells a skip or an error."""
+        listed: list[str] = []
+        paginator = self._sfn.get_paginator("list_executions")
+        pages = paginator.paginate(stateMachineArn=self.state_machine_arn(job), PaginationConfig={"MaxItems": limit})
+        for page in pages:
+            listed.extend(e["executionArn"] for e in page["executions"])
+        return [self.run(arn) for arn in listed[:limit]]
+
+    def execution_arn(self, job: str, execution: str) -> str:
+        """An execution ARN from a full ARN or just the execution's name."""
+        if execution.startswith("arn:"):
+            return execution
+        machine = self.state_machine_arn(job)
+        return machine.replace(":stateMachine:", ":execution:", 1) + f":{execution}"
+
+    def task_arns(self, run: Run) -> list[str]:
+        """The ECS tasks a run started: its output says so on success, its history in every other case."""
+        if run.task_arn:
+            return [run.task_arn]
+        events: list[dict[str, Any]] = []
+        for page in self._sfn.get_paginator("get_execution_history").paginate(executionArn=run.execution_arn):
+            events.extend(page["events"])
+        return task_arns_from_history(events)
+
+    def log_stream(self, job: str, task_arn: str) -> LogStream:
+        """The container's whole log: awslogs writes stream `<prefix>/<container>/<task id>`."""
+        names = job_names(self.prefix, job)
+        stream = f"job/{names.container}/{task_id(task_arn)}"
+        events: list[LogEvent] = []
+        token: str | None = None
+        try:
+            while True:
+                extra = {"nextToken": token} if token else {}
+                page = self._logs.get_log_events(
+                    logGroupName=names.log_group, logStreamName=stream, startFromHead=True, **extra
+                )
+                events.extend(
+                    LogEvent(datetime.fromtimestamp(e["timestamp"] / 1000, UTC), e["message"]) for e in page["events"]
+                )
+                # GetLogEvents returns the same forward token once the end is reached.
+                if not page["events"] or page["nextForwardToken"] == token:
+                    break
+                token = page["nextForwardToken"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+            return LogStream(task_arn, names.log_group, stream, None)
+        return LogStream(task_arn, names.log_group, stream, events)
+
+    @property
+    def lock_table(self) -> str:
+        return shared_names(self.prefix).lock_table
+
+    def lock(self, job: str) -> Lock | None:
+        """The job's lock item, read consistently so a just-released lock does not show as held."""
+        self.state_machine_arn(job)
+        try:
+            item = self._dynamodb.get_item(TableName=self.lock_table, Key={LOCK_KEY: {"S": job}}, ConsistentRead=True)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ResourceNotFoundException":
+                raise JobctlError(f"lock table {self.lock_table!r} not found in {self.region}") from error
+            raise
+        return lock_from_item(item["Item"]) if "Item" in item else None
+
+    def delete_lock(self, job: str, holder: str) -> bool:
+        """Delete the lock only while `holder` still holds it; False when it changed hands or is gone."""
+        try:
+            self._dynamodb.delete_item(
+                TableName=self.lock_table,
+                Key={LOCK_KEY: {"S": job}},
+                ConditionExpression=f"{LOCK_HOLDER} = :holder",
+                ExpressionAttributeValues={":holder": {"S": holder}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

@@ -1,0 +1,165 @@
+"""What an operator sees of a run and of a lock, read from plain Step Functions and DynamoDB responses.
+
+Pure functions on response dicts, so the rules (what counts as skipped, where a task ARN hides) are
+testable without AWS."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from components.asl import LOCK_ACQUIRED_AT, LOCK_EXPIRES_AT, LOCK_HOLDER
+
+# Step Functions execution status -> outcome key (the `--json` value).
+_STATUS_OUTCOME = {
+    "RUNNING": "running",
+    "SUCCEEDED": "succeeded",
+    "FAILED": "failed",
+    "TIMED_OUT": "timed_out",
+    "ABORTED": "aborted",
+    "PENDING_REDRIVE": "pending_redrive",
+}
+# The SkippedAlreadyRunning state's output (components.asl) marks a run that found the lock held.
+SKIPPED = "skipped"
+OUTCOME_LABELS = {
+    "running": "running",
+    "succeeded": "succeeded",
+    "failed": "failed",
+    "timed_out": "timed out",
+    "aborted": "aborted",
+    "pending_redrive": "failed, redrive pending",
+    SKIPPED: "skipped (already running)",
+}
+
+# ECS task ARNs, old (task/<id>) and new (task/<cluster>/<id>) format, in any partition.
+_TASK_ARN = re.compile(r"arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task/[A-Za-z0-9_/-]+")
+# History events whose details carry the ECS task: runTask's response, the stopped task, or a failure
+# whose cause is the stopped task as JSON.
+_TASK_EVENT_DETAILS = {
+    "TaskSubmitted": ("taskSubmittedEventDetails", "output"),
+    "TaskSucceeded": ("taskSucceededEventDetails", "output"),
+    "TaskFailed": ("taskFailedEventDetails", "cause"),
+}
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    return None if moment is None else utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One execution of a job's state machine."""
+
+    name: str
+    execution_arn: str
+    outcome: str
+    started_at: datetime
+    stopped_at: datetime | None
+    error: str | None
+    cause: str | None
+    task_arn: str | None  # only known from a successful run's output; see task_arns_from_history
+
+    def duration_seconds(self, now: datetime) -> float | None:
+        """Time so far for a running run; None when AWS reports no end (moto's timed-out runs)."""
+        if self.outcome == "running":
+            return (now - self.started_at).total_seconds()
+        return None if self.stopped_at is None else (self.stopped_at - self.started_at).total_seconds()
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        duration = self.duration_seconds(now)
+        return {
+            "name": self.name,
+            "execution_arn": self.execution_arn,
+            "outcome": self.outcome,
+            "started_at": iso(self.started_at),
+            "stopped_at": iso(self.stopped_at),
+            "duration_seconds": None if duration is None else round(duration, 3),
+            "error": self.error,
+            "cause": self.cause,
+            "task_arn": self.task_arn,
+        }
+
+
+def run_from_execution(execution: Mapping[str, Any]) -> Run:
+    """A Run from a DescribeExecution response; a success whose output says "skipped" is a skip."""
+    outcome = _STATUS_OUTCOME.get(execution["status"], execution["status"].lower())
+    output = _json_object(execution.get("output"))
+    if outcome == "succeeded" and output.get("outcome") == SKIPPED:
+        outcome = SKIPPED
+    task_arn = output.get("taskArn")
+    return Run(
+        name=execution["name"],
+        execution_arn=execution["executionArn"],
+        outcome=outcome,
+        started_at=utc(execution["startDate"]),
+        stopped_at=utc(execution["stopDate"]) if execution.get("stopDate") else None,
+        error=execution.get("error"),
+        cause=execution.get("cause") or (output.get("reason") if outcome == SKIPPED else None),
+        task_arn=task_arn if isinstance(task_arn, str) else None,
+    )
+
+
+def task_arns_from_history(events: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Every ECS task a run started, oldest first (one per attempt when the job retries)."""
+    found: list[str] = []
+    for event in sorted(events, key=lambda e: int(e["id"])):
+        details_key, field = _TASK_EVENT_DETAILS.get(event["type"], ("", ""))
+        text = event.get(details_key, {}).get(field, "") if details_key else ""
+        for arn in _TASK_ARN.findall(text or ""):
+            if arn not in found:
+                found.append(arn)
+    return found
+
+
+def task_id(task_arn: str) -> str:
+    return task_arn.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Lock:
+    """The job's lock item, as components.asl's AcquireLock writes it."""
+
+    holder: str
+    acquired_at: str
+    expires_at: datetime
+
+    def state(self, now: datetime) -> str:
+        """ "held", or "expired": an expired lock no longer blocks a run (AcquireLock takes it over)."""
+        return "held" if self.expires_at > now else "expired"
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        return {
+            "state": self.state(now),
+            "execution_arn": self.holder,
+            "acquired_at": self.acquired_at,
+            "expires_at": iso(self.expires_at),
+        }
+
+
+def lock_from_item(item: Mapping[str, Mapping[str, str]]) -> Lock:
+    """A Lock from a DynamoDB GetItem `Item` (typed attribute values)."""
+    return Lock(
+        holder=item[LOCK_HOLDER]["S"],
+        acquired_at=item.get(LOCK_ACQUIRED_AT, {}).get("S", "unknown"),
+        expires_at=datetime.fromtimestamp(int(float(item[LOCK_EXPIRES_AT]["N"])), UTC),
+    )
+
+
+def execution_name(execution_arn: str) -> str:
+    return execution_arn.rsplit(":", 1)[-1]
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
