@@ -1,0 +1,47 @@
+"""The floor: a Pulumi program with none of our logic. It re-registers the resources a real run
+recorded (same types, names, inputs, parents, invokes and exports) from plain values.
+
+bench/run.py copies it as `__main__.py` into a temp project next to `recorded.json`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+RECORDED = Path(__file__).resolve().parent / "recorded.json"
+
+
+def _key(urn: str | None) -> tuple[str, str] | None:
+    """(type, name) of the resource a parent URN names: `urn:pulumi:s::p::a$b::name` -> (b, name)."""
+    if not urn:
+        return None
+    *_, types, name = urn.split("::")
+    return types.split("$")[-1], name
+
+
+recorded: dict[str, Any] = json.loads(RECORDED.read_text())
+# The program's two invokes (account id and partition), so the floor makes the same calls.
+aws.get_caller_identity_output()
+aws.get_partition_output()
+
+registered: dict[tuple[str, str], pulumi.Resource] = {}
+components: list[pulumi.ComponentResource] = []
+for entry in recorded["resources"]:  # in registration order, so a parent always comes first
+    parent_key = _key(entry["parent"])
+    opts = pulumi.ResourceOptions(parent=registered.get(parent_key) if parent_key else None)
+    resource: pulumi.Resource
+    if entry["component"]:
+        resource = pulumi.ComponentResource(entry["type"], entry["name"], None, opts)
+        components.append(resource)
+    else:
+        resource = pulumi.CustomResource(entry["type"], entry["name"], entry["inputs"], opts)
+    registered[(entry["type"], entry["name"])] = resource
+
+for component in components:
+    component.register_outputs({})
+for key, value in recorded["exports"].items():
+    pulumi.export(key, value)
