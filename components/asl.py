@@ -1,9 +1,10 @@
 """The state machine a job runs, as an Amazon States Language dict (JSONata query language).
 
-A successful run of a `concurrency="forbid"` job costs 4 state transitions: AcquireLock, RunJob,
-CheckExitCode, ReleaseLock. A skipped run (lock held) costs 2: AcquireLock, SkippedAlreadyRunning.
-A successful `concurrency="allow"` run costs 3: RunJob, CheckExitCode, Succeeded. Each retry of a
-state is billed as one more transition.
+State transitions per execution (each retry of a state is billed as one more):
+- `concurrency="forbid"` or `"replace"`, lock free, run succeeds: 4 (AcquireLock, RunJob or
+  RunJobOnSpot, CheckExitCode, ReleaseLock); lock held by a live run: 2 (AcquireLock, SkippedAlreadyRunning)
+  for "forbid", 7 for "replace" (it reads, stops and takes over before running).
+- `concurrency="allow"`, run succeeds: 3 (RunJob, CheckExitCode, Succeeded).
 """
 
 from __future__ import annotations
@@ -11,30 +12,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from components.aws_constants import (
-    DYNAMODB_CONDITION_FAILED,
-    DYNAMODB_TRANSIENT_ERRORS,
-    ECS_START_ERRORS,
-    TASK_FAILED,
+from components.aws_constants import ECS_START_ERRORS, TASK_FAILED
+from components.lock_states import (
+    LOCK_ACQUIRED_AT,
+    LOCK_EXPIRES_AT,
+    LOCK_HOLDER,
+    LOCK_KEY,
+    State,
+    acquire_lock,
+    release_arguments,
+    replace_states,
+    retry_dynamodb,
+    skipped,
 )
 from components.spec import Job
-from components.timing import (
-    START_RETRY_ATTEMPTS,
-    START_RETRY_BACKOFF_RATE,
-    START_RETRY_INTERVAL_SECONDS,
-    lock_lifetime_seconds,
-)
+from components.timing import START_RETRY_ATTEMPTS, START_RETRY_BACKOFF_RATE, START_RETRY_INTERVAL_SECONDS
 
-State = dict[str, Any]
+__all__ = ["LOCK_ACQUIRED_AT", "LOCK_EXPIRES_AT", "LOCK_HOLDER", "LOCK_KEY", "RunTarget", "job_definition"]
 
-# Lock item attributes. Avoid DynamoDB reserved words (OWNER is one), so no ExpressionAttributeNames.
-LOCK_KEY = "LockId"
-LOCK_HOLDER = "ExecutionArn"
-LOCK_ACQUIRED_AT = "AcquiredAt"
-LOCK_EXPIRES_AT = "ExpiresAt"  # epoch seconds; also the table's TTL attribute
-
-EXECUTION_ID = "{% $states.context.Execution.Id %}"
 JOB_FAILED_EXIT_CODE = "Job.NonZeroExit"
+SPOT_INTERRUPTED = "SpotInterruption"  # the StopCode of a Fargate Spot task that AWS took back
 
 
 @dataclass(frozen=True)
@@ -49,88 +46,44 @@ class RunTarget:
     assign_public_ip: bool
 
 
-def retry_dynamodb() -> list[State]:
-    # The condition failure is an answer, not a fault: never retry it (as AWS's own lock sample does).
-    return [
-        {"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "MaxAttempts": 0},
-        {
-            "ErrorEquals": list(DYNAMODB_TRANSIENT_ERRORS),
-            "IntervalSeconds": 1,
-            "MaxAttempts": 6,
-            "BackoffRate": 2.0,
-            "MaxDelaySeconds": 20,
-            "JitterStrategy": "FULL",
-        },
-    ]
-
-
-def _lock_key(job_name: str) -> dict[str, Any]:
-    return {LOCK_KEY: {"S": job_name}}
-
-
-def _release(table: str, job_name: str) -> dict[str, Any]:
-    """deleteItem arguments that delete the lock only while this execution still holds it."""
-    return {
-        "TableName": table,
-        "Key": _lock_key(job_name),
-        "ConditionExpression": f"{LOCK_HOLDER} = :me",
-        "ExpressionAttributeValues": {":me": {"S": EXECUTION_ID}},
-    }
-
-
-def _acquire_lock(job: Job, table: str, job_name: str) -> State:
-    lifetime = lock_lifetime_seconds(job.execution_timeout)
-    return {
-        "Type": "Task",
-        "Comment": "Take the job's lock unless a live execution holds it; an expired lock is taken over.",
-        "Resource": "arn:aws:states:::dynamodb:putItem",
-        "Arguments": {
-            "TableName": table,
-            "Item": {
-                LOCK_KEY: {"S": job_name},
-                LOCK_HOLDER: {"S": EXECUTION_ID},
-                LOCK_ACQUIRED_AT: {"S": "{% $states.context.State.EnteredTime %}"},
-                LOCK_EXPIRES_AT: {
-                    "N": f"{{% $string($floor($toMillis($states.context.Execution.StartTime) / 1000) + {lifetime}) %}}"
-                },
-            },
-            # DynamoDB's TTL deletes expired items late (up to days), so the expiry is checked here too.
-            "ConditionExpression": f"attribute_not_exists({LOCK_KEY}) OR {LOCK_EXPIRES_AT} < :now",
-            "ExpressionAttributeValues": {":now": {"N": "{% $string($floor($millis() / 1000)) %}"}},
-        },
-        "Retry": retry_dynamodb(),
-        "Catch": [{"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": "SkippedAlreadyRunning"}],
-        "Output": "{% $states.input %}",
-        "Next": "RunJob",
-    }
-
-
 _ENVIRONMENT_OVERRIDES = (
     "{% $exists($states.input.environment) ? "
     "[$each($states.input.environment, function($v, $k) { {'Name': $k, 'Value': $string($v)} })] : [] %}"
 )
 
 
-def _run_job(job: Job, target: RunTarget, on_failure: str) -> State:
-    retry: list[State] = [
+def _start_retry() -> State:
+    return {
+        "ErrorEquals": list(ECS_START_ERRORS),
+        "IntervalSeconds": START_RETRY_INTERVAL_SECONDS,
+        "MaxAttempts": START_RETRY_ATTEMPTS,
+        "BackoffRate": START_RETRY_BACKOFF_RATE,
+        "JitterStrategy": "FULL",
+    }
+
+
+def _job_retry(job: Job, attempts: int) -> list[State]:
+    # Only failed runs are retried, as the job asked; a timed-out run (States.Timeout) is not.
+    if attempts <= 0:
+        return []
+    return [
         {
-            "ErrorEquals": list(ECS_START_ERRORS),
-            "IntervalSeconds": START_RETRY_INTERVAL_SECONDS,
-            "MaxAttempts": START_RETRY_ATTEMPTS,
-            "BackoffRate": START_RETRY_BACKOFF_RATE,
-            "JitterStrategy": "FULL",
+            "ErrorEquals": [TASK_FAILED],
+            "IntervalSeconds": job.retries.interval,
+            "MaxAttempts": attempts,
+            "BackoffRate": float(job.retries.backoff_rate),
         }
     ]
-    if job.retries.attempts:
-        # Only failed runs are retried, as the job asked; a timed-out run (States.Timeout) is not.
-        retry.append(
-            {
-                "ErrorEquals": [TASK_FAILED],
-                "IntervalSeconds": job.retries.interval,
-                "MaxAttempts": job.retries.attempts,
-                "BackoffRate": float(job.retries.backoff_rate),
-            }
-        )
+
+
+def _run_task(job: Job, target: RunTarget, spot: bool) -> State:
+    """A runTask.sync state without Retry/Catch/Next; Fargate Spot goes through a capacity provider
+    strategy, which RunTask only accepts without a launch type."""
+    placement: dict[str, Any] = (
+        {"CapacityProviderStrategy": [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]}
+        if spot
+        else {"LaunchType": "FARGATE"}
+    )
     return {
         "Type": "Task",
         "Comment": "Run the job's Fargate task and wait for it to stop.",
@@ -139,7 +92,7 @@ def _run_job(job: Job, target: RunTarget, on_failure: str) -> State:
         "Arguments": {
             "Cluster": target.cluster,
             "TaskDefinition": target.task_family,
-            "LaunchType": "FARGATE",
+            **placement,
             "PlatformVersion": "LATEST",
             "NetworkConfiguration": {
                 "AwsvpcConfiguration": {
@@ -151,24 +104,69 @@ def _run_job(job: Job, target: RunTarget, on_failure: str) -> State:
             "PropagateTags": "TASK_DEFINITION",
             "Overrides": {"ContainerOverrides": [{"Name": target.container, "Environment": _ENVIRONMENT_OVERRIDES}]},
         },
-        "Retry": retry,
-        "Catch": [
-            {"ErrorEquals": ["States.ALL"], "Assign": {"failure": "{% $states.errorOutput %}"}, "Next": on_failure}
-        ],
         "Output": (
             f"{{% {{'taskArn': $states.result.TaskArn, "
             f"'exitCode': $states.result.Containers[Name='{target.container}'].ExitCode, "
+            f"'stopCode': $states.result.StopCode, "
             f"'stoppedReason': $states.result.StoppedReason}} %}}"
         ),
         "Next": "CheckExitCode",
     }
 
 
-def _check_exit_code(on_success: str) -> State:
+def _catch_all(on_failure: str) -> State:
+    return {"ErrorEquals": ["States.ALL"], "Assign": {"failure": "{% $states.errorOutput %}"}, "Next": on_failure}
+
+
+def _run_states(job: Job, target: RunTarget, on_failure: str) -> dict[str, State]:
+    """RunJob on on-demand Fargate; with capacity="spot", first RunJobOnSpot, which falls back to
+    RunJob when Spot has no capacity or takes the task back, so the run still happens."""
+    on_demand = _run_task(job, target, spot=False)
+    on_demand["Retry"] = [_start_retry(), *_job_retry(job, job.retries.attempts)]
+    on_demand["Catch"] = [_catch_all(on_failure)]
+    states = {"RunJob": on_demand}
+    if job.capacity == "spot":
+        # No job retries here: a Spot interruption also raises States.TaskFailed, and must not spend them.
+        spot = _run_task(job, target, spot=True)
+        spot["Catch"] = [
+            # No Spot capacity: run on demand at once, without spending the job's retries.
+            {"ErrorEquals": list(ECS_START_ERRORS), "Output": "{% $states.input %}", "Next": "RunJob"},
+            {
+                "ErrorEquals": [TASK_FAILED],
+                "Assign": {"failure": "{% $states.errorOutput %}"},
+                "Output": "{% $states.input %}",
+                "Next": "SpotRunFailed",
+            },
+            _catch_all(on_failure),
+        ]
+        states["RunJobOnSpot"] = spot
+        states["SpotRunFailed"] = {
+            "Type": "Choice",
+            "Comment": "A run that Spot interrupted is run again on demand; a job that failed has failed.",
+            "Choices": [
+                {"Condition": f"{{% $contains($string($failure.Cause), '{SPOT_INTERRUPTED}') %}}", "Next": "RunJob"}
+            ],
+            "Default": "WaitBeforeRetry" if job.retries.attempts else on_failure,
+        }
+        if job.retries.attempts:
+            # The job failed on Spot: that was its first run; the remaining retries run on demand.
+            states["WaitBeforeRetry"] = {"Type": "Wait", "Seconds": job.retries.interval, "Next": "RetryOnDemand"}
+            retry_on_demand = _run_task(job, target, spot=False)
+            retry_on_demand["Retry"] = [_start_retry(), *_job_retry(job, job.retries.attempts - 1)]
+            retry_on_demand["Catch"] = [_catch_all(on_failure)]
+            states["RetryOnDemand"] = retry_on_demand
+    return states
+
+
+def _check_exit_code(on_success: str, spot: bool) -> State:
+    choices = [{"Condition": "{% $states.input.exitCode = 0 %}", "Next": on_success}]
+    if spot:
+        # A container may exit 0 on the SIGTERM of a Spot interruption: that run did not finish.
+        choices.insert(0, {"Condition": f"{{% $states.input.stopCode = '{SPOT_INTERRUPTED}' %}}", "Next": "RunJob"})
     return {
         "Type": "Choice",
         "Comment": "A run succeeded only if the job container reported exit code 0.",
-        "Choices": [{"Condition": "{% $states.input.exitCode = 0 %}", "Next": on_success}],
+        "Choices": choices,
         "Default": "ExitCodeNotZero",
     }
 
@@ -195,69 +193,63 @@ _FAIL_RUN: State = {
 }
 
 
+def _lock_states(job: Job, table: str, name: str, first_run: str) -> dict[str, State]:
+    when_held = "ReadLockHolder" if job.concurrency == "replace" else "SkippedAlreadyRunning"
+    states: dict[str, State] = {
+        "AcquireLock": acquire_lock(job, table, name, when_held=when_held, then=first_run),
+        "SkippedAlreadyRunning": skipped(name),
+    }
+    if job.concurrency == "replace":
+        states.update(replace_states(job, table, name, first_run_state=first_run))
+    states["ReleaseLock"] = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::dynamodb:deleteItem",
+        "Arguments": release_arguments(table, name),
+        "Retry": retry_dynamodb(),
+        "Catch": [
+            # Someone took the lock over after it expired: nothing of ours to release.
+            {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "Next": "LockAlreadyReleased"},
+            # Fail so operators hear of it; the janitor then removes the lock.
+            _catch_all("FailRun"),
+        ],
+        "Output": "{% $states.input %}",
+        "End": True,
+    }
+    states["LockAlreadyReleased"] = {"Type": "Succeed"}
+    states["ReleaseLockAfterFailure"] = {
+        "Type": "Task",
+        "Comment": "Release the lock, then fail with the original error whatever happens here.",
+        "Resource": "arn:aws:states:::dynamodb:deleteItem",
+        "Arguments": release_arguments(table, name),
+        "Retry": retry_dynamodb(),
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "FailRun"}],
+        "Next": "FailRun",
+    }
+    return states
+
+
 def job_definition(job: Job, target: RunTarget, lock_table: str) -> dict[str, Any]:
-    """The ASL for `job`; for `concurrency="forbid"` every state after the lock releases it on any error."""
+    """The ASL for `job`; with a lock, every state after it releases the lock on any error."""
     assert job.name is not None
     name = job.name
+    locked = job.concurrency != "allow"
+    on_failure = "ReleaseLockAfterFailure" if locked else "FailRun"
+    spot = job.capacity == "spot"
+    first_run = "RunJobOnSpot" if spot else "RunJob"
+    states: dict[str, State] = {}
+    if locked:
+        states.update(_lock_states(job, lock_table, name, first_run))
+    states.update(_run_states(job, target, on_failure))
+    states["CheckExitCode"] = _check_exit_code("ReleaseLock" if locked else "Succeeded", spot)
+    states["ExitCodeNotZero"] = _exit_code_not_zero(target.container, on_failure)
+    if not locked:
+        states["Succeeded"] = {"Type": "Succeed"}
+    states["FailRun"] = _FAIL_RUN
     comment = f"Scheduled job {name}: {job.description}" if job.description else f"Scheduled job {name}"
-    if job.concurrency == "allow":
-        states: dict[str, State] = {
-            "RunJob": _run_job(job, target, on_failure="FailRun"),
-            "CheckExitCode": _check_exit_code(on_success="Succeeded"),
-            "ExitCodeNotZero": _exit_code_not_zero(target.container, on_failure="FailRun"),
-            "Succeeded": {"Type": "Succeed"},
-            "FailRun": _FAIL_RUN,
-        }
-        start = "RunJob"
-    else:
-        states = {
-            "AcquireLock": _acquire_lock(job, lock_table, name),
-            "SkippedAlreadyRunning": {
-                "Type": "Succeed",
-                "Comment": "Another execution holds the lock: this run is skipped, visibly.",
-                "Output": {
-                    "outcome": "skipped",
-                    "reason": f"already running: another execution holds the lock of {name}",
-                },
-            },
-            "RunJob": _run_job(job, target, on_failure="ReleaseLockAfterFailure"),
-            "CheckExitCode": _check_exit_code(on_success="ReleaseLock"),
-            "ExitCodeNotZero": _exit_code_not_zero(target.container, on_failure="ReleaseLockAfterFailure"),
-            "ReleaseLock": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::dynamodb:deleteItem",
-                "Arguments": _release(lock_table, name),
-                "Retry": retry_dynamodb(),
-                "Catch": [
-                    # Someone took the lock over after it expired: nothing of ours to release.
-                    {"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": "LockAlreadyReleased"},
-                    # Fail so operators hear of it; the janitor then removes the lock.
-                    {
-                        "ErrorEquals": ["States.ALL"],
-                        "Assign": {"failure": "{% $states.errorOutput %}"},
-                        "Next": "FailRun",
-                    },
-                ],
-                "Output": "{% $states.input %}",
-                "End": True,
-            },
-            "LockAlreadyReleased": {"Type": "Succeed"},
-            "ReleaseLockAfterFailure": {
-                "Type": "Task",
-                "Comment": "Release the lock, then fail with the original error whatever happens here.",
-                "Resource": "arn:aws:states:::dynamodb:deleteItem",
-                "Arguments": _release(lock_table, name),
-                "Retry": retry_dynamodb(),
-                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "FailRun"}],
-                "Next": "FailRun",
-            },
-            "FailRun": _FAIL_RUN,
-        }
-        start = "AcquireLock"
     return {
         "Comment": comment,
         "QueryLanguage": "JSONata",
-        "StartAt": start,
+        "StartAt": "AcquireLock" if locked else first_run,
         "TimeoutSeconds": job.execution_timeout,
         "States": states,
     }

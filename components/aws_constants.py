@@ -89,3 +89,7 @@ ECS_START_ERRORS = (
 # An essential container that exits non-zero, or a task that stops before its container ran, fails
 # runTask.sync with States.TaskFailed (reported by AWS Copilot maintainers, aws/copilot-cli#3160).
 TASK_FAILED = "States.TaskFailed"
+
+# AWS SDK integrations name errors "<Service>.<Exception>" in Pascal case (Step Functions docs,
+# "AWS SDK service integrations"); the SDK's class name carries "Exception", the API's does not.
+SFN_EXECUTION_DOES_NOT_EXIST = ("Sfn.ExecutionDoesNotExistException", "Sfn.ExecutionDoesNotExist")

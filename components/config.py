@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 from pydantic.alias_generators import to_camel
@@ -43,6 +43,7 @@ class JobOverride(_Strict):
     cpu: int | None = None
     memory: int | None = None
     image: str | None = Field(None, min_length=1)
+    capacity: Literal["on-demand", "spot"] | None = None
 
     def as_update(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True, by_alias=False)
@@ -62,6 +63,10 @@ class StackConfig(_Strict):
     alarm_emails: list[str] = Field([], examples=[["oncall@example.com"]])
     alarm_topic_arn: str | None = None
     log_retention_days: int = Field(30, examples=[30])
+    # Default capacity of jobs that do not choose one; a job's own `capacity` wins.
+    capacity: Literal["on-demand", "spot"] | None = None
+    # Starts EventBridge Scheduler could not deliver go to an SQS queue (with an alarm), not nowhere.
+    schedule_dead_letter_queue: StrictBool = True
     tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = Field(
         {}, examples=[{"team": "platform"}]
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.asl import LOCK_HOLDER, LOCK_KEY, retry_dynamodb
+from components.lock_states import LOCK_HOLDER, LOCK_KEY, retry_dynamodb
 from components.aws_constants import DYNAMODB_CONDITION_FAILED
 
 ENDED_BADLY = ("FAILED", "TIMED_OUT", "ABORTED")

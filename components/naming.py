@@ -84,6 +84,8 @@ class SharedNames:
     janitor_events_role: str
     state_machine_log_group: str
     dashboard: str
+    schedule_dead_letter_queue: str
+    schedule_dead_letter_alarm: str
 
 
 def shared_names(prefix: str) -> SharedNames:
@@ -102,4 +104,6 @@ def shared_names(prefix: str) -> SharedNames:
         # keeps that policy from growing with every log group (CloudWatch Logs docs, "vended logs").
         state_machine_log_group=f"/aws/vendedlogs/states/{prefix}-jobs",
         dashboard=f"{prefix}-jobs",
+        schedule_dead_letter_queue=f"{prefix}-job-schedule-dlq",
+        schedule_dead_letter_alarm=f"{prefix}-job-schedule-dlq-not-empty",
     )

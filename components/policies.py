@@ -93,6 +93,7 @@ def job_state_machine_policy(
     task_role_arn: str,
     execution_role_arn: str,
     lock_table_arn: str | None,
+    state_machine_name: str | None = None,
 ) -> Document:
     """What one job's state machine may do: run this job's task on this cluster, watch and stop tasks
     on this cluster, pass this job's two roles to ECS tasks, and take/release this job's lock only."""
@@ -126,12 +127,25 @@ def job_state_machine_policy(
             "Resource": env.arn("events", f"rule/{ECS_SYNC_RULE}"),
         },
     ]
+    if state_machine_name is not None:
+        # concurrency="replace": read who holds the lock and stop that run of this same job.
+        statements.append(
+            {
+                "Sid": "StopThisJobsRunningExecution",
+                "Effect": "Allow",
+                "Action": "states:StopExecution",
+                "Resource": env.arn("states", f"execution:{state_machine_name}:*"),
+            }
+        )
     if lock_table_arn is not None:
+        lock_actions = ["dynamodb:DeleteItem", "dynamodb:PutItem"]
+        if state_machine_name is not None:
+            lock_actions.insert(0, "dynamodb:GetItem")
         statements.append(
             {
                 "Sid": "TakeAndReleaseThisJobsLock",
                 "Effect": "Allow",
-                "Action": ["dynamodb:DeleteItem", "dynamodb:PutItem"],
+                "Action": lock_actions,
                 "Resource": lock_table_arn,
                 "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [job_name]}},
             }
@@ -211,9 +225,11 @@ def _fits(document: Document) -> bool:
     return len(json.dumps(document, separators=(",", ":"))) <= INLINE_POLICY_BUDGET
 
 
-def scheduler_policy(env: AwsEnv, name_prefix: str, state_machine_names: Iterable[str]) -> Document:
-    """The schedules' role may start exactly this stack's job state machines; past the inline policy
-    size limit (hundreds of jobs), those whose name starts with the stack prefix."""
+def scheduler_policy(
+    env: AwsEnv, name_prefix: str, state_machine_names: Iterable[str], dead_letter_queue_arn: str | None = None
+) -> Document:
+    """The schedules' role may start exactly this stack's job state machines (past the inline policy
+    size limit, those whose name starts with the stack prefix) and park undeliverable starts in the DLQ."""
     exact = _document(
         {
             "Sid": "StartJobExecutions",
@@ -222,9 +238,17 @@ def scheduler_policy(env: AwsEnv, name_prefix: str, state_machine_names: Iterabl
             "Resource": sorted(env.arn("states", f"stateMachine:{name}") for name in state_machine_names),
         }
     )
-    if _fits(exact):
-        return exact
-    exact["Statement"][0]["Resource"] = env.arn("states", f"stateMachine:{name_prefix}-*")
+    if dead_letter_queue_arn is not None:
+        exact["Statement"].append(
+            {
+                "Sid": "ParkUndeliveredStarts",
+                "Effect": "Allow",
+                "Action": "sqs:SendMessage",
+                "Resource": dead_letter_queue_arn,
+            }
+        )
+    if not _fits(exact):
+        exact["Statement"][0]["Resource"] = env.arn("states", f"stateMachine:{name_prefix}-*")
     return exact
 
 

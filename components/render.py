@@ -18,6 +18,12 @@ def cluster_name(config: StackConfig) -> str:
     return config.cluster_name or shared_names(config.name_prefix).cluster
 
 
+def dead_letter_queue_arn(env: AwsEnv, config: StackConfig) -> str | None:
+    if not config.schedule_dead_letter_queue:
+        return None
+    return env.arn("sqs", shared_names(config.name_prefix).schedule_dead_letter_queue)
+
+
 def run_target(job: StackJob, config: StackConfig, cluster: str) -> RunTarget:
     return RunTarget(
         cluster=cluster,
@@ -50,6 +56,7 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
             task_role_arn=f"arn:{env.partition}:iam::{env.account_id}:role/{job.names.task_role}",
             execution_role_arn=execution_role_arn,
             lock_table_arn=table_arn if job.spec.concurrency != "allow" else None,
+            state_machine_name=job.names.state_machine if job.spec.concurrency == "replace" else None,
         )
         documents[f"{base}/state-machine-role.trust.json"] = policies.state_machine_trust(env, job.names.state_machine)
         documents[f"{base}/task-role.trust.json"] = policies.ecs_task_trust(env)
@@ -73,7 +80,10 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
     )
     documents["shared/execution-role.trust.json"] = policies.ecs_task_trust(env)
     documents["shared/scheduler-role.policy.json"] = policies.scheduler_policy(
-        env, config.name_prefix, [job.names.state_machine for job in stack.jobs]
+        env,
+        config.name_prefix,
+        [job.names.state_machine for job in stack.jobs],
+        dead_letter_queue_arn(env, config),
     )
     documents["shared/scheduler-role.trust.json"] = policies.scheduler_trust(env, shared.schedule_group)
     return documents

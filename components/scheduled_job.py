@@ -86,6 +86,7 @@ class ScheduledJob(pulumi.ComponentResource):
                 task_role_arn=v[2],
                 execution_role_arn=v[3],
                 lock_table_arn=v[4] if uses_lock else None,
+                state_machine_name=names.state_machine if spec.concurrency == "replace" else None,
             )
         )
         machine_role = aws.iam.Role(
@@ -146,6 +147,11 @@ class ScheduledJob(pulumi.ComponentResource):
                         "maximum_retry_attempts": SCHEDULE_RETRY_ATTEMPTS,
                         "maximum_event_age_in_seconds": SCHEDULE_MAX_EVENT_AGE_SECONDS,
                     },
+                    "dead_letter_config": (
+                        {"arn": shared.schedule_dead_letter_queue_arn}
+                        if shared.schedule_dead_letter_queue_arn is not None
+                        else None
+                    ),
                 },
                 opts=child,
             )

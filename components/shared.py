@@ -49,6 +49,7 @@ class SharedInfra(pulumi.ComponentResource):
     scheduler_role_arn: pulumi.Output[str]
     schedule_group_name: pulumi.Output[str]
     state_machine_log_group_arn: pulumi.Output[str]
+    schedule_dead_letter_queue_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: SharedInfraArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
@@ -95,7 +96,48 @@ class SharedInfra(pulumi.ComponentResource):
             self.cluster_name = pulumi.Output.from_input(config.cluster_name)
         else:
             cluster = aws.ecs.Cluster(f"{name}-cluster", name=names.cluster, tags=tags, opts=child)
-            self.cluster_name = cluster.name
+            # Fargate Spot runs need the FARGATE_SPOT capacity provider on the cluster.
+            providers = aws.ecs.ClusterCapacityProviders(
+                f"{name}-cluster-capacity",
+                cluster_name=cluster.name,
+                capacity_providers=["FARGATE", "FARGATE_SPOT"],
+                opts=child,
+            )
+            self.cluster_name = pulumi.Output.all(cluster.name, providers.id).apply(lambda v: v[0])
+
+        self.schedule_dead_letter_queue_arn = None
+        if config.schedule_dead_letter_queue:
+            queue = aws.sqs.Queue(
+                f"{name}-schedule-dlq",
+                name=names.schedule_dead_letter_queue,
+                message_retention_seconds=14 * 86400,  # the SQS maximum: two weeks to look into it
+                sqs_managed_sse_enabled=True,
+                tags=tags,
+                opts=child,
+            )
+            self.schedule_dead_letter_queue_arn = queue.arn
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-schedule-dlq-alarm",
+                name=names.schedule_dead_letter_alarm,
+                alarm_description=(
+                    f"EventBridge Scheduler could not start a job of stack {args.stack.stack}: the failed start is "
+                    f"in SQS queue {names.schedule_dead_letter_queue} (which job, and why). Run the job by hand if "
+                    "the run is still needed, then delete the message."
+                ),
+                namespace="AWS/SQS",
+                metric_name="ApproximateNumberOfMessagesVisible",
+                dimensions={"QueueName": queue.name},
+                statistic="Maximum",
+                period=300,
+                evaluation_periods=1,
+                comparison_operator="GreaterThanThreshold",
+                threshold=0,
+                treat_missing_data="notBreaching",
+                alarm_actions=[self.alarm_topic_arn],
+                ok_actions=[self.alarm_topic_arn],
+                tags=tags,
+                opts=child,
+            )
 
         images = sorted({job.spec.image or config.image for job in jobs})
         secret_refs = sorted({ref for job in jobs for ref in job.spec.secrets.values()})
@@ -134,7 +176,9 @@ class SharedInfra(pulumi.ComponentResource):
                 {
                     "name": "start-jobs",
                     "policy": _json(
-                        env.apply(lambda e: policies.scheduler_policy(e, config.name_prefix, machine_names))
+                        pulumi.Output.all(env, self.schedule_dead_letter_queue_arn).apply(
+                            lambda v: policies.scheduler_policy(v[0], config.name_prefix, machine_names, v[1])
+                        )
                     ),
                 }
             ],

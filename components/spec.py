@@ -56,7 +56,8 @@ class Job(BaseModel):
     )
     timezone: str = Field("UTC", examples=["Europe/Berlin"])
     retries: Retries = Field(Retries(), examples=[2])
-    concurrency: Literal["forbid", "allow"] = "forbid"
+    concurrency: Literal["forbid", "replace", "allow"] = "forbid"
+    capacity: Literal["on-demand", "spot"] = "on-demand"
     enabled: StrictBool = True
     image: str | None = Field(None, min_length=1, examples=["123456789012.dkr.ecr.eu-central-1.amazonaws.com/app:1.0"])
     cpu: int = Field(256, examples=[512])

@@ -89,9 +89,12 @@ def _apply_config(
     for module in modules:
         spec = module.job
         override = config.jobs.get(module.name)
-        if override is not None:
+        update = override.as_update() if override is not None else {}
+        if config.capacity and "capacity" not in spec.model_fields_set:
+            update = {"capacity": config.capacity, **update}
+        if update:
             try:
-                spec = Job.model_validate({**spec.model_dump(exclude_unset=True), **override.as_update()})
+                spec = Job.model_validate({**spec.model_dump(exclude_unset=True), **update})
             except ValidationError as error:
                 problems.extend(
                     describe_validation_error(error, source, prefix=f"{project}:jobs.{module.name}.", model=Job)

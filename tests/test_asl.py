@@ -13,14 +13,19 @@ TABLE = "prod-job-locks"
 
 
 def _success_path(definition: dict[str, Any]) -> list[str]:
-    """State names a successful run passes through (first Choice rule taken)."""
+    """State names a successful run passes through (the exit-code-0 rule taken at a Choice)."""
     path, name = [], definition["StartAt"]
-    while True:
+    while len(path) < 20:
         path.append(name)
         state = definition["States"][name]
         if state.get("End") or state["Type"] in ("Succeed", "Fail"):
             return path
-        name = state["Choices"][0]["Next"] if state["Type"] == "Choice" else state["Next"]
+        if state["Type"] == "Choice":
+            rules = [r for r in state["Choices"] if "exitCode = 0" in r["Condition"]] or state["Choices"]
+            name = rules[0]["Next"]
+        else:
+            name = state["Next"]
+    raise AssertionError(f"no end after {path}")
 
 
 def test_locked_job_takes_the_lock_runs_checks_and_releases_in_four_transitions() -> None:
@@ -160,3 +165,59 @@ def test_janitor_releases_only_the_lock_of_the_execution_that_ended_badly() -> N
     pattern = janitor_event_pattern("arn:aws:states:eu-central-1:123456789012:stateMachine:prod-")
     assert pattern["detail-type"] == ["Step Functions Execution Status Change"]
     assert pattern["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
+
+
+def test_replace_stops_the_holder_and_takes_the_lock_only_from_it() -> None:
+    definition = job_definition(job(concurrency="replace"), TARGET, TABLE)
+    states = definition["States"]
+    assert states["AcquireLock"]["Catch"][0]["Next"] == "ReadLockHolder"
+    read = states["ReadLockHolder"]
+    assert read["Resource"] == "arn:aws:states:::dynamodb:getItem"
+    assert read["Arguments"]["ConsistentRead"] is True
+    assert states["LockHolderFound"]["Choices"] == [{"Condition": "{% $holder = '' %}", "Next": "TakeOverLock"}]
+    stop = states["StopLockHolder"]
+    assert stop["Resource"] == "arn:aws:states:::aws-sdk:sfn:stopExecution"
+    assert stop["Arguments"]["ExecutionArn"] == "{% $holder %}"
+    take_over = states["TakeOverLock"]
+    assert take_over["Arguments"]["ConditionExpression"] == (
+        "attribute_not_exists(LockId) OR ExpiresAt < :now OR ExecutionArn = :holder"
+    )
+    assert take_over["Arguments"]["ExpressionAttributeValues"][":holder"] == {"S": "{% $holder %}"}
+    # Of two replacers, the one whose take-over finds another holder ends as a skip.
+    assert take_over["Catch"] == [
+        {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "Next": "SkippedAlreadyRunning"}
+    ]
+    assert take_over["Next"] == "RunJob"
+    assert _success_path(definition) == ["AcquireLock", "RunJob", "CheckExitCode", "ReleaseLock"]
+
+
+def test_spot_job_runs_on_fargate_spot_and_falls_back_to_on_demand() -> None:
+    definition = job_definition(job(capacity="spot"), TARGET, TABLE)
+    states = definition["States"]
+    assert _success_path(definition) == ["AcquireLock", "RunJobOnSpot", "CheckExitCode", "ReleaseLock"]
+    spot = states["RunJobOnSpot"]["Arguments"]
+    assert spot["CapacityProviderStrategy"] == [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]
+    assert "LaunchType" not in spot  # RunTask refuses both
+    assert states["RunJob"]["Arguments"]["LaunchType"] == "FARGATE"
+    catches = {tuple(c["ErrorEquals"]): c["Next"] for c in states["RunJobOnSpot"]["Catch"]}
+    assert catches[
+        ("ECS.AmazonECSException", "ECS.ServerException", "ECS.ThrottlingException", "AmazonECS.Unknown")
+    ] == ("RunJob")
+    assert catches[("States.TaskFailed",)] == "SpotRunFailed"
+    assert catches[("States.ALL",)] == "ReleaseLockAfterFailure"
+    assert states["SpotRunFailed"]["Choices"][0]["Next"] == "RunJob"
+    assert "SpotInterruption" in states["SpotRunFailed"]["Choices"][0]["Condition"]
+    assert states["SpotRunFailed"]["Default"] == "ReleaseLockAfterFailure"
+    assert states["CheckExitCode"]["Choices"][0] == {
+        "Condition": "{% $states.input.stopCode = 'SpotInterruption' %}",
+        "Next": "RunJob",
+    }
+
+
+def test_spot_job_that_fails_spends_its_retries_on_demand_without_an_extra_run() -> None:
+    states = job_definition(job(capacity="spot", retries=2), TARGET, TABLE)["States"]
+    assert "Retry" not in states["RunJobOnSpot"]
+    assert states["SpotRunFailed"]["Default"] == "WaitBeforeRetry"
+    assert states["WaitBeforeRetry"]["Next"] == "RetryOnDemand"
+    [_, job_retry] = states["RetryOnDemand"]["Retry"]
+    assert job_retry["MaxAttempts"] == 1  # the Spot run was the first of 1 + 2 runs

@@ -353,7 +353,7 @@ JOB_MODULE_CASES = [
     (
         "concurrency-unknown",
         manual(', concurrency="queue"'),
-        ["concurrency: Input should be 'forbid' or 'allow' (given: 'queue')"],
+        ["concurrency: Input should be 'forbid', 'replace' or 'allow' (given: 'queue')"],
     ),
 ]
 

@@ -145,3 +145,34 @@ def test_scheduler_may_start_exactly_the_jobs_state_machines_until_the_policy_wo
     many = policies.scheduler_policy(ENV, "prod", [f"prod-job-{i}" for i in range(500)])
     assert many["Statement"][0]["Resource"] == f"arn:aws:states:eu-central-1:{ACCOUNT}:stateMachine:prod-*"
     assert len(json.dumps(many)) < policies.INLINE_POLICY_BUDGET
+
+
+def test_replacing_job_may_also_read_its_lock_and_stop_its_own_executions_only() -> None:
+    document = policies.job_state_machine_policy(
+        ENV,
+        job_name="report",
+        task_family="prod-report",
+        cluster_name="prod-jobs",
+        task_role_arn=TASK_ROLE,
+        execution_role_arn=EXECUTION_ROLE,
+        lock_table_arn=TABLE_ARN,
+        state_machine_name="prod-report",
+    )
+    stop = _statement(document, "StopThisJobsRunningExecution")
+    assert stop["Action"] == "states:StopExecution"
+    assert stop["Resource"] == f"arn:aws:states:eu-central-1:{ACCOUNT}:execution:prod-report:*"
+    lock = _statement(document, "TakeAndReleaseThisJobsLock")
+    assert lock["Action"] == ["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem"]
+    assert lock["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["report"]}}
+    assert "StopThisJobsRunningExecution" not in json.dumps(_machine_policy())
+
+
+def test_scheduler_may_park_undelivered_starts_in_the_dead_letter_queue() -> None:
+    queue = f"arn:aws:sqs:eu-central-1:{ACCOUNT}:prod-job-schedule-dlq"
+    document = policies.scheduler_policy(ENV, "prod", ["prod-a"], dead_letter_queue_arn=queue)
+    assert _statement(document, "ParkUndeliveredStarts") == {
+        "Sid": "ParkUndeliveredStarts",
+        "Effect": "Allow",
+        "Action": "sqs:SendMessage",
+        "Resource": queue,
+    }

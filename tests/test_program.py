@@ -266,3 +266,32 @@ def test_dashboard_shows_each_jobs_runs_and_every_alarm(project: Project) -> Non
         "ExecutionsAborted",
         "ExecutionTime",
     }
+
+
+def test_schedules_send_undeliverable_starts_to_a_watched_dead_letter_queue(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    mocks = run_program(project, BASE_CONFIG)
+    [queue] = mocks.of_type("aws:sqs/queue:Queue")
+    assert queue.inputs["name"] == "test-job-schedule-dlq"
+    schedule = mocks.one("aws:scheduler/schedule:Schedule", "nightly-report-schedule")
+    queue_arn = f"arn:aws:mock:eu-central-1:{ACCOUNT}:queue/test-job-schedule-dlq"
+    assert schedule.inputs["target"]["deadLetterConfig"] == {"arn": queue_arn}
+    alarm = mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "shared-schedule-dlq-alarm")
+    assert alarm.inputs["metricName"] == "ApproximateNumberOfMessagesVisible"
+    role = mocks.one("aws:iam/role:Role", "shared-scheduler-role")
+    assert queue_arn in role.inputs["inlinePolicies"][0]["policy"]
+    off = run_program(project, {**BASE_CONFIG, "scheduled-jobs:scheduleDeadLetterQueue": False})
+    assert off.of_type("aws:sqs/queue:Queue") == []
+    schedule = off.one("aws:scheduler/schedule:Schedule", "nightly-report-schedule")
+    assert "deadLetterConfig" not in schedule.inputs["target"]
+
+
+def test_stack_capacity_makes_jobs_run_on_spot_unless_a_job_says_otherwise(project: Project) -> None:
+    project.add_job("cheap.py", SIMPLE_JOB)
+    project.add_job("urgent.py", SIMPLE_JOB.replace('timeout="30m"', 'timeout="30m", capacity="on-demand"'))
+    mocks = run_program(project, {**BASE_CONFIG, "scheduled-jobs:capacity": "spot"})
+    assert _definition(mocks, "cheap")["StartAt"] == "AcquireLock"
+    assert "RunJobOnSpot" in _definition(mocks, "cheap")["States"]
+    assert "RunJobOnSpot" not in _definition(mocks, "urgent")["States"]
+    [providers] = mocks.of_type("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+    assert providers.inputs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
