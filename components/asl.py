@@ -185,11 +185,19 @@ def _exit_code_not_zero(container: str, on_failure: str) -> State:
     }
 
 
+# Error names starting with "States." are reserved to Step Functions (ASL spec), so a caught
+# States.TaskFailed or States.Timeout is re-raised as Job.TaskFailed / Job.Timeout; the cause keeps the original.
 _FAIL_RUN: State = {
     "Type": "Fail",
     "Comment": "End as failed with the original error, after the lock was released.",
-    "Error": "{% $failure.Error %}",
-    "Cause": "{% $exists($failure.Cause) ? $failure.Cause : 'no cause given' %}",
+    "Error": (
+        "{% $substringBefore($failure.Error, '.') = 'States' "
+        "? 'Job.' & $substringAfter($failure.Error, 'States.') : $failure.Error %}"
+    ),
+    "Cause": (
+        "{% ($substringBefore($failure.Error, '.') = 'States' ? $failure.Error & ': ' : '') "
+        "& ($exists($failure.Cause) ? $failure.Cause : 'no cause given') %}"
+    ),
 }
 
 

@@ -47,10 +47,12 @@ def discover_jobs(jobs_dir: Path) -> list[JobModule]:
         raise InvalidSetup([f"{jobs_dir}: no jobs folder; create it and add a job module such as jobs/report.py"])
     files = job_files(jobs_dir)
     if not files:
-        raise InvalidSetup([
-            f"{_shown(jobs_dir, jobs_dir)}/: no job modules found (files starting with '_' are helpers, not jobs); "
-            "add one such as jobs/nightly_report.py with `job = Job(command=[...], timeout='30m')`"
-        ])
+        raise InvalidSetup(
+            [
+                f"{_shown(jobs_dir, jobs_dir)}/: no job modules found (files starting with '_' are helpers, not jobs); "
+                "add one such as jobs/nightly_report.py with `job = Job(command=[...], timeout='30m')`"
+            ]
+        )
     root = str(jobs_dir.resolve().parent)
     if root not in sys.path:
         sys.path.insert(0, root)  # so job modules can import `components`
@@ -140,7 +142,7 @@ def _load(path: Path) -> tuple[JobModule | None, list[str]]:
 
 
 def _assigned_line(path: Path, variable: str) -> str:
-    """":N" for the last top-level `variable = ...` in the module, or "" if it is not assigned plainly."""
+    """ ":N" for the last top-level `variable = ...` in the module, or "" if it is not assigned plainly."""
     lines = [
         node.lineno
         for node in ast.parse(path.read_text()).body
@@ -152,7 +154,7 @@ def _assigned_line(path: Path, variable: str) -> str:
 
 
 def _line_in(error: BaseException, path: Path) -> str:
-    """":N" for the deepest line of the job module in the traceback, so the message points at it."""
+    """ ":N" for the deepest line of the job module in the traceback, so the message points at it."""
     resolved = str(path.resolve())
     lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if str(Path(f.filename).resolve()) == resolved]
     return f":{lines[-1]}" if lines else ""

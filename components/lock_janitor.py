@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.lock_states import LOCK_HOLDER, LOCK_KEY, retry_dynamodb
 from components.aws_constants import DYNAMODB_CONDITION_FAILED
+from components.lock_states import LOCK_HOLDER, LOCK_KEY, retry_dynamodb
 
 ENDED_BADLY = ("FAILED", "TIMED_OUT", "ABORTED")
 

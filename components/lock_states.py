@@ -24,8 +24,10 @@ LOCK_EXPIRES_AT = "ExpiresAt"  # epoch seconds; also the table's TTL attribute
 
 EXECUTION_ID = "{% $states.context.Execution.Id %}"
 NOW_SECONDS = "{% $string($floor($millis() / 1000)) %}"
-FREE_OR_EXPIRED = f"attribute_not_exists({LOCK_KEY}) OR {LOCK_EXPIRES_AT} < :now"
+# "Or already ours": DynamoDB may apply a put and still answer 5xx; the retried put must then succeed.
+FREE_EXPIRED_OR_OURS = f"attribute_not_exists({LOCK_KEY}) OR {LOCK_EXPIRES_AT} < :now OR {LOCK_HOLDER} = :me"
 REPLACED_ERROR = "Job.Replaced"
+_NOW_AND_ME = {":now": {"N": NOW_SECONDS}, ":me": {"S": EXECUTION_ID}}
 
 
 def retry_dynamodb() -> list[State]:
@@ -79,7 +81,7 @@ def acquire_lock(job: Job, table: str, job_name: str, when_held: str, then: str)
         "Type": "Task",
         "Comment": "Take the job's lock unless a live execution holds it; an expired lock is taken over.",
         "Resource": "arn:aws:states:::dynamodb:putItem",
-        "Arguments": _put_lock(job, table, job_name, FREE_OR_EXPIRED, {":now": {"N": NOW_SECONDS}}),
+        "Arguments": _put_lock(job, table, job_name, FREE_EXPIRED_OR_OURS, _NOW_AND_ME),
         "Retry": retry_dynamodb(),
         "Catch": [{"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": when_held}],
         "Output": "{% $states.input %}",
@@ -144,8 +146,8 @@ def replace_states(job: Job, table: str, job_name: str, first_run_state: str) ->
                 job,
                 table,
                 job_name,
-                f"{FREE_OR_EXPIRED} OR {LOCK_HOLDER} = :holder",
-                {":now": {"N": NOW_SECONDS}, ":holder": {"S": "{% $holder %}"}},
+                f"{FREE_EXPIRED_OR_OURS} OR {LOCK_HOLDER} = :holder",
+                {**_NOW_AND_ME, ":holder": {"S": "{% $holder %}"}},
             ),
             "Retry": retry_dynamodb(),
             "Catch": [{"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": "SkippedAlreadyRunning"}],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aws_croniter import AwsCroniter
@@ -64,17 +64,30 @@ class Schedule:
         zone = ZoneInfo(tz)
         # aws-croniter works on UTC-tagged datetimes; AWS evaluates the fields on the wall clock of
         # the schedule's time zone, so feed it local wall time and re-attach the zone afterwards.
-        local = after.astimezone(zone).replace(tzinfo=timezone.utc)
-        runs = AwsCroniter(self.cron_fields).get_next(local, count)
-        return [run.replace(tzinfo=zone) for run in runs]
+        local = after.astimezone(zone).replace(tzinfo=UTC)
+        runs: list[datetime] = []
+        cron = AwsCroniter(self.cron_fields)
+        while len(runs) < count:
+            batch = cron.get_next(local, count)
+            if not batch:
+                break  # a cron limited to past years has no further runs
+            for run in batch:
+                local = run
+                zoned = run.replace(tzinfo=zone)
+                # A wall-clock time that DST skips does not exist; EventBridge Scheduler skips that run.
+                if zoned.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == run.replace(tzinfo=None):
+                    runs.append(zoned)
+        return runs[:count]
 
     def describe(self) -> str:
         """A short plain-words reading of the schedule for tables."""
         if self.kind == "rate" and self.rate_seconds is not None:
             return f"every {_plain_seconds(self.rate_seconds)}"
         minute, hour, dom, month, dow, year = self.cron_fields.split(" ")
-        when = f"at {int(hour):02d}:{int(minute):02d}" if minute.isdigit() and hour.isdigit() else (
-            f"minute {minute} of hour {hour}"
+        when = (
+            f"at {int(hour):02d}:{int(minute):02d}"
+            if minute.isdigit() and hour.isdigit()
+            else (f"minute {minute} of hour {hour}")
         )
         days = "every day"
         if dow != "?" and dow != "*":
@@ -192,4 +205,3 @@ def check_timezone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin' or 'UTC'") from None
     return name
-

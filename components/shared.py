@@ -4,7 +4,6 @@ execution role, the schedules' role and group, and the lock janitor."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -35,8 +34,8 @@ def _json(document: pulumi.Output[dict]) -> pulumi.Output[str]:  # type: ignore[
     return document.apply(lambda d: json.dumps(d, sort_keys=True))
 
 
-def _dashboard_json(bodies: Callable[[AwsEnv], list[dict[str, Any]]], index: int, env: AwsEnv) -> str:
-    return json.dumps(bodies(env)[index], sort_keys=True)
+def _dashboard_json(index: int, bodies: list[dict[str, Any]]) -> str:
+    return json.dumps(bodies[index], sort_keys=True)
 
 
 class SharedInfra(pulumi.ComponentResource):
@@ -271,13 +270,14 @@ class SharedInfra(pulumi.ComponentResource):
             ]
             return dashboard_bodies(config.region, machines, alarms)
 
+        all_bodies = env.apply(bodies)  # built once, split over the dashboards
         dashboard_count = max(1, -(-len(jobs) // JOBS_PER_DASHBOARD))
         for index in range(dashboard_count):
             suffix = "" if index == 0 else f"-{index + 1}"
             aws.cloudwatch.Dashboard(
                 f"{name}-dashboard{suffix}",
                 dashboard_name=f"{names.dashboard}{suffix}",
-                dashboard_body=env.apply(partial(_dashboard_json, bodies, index)),
+                dashboard_body=all_bodies.apply(partial(_dashboard_json, index)),
                 opts=child,
             )
 

@@ -76,8 +76,7 @@ class Job(BaseModel):
     def _name_is_aws_safe(cls, name: str | None) -> str | None:
         if name is not None and not JOB_NAME.fullmatch(name):
             raise ValueError(
-                f"{name!r} is not a job name: use lowercase letters, digits and single hyphens, "
-                "e.g. 'nightly-report'"
+                f"{name!r} is not a job name: use lowercase letters, digits and single hyphens, e.g. 'nightly-report'"
             )
         return name
 
@@ -141,8 +140,10 @@ class Job(BaseModel):
             sizes = ", ".join(map(str, FARGATE_CPU_MEMORY))
             raise FieldError("cpu", f"not a Fargate cpu size; allowed: {sizes} (1024 = 1 vCPU)", self.cpu)
         if self.memory not in allowed:
-            steps = ", ".join(map(str, allowed)) if len(allowed) <= 4 else (
-                f"{allowed[0]} to {allowed[-1]} in steps of {allowed[1] - allowed[0]}"
+            steps = (
+                ", ".join(map(str, allowed))
+                if len(allowed) <= 4
+                else (f"{allowed[0]} to {allowed[-1]} in steps of {allowed[1] - allowed[0]}")
             )
             default = "" if "memory" in self.model_fields_set else " (the default)"
             message = f"Fargate has no {self.memory} MiB{default} with cpu={self.cpu}; allowed: {steps}"
@@ -153,7 +154,8 @@ class Job(BaseModel):
             raise FieldError(field, f"{names}also set in environment; set each variable in one place")
         if self.schedule is None and "timezone" in self.model_fields_set and self.timezone != "UTC":
             raise FieldError(
-                "timezone", "set, but the job has no schedule (manual runs only); add a schedule or drop the timezone",
+                "timezone",
+                "set, but the job has no schedule (manual runs only); add a schedule or drop the timezone",
                 self.timezone,
             )
         total = self.execution_timeout

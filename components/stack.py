@@ -66,7 +66,7 @@ def _config_problems(error: ValidationError, source: str, project: str) -> list[
         head, _, rest = line.partition(": ")
         key = rest.split(":", 1)[0]
         if key == "region":
-            rest = "aws:region" + rest[len("region"):]
+            rest = "aws:region" + rest[len("region") :]
         elif rest and not rest.startswith(project):
             rest = f"{project}:{rest}"
         if "unknown field" in rest:

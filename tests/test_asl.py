@@ -42,7 +42,10 @@ def test_lock_is_a_conditional_put_of_owner_and_expiry() -> None:
     assert arguments["TableName"] == TABLE
     assert arguments["Item"]["LockId"] == {"S": "report"}
     assert arguments["Item"]["ExecutionArn"] == {"S": "{% $states.context.Execution.Id %}"}
-    assert arguments["ConditionExpression"] == "attribute_not_exists(LockId) OR ExpiresAt < :now"
+    # "or ours": a put that DynamoDB applied but answered with a 5xx is retried and must not skip the run
+    assert arguments["ConditionExpression"] == (
+        "attribute_not_exists(LockId) OR ExpiresAt < :now OR ExecutionArn = :me"
+    )
     lifetime = definition["TimeoutSeconds"] + LOCK_EXPIRY_MARGIN_SECONDS
     assert (
         f"$toMillis($states.context.Execution.StartTime) / 1000) + {lifetime})" in arguments["Item"]["ExpiresAt"]["N"]
@@ -120,7 +123,8 @@ def test_failed_run_releases_lock_before_failing_with_the_original_error() -> No
     assert release["Next"] == "FailRun"
     assert release["Catch"] == [{"ErrorEquals": ["States.ALL"], "Next": "FailRun"}]
     assert states["FailRun"]["Type"] == "Fail"
-    assert states["FailRun"]["Error"] == "{% $failure.Error %}"
+    # "States." error names are reserved: re-raised as "Job.", the original kept in the cause
+    assert "'Job.' & $substringAfter($failure.Error, 'States.')" in states["FailRun"]["Error"]
 
 
 def test_every_state_after_the_lock_leads_to_a_release_on_error() -> None:
@@ -180,7 +184,7 @@ def test_replace_stops_the_holder_and_takes_the_lock_only_from_it() -> None:
     assert stop["Arguments"]["ExecutionArn"] == "{% $holder %}"
     take_over = states["TakeOverLock"]
     assert take_over["Arguments"]["ConditionExpression"] == (
-        "attribute_not_exists(LockId) OR ExpiresAt < :now OR ExecutionArn = :holder"
+        "attribute_not_exists(LockId) OR ExpiresAt < :now OR ExecutionArn = :me OR ExecutionArn = :holder"
     )
     assert take_over["Arguments"]["ExpressionAttributeValues"][":holder"] == {"S": "{% $holder %}"}
     # Of two replacers, the one whose take-over finds another holder ends as a skip.

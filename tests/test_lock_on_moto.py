@@ -18,11 +18,8 @@ them changes a lock, retry or catch state: the definitions run as generated exce
    its callback keeps the first answer, so every retry would fail at once with the first error. The
    stand-in gets a new token before each attempt, as AWS gives one.
 5. "States." errors: runTask.sync itself fails a run with States.TaskFailed, but SendTaskFailure may not
-   report a name starting with "States." (moto refuses it, as AWS does), and moto (after LocalStack) also
-   refuses such a name from a Fail state, so FailRun re-raising a caught States.Timeout or
-   States.TaskFailed ends as States.Runtime there. Whether AWS applies that rule to a Fail state's
-   evaluated Error cannot be checked offline; the test lets both through so the lock behaviour and the
-   error an operator sees can be asserted.
+   report a name starting with "States." (moto refuses it, as AWS does); the stand-in lets it through.
+   (FailRun itself re-raises caught States.* errors as Job.*, since "States." names are reserved.)
 6. SendTaskFailure's cause: moto's API handler drops `cause`, so the test hands failures to moto's
    backend directly.
 7. Stopping: moto marks a stopped execution ABORTED only when the state it is in returns, i.e. after
@@ -488,8 +485,9 @@ def test_failed_run_is_retried_as_asked_then_releases_lock_and_fails_with_the_ta
     assert second.execution == execution
     assert aws.holder() == execution  # the lock is kept between attempts
     aws.task_failed(second, "States.TaskFailed", "Essential container in task exited")
-    ended = _failed(aws, execution, "States.TaskFailed")
-    assert ended["cause"] == "Essential container in task exited"
+    # "States." names are reserved, so FailRun re-raises it as Job.TaskFailed and keeps it in the cause.
+    ended = _failed(aws, execution, "Job.TaskFailed")
+    assert ended["cause"] == "States.TaskFailed: Essential container in task exited"
     assert aws.retry_waits == [REPORT.retries.interval]
     aws.no_more_runs()
     assert aws.lock() is None
@@ -528,7 +526,8 @@ def test_timed_out_run_releases_lock_and_fails_with_timeout(aws: Aws) -> None:
     job = Job(name=JOB, command=["python", "-m", "app.report"], timeout=1, retries=2)
     execution = aws.start(aws.job_machine(job), "too-slow")
     aws.next_run()  # and never answer
-    _failed(aws, execution, "States.Timeout")
+    ended = _failed(aws, execution, "Job.Timeout")
+    assert ended["cause"].startswith("States.Timeout: ")
     assert aws.entered(execution)[-2:] == ["ReleaseLockAfterFailure", "FailRun"]
     assert aws.retry_waits == []  # a timed-out run is not retried
     aws.no_more_runs()
@@ -593,15 +592,6 @@ def test_stale_owner_ending_after_a_takeover_leaves_the_new_owners_lock(
     assert aws.lock() is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "asl.py _acquire_lock: the PutItem is retried on DynamoDB 5xx/throttling, but DynamoDB may have "
-        "applied a write it answers with InternalServerError; the retry then fails the ConditionExpression "
-        "on the execution's own lock and the run is skipped while that lock blocks the job until it expires. "
-        "Fix: also accept the execution's own lock: '... OR ExecutionArn = :me' with :me the execution id."
-    ),
-)
 def test_acquire_retried_after_a_write_that_landed_still_runs_the_job(aws: Aws) -> None:
     machine = aws.job_machine()
     aws.fail_next_put_after_writing()

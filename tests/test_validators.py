@@ -474,16 +474,6 @@ def test_berlin_schedule_in_the_repeated_hour_runs_once_on_fall_back_day() -> No
     assert [run.astimezone(BERLIN).strftime("%d %H:%M") for run in runs] == ["25 02:30", "26 02:30", "27 02:30"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "schedule.py Schedule.next_runs: a wall-clock time that does not exist on the spring-forward day "
-        "(02:30 in Europe/Berlin on 2025-03-30) is listed as a run at 02:30+01:00 (= 01:30 UTC); EventBridge "
-        "Scheduler skips it (AWS Knowledge Center 'eventbridge-scheduler-adjust-dst'). Fix: drop runs whose "
-        "local time does not round-trip, e.g. keep `run` only if run.astimezone(timezone.utc)"
-        ".astimezone(zone).replace(tzinfo=None) == run.replace(tzinfo=None)."
-    ),
-)
 def test_berlin_schedule_in_the_skipped_hour_does_not_run_on_spring_forward_day() -> None:
     runs = parse_schedule("cron(30 2 * * ? *)").next_runs("Europe/Berlin", 3, datetime(2025, 3, 28, 12, tzinfo=UTC))
     assert [run.astimezone(BERLIN).isoformat() for run in runs] == [
