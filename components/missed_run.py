@@ -56,7 +56,7 @@ def _cron_gap_seconds(fields: str) -> int | None:
     runs: list[datetime] = []
     start = SAMPLE_FROM
     while len(runs) < SAMPLE_MAX_RUNS:
-        chunk = cron.get_next(start, SAMPLE_CHUNK)
+        chunk = [run for run in cron.get_next(start, SAMPLE_CHUNK) if run is not None]
         if not chunk:
             break
         runs.extend(chunk)

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aws_croniter import AwsCroniter
 from aws_croniter import exceptions as cron_errors
 
+from components.schedule_words import describe_cron, describe_rate
+
 ALIASES: dict[str, str] = {
     "@hourly": "cron(0 * * * ? *)",
     "@daily": "cron(0 0 * * ? *)",
@@ -68,45 +70,26 @@ class Schedule:
         runs: list[datetime] = []
         cron = AwsCroniter(self.cron_fields)
         while len(runs) < count:
-            batch = cron.get_next(local, count)
+            # aws-croniter pads with None past a cron's last run (e.g. one limited to some years).
+            found = cron.get_next(local, count)
+            batch = [run for run in found if run is not None]
             if not batch:
-                break  # a cron limited to past years has no further runs
+                break
             for run in batch:
                 local = run
                 zoned = run.replace(tzinfo=zone)
                 # A wall-clock time that DST skips does not exist; EventBridge Scheduler skips that run.
                 if zoned.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == run.replace(tzinfo=None):
                     runs.append(zoned)
+            if len(batch) < len(found):
+                break
         return runs[:count]
 
     def describe(self) -> str:
         """A short plain-words reading of the schedule for tables."""
-        if self.kind == "rate" and self.rate_seconds is not None:
-            return f"every {_plain_seconds(self.rate_seconds)}"
-        minute, hour, dom, month, dow, year = self.cron_fields.split(" ")
-        when = (
-            f"at {int(hour):02d}:{int(minute):02d}"
-            if minute.isdigit() and hour.isdigit()
-            else (f"minute {minute} of hour {hour}")
-        )
-        days = "every day"
-        if dow != "?" and dow != "*":
-            days = f"on {dow}"
-        elif dom not in ("?", "*"):
-            days = f"on day {dom} of the month"
-        if month != "*":
-            days += f" in month {month}"
-        if year != "*":
-            days += f" in {year}"
-        return f"{when} {days}"
-
-
-def _plain_seconds(seconds: int) -> str:
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
-    return f"{seconds} seconds"
+        if self.rate_seconds is not None:
+            return describe_rate(self.rate_seconds)
+        return describe_cron(self.cron_fields)
 
 
 def parse_schedule(text: str) -> Schedule:
