@@ -53,7 +53,7 @@ class ScheduledJob(pulumi.ComponentResource):
             f"{name}-task-role",
             name=names.task_role,
             description=f"Identity of job {job.name}'s container; attach what the job itself needs.",
-            assume_role_policy=shared.env.apply(lambda e: json.dumps(policies.ecs_task_trust(e), sort_keys=True)),
+            assume_role_policy=json.dumps(policies.ecs_task_trust(shared.env), sort_keys=True),
             tags=tags,
             opts=child,
         )
@@ -68,24 +68,24 @@ class ScheduledJob(pulumi.ComponentResource):
             runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
             execution_role_arn=shared.execution_role_arn,
             task_role_arn=task_role.arn,
-            # Depend on the log group so the first run never logs into a group that does not exist yet.
-            container_definitions=log_group.name.apply(lambda _: json.dumps(containers, sort_keys=True)),
+            container_definitions=json.dumps(containers, sort_keys=True),
             tags=tags,
-            opts=child,
+            # After the log group, so the first run never logs into a group that does not exist yet.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
         )
 
         uses_lock = spec.concurrency != "allow"
         machine_policy = pulumi.Output.all(
-            shared.env, shared.cluster_name, task_role.arn, shared.execution_role_arn, shared.lock_table_arn
+            shared.cluster_name, task_role.arn, shared.execution_role_arn, shared.lock_table_arn
         ).apply(
             lambda v: policies.job_state_machine_policy(
-                v[0],
+                shared.env,
                 job_name=job.name,
                 task_family=names.task_family,
-                cluster_name=v[1],
-                task_role_arn=v[2],
-                execution_role_arn=v[3],
-                lock_table_arn=v[4] if uses_lock else None,
+                cluster_name=v[0],
+                task_role_arn=v[1],
+                execution_role_arn=v[2],
+                lock_table_arn=v[3] if uses_lock else None,
                 state_machine_name=names.state_machine if spec.concurrency == "replace" else None,
             )
         )
@@ -93,8 +93,8 @@ class ScheduledJob(pulumi.ComponentResource):
             f"{name}-state-machine-role",
             name=names.state_machine_role,
             description=f"Lets job {job.name}'s state machine run its task and hold its lock.",
-            assume_role_policy=shared.env.apply(
-                lambda e: json.dumps(policies.state_machine_trust(e, names.state_machine), sort_keys=True)
+            assume_role_policy=json.dumps(
+                policies.state_machine_trust(shared.env, names.state_machine), sort_keys=True
             ),
             inline_policies=[
                 {"name": "run-job", "policy": machine_policy.apply(lambda d: json.dumps(d, sort_keys=True))}

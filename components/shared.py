@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import pulumi
@@ -30,8 +29,11 @@ class SharedInfraArgs:
     stack: Stack
 
 
-def _json(document: pulumi.Output[dict]) -> pulumi.Output[str]:  # type: ignore[type-arg]
-    return document.apply(lambda d: json.dumps(d, sort_keys=True))
+def _json(document: dict[str, Any] | pulumi.Output[dict[str, Any]]) -> pulumi.Input[str]:
+    """Sorted JSON of a plain document, or of one that waits on Outputs."""
+    if isinstance(document, pulumi.Output):
+        return document.apply(lambda d: json.dumps(d, sort_keys=True))
+    return json.dumps(document, sort_keys=True)
 
 
 def _dashboard_json(index: int, bodies: list[dict[str, Any]]) -> str:
@@ -39,7 +41,7 @@ def _dashboard_json(index: int, bodies: list[dict[str, Any]]) -> str:
 
 
 class SharedInfra(pulumi.ComponentResource):
-    env: pulumi.Output[AwsEnv]
+    env: AwsEnv
     lock_table_name: pulumi.Output[str]
     lock_table_arn: pulumi.Output[str]
     alarm_topic_arn: pulumi.Output[str]
@@ -56,12 +58,14 @@ class SharedInfra(pulumi.ComponentResource):
         jobs = args.stack.jobs
         names = shared_names(config.name_prefix)
         child = pulumi.ResourceOptions(parent=self)
-        invoke = pulumi.InvokeOutputOptions(parent=self)
+        invoke = pulumi.InvokeOptions(parent=self)
         tags = {**config.tags, "scheduled-jobs:stack": args.stack.stack}
 
-        account = aws.get_caller_identity_output(opts=invoke).account_id
-        partition = aws.get_partition_output(opts=invoke).partition
-        self.env = pulumi.Output.all(partition, account).apply(lambda v: AwsEnv(v[0], config.region, v[1]))
+        # Resolved once, synchronously: every policy of every job needs them, and plain values keep
+        # hundreds of jobs from each waiting on an Output for them.
+        account = aws.get_caller_identity(opts=invoke).account_id
+        partition = aws.get_partition(opts=invoke).partition
+        self.env = AwsEnv(partition, config.region, account)
         env = self.env
 
         table = aws.dynamodb.Table(
@@ -145,15 +149,13 @@ class SharedInfra(pulumi.ComponentResource):
             f"{name}-execution-role",
             name=names.execution_role,
             description="Pulls job images, writes job logs, reads the secrets jobs reference.",
-            assume_role_policy=_json(env.apply(policies.ecs_task_trust)),
+            assume_role_policy=_json(policies.ecs_task_trust(env)),
             inline_policies=[
                 {
                     "name": "job-execution",
                     "policy": _json(
-                        env.apply(
-                            lambda e: policies.execution_role_policy(
-                                e, log_group_prefix=log_group_prefix, images=images, secret_refs=secret_refs
-                            )
+                        policies.execution_role_policy(
+                            env, log_group_prefix=log_group_prefix, images=images, secret_refs=secret_refs
                         )
                     ),
                 }
@@ -170,13 +172,13 @@ class SharedInfra(pulumi.ComponentResource):
             f"{name}-scheduler-role",
             name=names.scheduler_role,
             description="Lets EventBridge Scheduler start this stack's job state machines.",
-            assume_role_policy=_json(env.apply(lambda e: policies.scheduler_trust(e, names.schedule_group))),
+            assume_role_policy=_json(policies.scheduler_trust(env, names.schedule_group)),
             inline_policies=[
                 {
                     "name": "start-jobs",
                     "policy": _json(
-                        pulumi.Output.all(env, self.schedule_dead_letter_queue_arn).apply(
-                            lambda v: policies.scheduler_policy(v[0], config.name_prefix, machine_names, v[1])
+                        pulumi.Output.from_input(self.schedule_dead_letter_queue_arn).apply(
+                            lambda queue: policies.scheduler_policy(env, config.name_prefix, machine_names, queue)
                         )
                     ),
                 }
@@ -200,14 +202,12 @@ class SharedInfra(pulumi.ComponentResource):
             f"{name}-janitor-role",
             name=names.janitor_role,
             description="Lets the lock janitor release locks of executions that ended badly.",
-            assume_role_policy=_json(env.apply(lambda e: policies.state_machine_trust(e, names.janitor_state_machine))),
+            assume_role_policy=_json(policies.state_machine_trust(env, names.janitor_state_machine)),
             inline_policies=[
                 {
                     "name": "release-locks",
                     "policy": _json(
-                        pulumi.Output.all(env, table.arn).apply(
-                            lambda v: policies.janitor_policy(v[0], v[1], job_names)
-                        )
+                        table.arn.apply(lambda table_arn: policies.janitor_policy(env, table_arn, job_names))
                     ),
                 }
             ],
@@ -232,9 +232,7 @@ class SharedInfra(pulumi.ComponentResource):
             f"{name}-janitor-rule",
             name=names.janitor_rule,
             description="Executions of this stack's jobs that failed, timed out or were stopped.",
-            event_pattern=_json(
-                env.apply(lambda e: janitor_event_pattern(e.arn("states", f"stateMachine:{config.name_prefix}-")))
-            ),
+            event_pattern=_json(janitor_event_pattern(env.arn("states", f"stateMachine:{config.name_prefix}-"))),
             tags=tags,
             opts=child,
         )
@@ -242,11 +240,11 @@ class SharedInfra(pulumi.ComponentResource):
             f"{name}-janitor-events-role",
             name=names.janitor_events_role,
             description="Lets EventBridge start the lock janitor.",
-            assume_role_policy=_json(env.apply(lambda e: policies.events_trust(e, names.janitor_rule))),
+            assume_role_policy=_json(policies.events_trust(env, names.janitor_rule)),
             inline_policies=[
                 {
                     "name": "start-janitor",
-                    "policy": _json(env.apply(lambda e: policies.start_janitor_policy(e, names.janitor_state_machine))),
+                    "policy": _json(policies.start_janitor_policy(env, names.janitor_state_machine)),
                 }
             ],
             tags=tags,
@@ -270,14 +268,14 @@ class SharedInfra(pulumi.ComponentResource):
             ]
             return dashboard_bodies(config.region, machines, alarms)
 
-        all_bodies = env.apply(bodies)  # built once, split over the dashboards
+        all_bodies = bodies(env)  # built once, split over the dashboards
         dashboard_count = max(1, -(-len(jobs) // JOBS_PER_DASHBOARD))
         for index in range(dashboard_count):
             suffix = "" if index == 0 else f"-{index + 1}"
             aws.cloudwatch.Dashboard(
                 f"{name}-dashboard{suffix}",
                 dashboard_name=f"{names.dashboard}{suffix}",
-                dashboard_body=all_bodies.apply(partial(_dashboard_json, index)),
+                dashboard_body=_dashboard_json(index, all_bodies),
                 opts=child,
             )
 
