@@ -14,6 +14,7 @@ from components.aws_constants import SCHEDULER_MAX_RETRY_ATTEMPTS
 from components.config import StackConfig
 from components.containers import container_definitions
 from components.duration import format_duration
+from components.iam_role import service_role
 from components.missed_run import MissedRunAlarm, missed_run_alarm
 from components.render import run_target
 from components.shared import SharedInfra
@@ -49,13 +50,14 @@ class ScheduledJob(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=names.log_group, retention_in_days=config.log_retention_days, tags=tags, opts=child
         )
-        task_role = aws.iam.Role(
+        task_role = service_role(
             f"{name}-task-role",
             name=names.task_role,
             description=f"Identity of job {job.name}'s container; attach what the job itself needs.",
-            assume_role_policy=json.dumps(policies.ecs_task_trust(shared.env), sort_keys=True),
+            trust=policies.ecs_task_trust(shared.env),
+            policy=None,
             tags=tags,
-            opts=child,
+            parent=self,
         )
         containers = container_definitions(spec, names, spec.image or config.image, config.region)
         task_definition = aws.ecs.TaskDefinition(
@@ -89,18 +91,14 @@ class ScheduledJob(pulumi.ComponentResource):
                 state_machine_name=names.state_machine if spec.concurrency == "replace" else None,
             )
         )
-        machine_role = aws.iam.Role(
+        machine_role = service_role(
             f"{name}-state-machine-role",
             name=names.state_machine_role,
             description=f"Lets job {job.name}'s state machine run its task and hold its lock.",
-            assume_role_policy=json.dumps(
-                policies.state_machine_trust(shared.env, names.state_machine), sort_keys=True
-            ),
-            inline_policies=[
-                {"name": "run-job", "policy": machine_policy.apply(lambda d: json.dumps(d, sort_keys=True))}
-            ],
+            trust=policies.state_machine_trust(shared.env, names.state_machine),
+            policy=("run-job", machine_policy),
             tags=tags,
-            opts=child,
+            parent=self,
         )
         # The task definition is in the inputs only so the machine is created after it.
         definition = pulumi.Output.all(shared.cluster_name, shared.lock_table_name, task_definition.arn).apply(

@@ -13,6 +13,7 @@ import pulumi_aws as aws
 from components import policies
 from components.asl import LOCK_EXPIRES_AT, LOCK_KEY
 from components.dashboard import JOBS_PER_DASHBOARD, dashboard_bodies
+from components.iam_role import service_role, sorted_json
 from components.lock_janitor import janitor_definition, janitor_event_pattern
 from components.missed_run import MissedRunAlarm, missed_run_alarm
 from components.naming import job_log_group_prefix, shared_names
@@ -29,14 +30,7 @@ class SharedInfraArgs:
     stack: Stack
 
 
-def _json(document: dict[str, Any] | pulumi.Output[dict[str, Any]]) -> pulumi.Input[str]:
-    """Sorted JSON of a plain document, or of one that waits on Outputs."""
-    if isinstance(document, pulumi.Output):
-        return document.apply(lambda d: json.dumps(d, sort_keys=True))
-    return json.dumps(document, sort_keys=True)
-
-
-def _dashboard_json(index: int, bodies: list[dict[str, Any]]) -> str:
+def _dashboardsorted_json(index: int, bodies: list[dict[str, Any]]) -> str:
     return json.dumps(bodies[index], sort_keys=True)
 
 
@@ -145,46 +139,38 @@ class SharedInfra(pulumi.ComponentResource):
         images = sorted({job.spec.image or config.image for job in jobs})
         secret_refs = sorted({ref for job in jobs for ref in job.spec.secrets.values()})
         log_group_prefix = job_log_group_prefix(config.name_prefix)
-        execution_role = aws.iam.Role(
+        execution_role = service_role(
             f"{name}-execution-role",
             name=names.execution_role,
             description="Pulls job images, writes job logs, reads the secrets jobs reference.",
-            assume_role_policy=_json(policies.ecs_task_trust(env)),
-            inline_policies=[
-                {
-                    "name": "job-execution",
-                    "policy": _json(
-                        policies.execution_role_policy(
-                            env, log_group_prefix=log_group_prefix, images=images, secret_refs=secret_refs
-                        )
-                    ),
-                }
-            ],
+            trust=policies.ecs_task_trust(env),
+            policy=(
+                "job-execution",
+                policies.execution_role_policy(
+                    env, log_group_prefix=log_group_prefix, images=images, secret_refs=secret_refs
+                ),
+            ),
             tags=tags,
-            opts=child,
+            parent=self,
         )
         self.execution_role_arn = execution_role.arn
 
         group = aws.scheduler.ScheduleGroup(f"{name}-schedules", name=names.schedule_group, tags=tags, opts=child)
         self.schedule_group_name = group.name
         machine_names = [job.names.state_machine for job in jobs]
-        scheduler_role = aws.iam.Role(
+        scheduler_role = service_role(
             f"{name}-scheduler-role",
             name=names.scheduler_role,
             description="Lets EventBridge Scheduler start this stack's job state machines.",
-            assume_role_policy=_json(policies.scheduler_trust(env, names.schedule_group)),
-            inline_policies=[
-                {
-                    "name": "start-jobs",
-                    "policy": _json(
-                        pulumi.Output.from_input(self.schedule_dead_letter_queue_arn).apply(
-                            lambda queue: policies.scheduler_policy(env, config.name_prefix, machine_names, queue)
-                        )
-                    ),
-                }
-            ],
+            trust=policies.scheduler_trust(env, names.schedule_group),
+            policy=(
+                "start-jobs",
+                pulumi.Output.from_input(self.schedule_dead_letter_queue_arn).apply(
+                    lambda queue: policies.scheduler_policy(env, config.name_prefix, machine_names, queue)
+                ),
+            ),
             tags=tags,
-            opts=child,
+            parent=self,
         )
         self.scheduler_role_arn = scheduler_role.arn
 
@@ -198,28 +184,24 @@ class SharedInfra(pulumi.ComponentResource):
         self.state_machine_log_group_arn = log_group.arn
 
         job_names = [job.name for job in jobs]
-        janitor_role = aws.iam.Role(
+        janitor_role = service_role(
             f"{name}-janitor-role",
             name=names.janitor_role,
             description="Lets the lock janitor release locks of executions that ended badly.",
-            assume_role_policy=_json(policies.state_machine_trust(env, names.janitor_state_machine)),
-            inline_policies=[
-                {
-                    "name": "release-locks",
-                    "policy": _json(
-                        table.arn.apply(lambda table_arn: policies.janitor_policy(env, table_arn, job_names))
-                    ),
-                }
-            ],
+            trust=policies.state_machine_trust(env, names.janitor_state_machine),
+            policy=(
+                "release-locks",
+                table.arn.apply(lambda table_arn: policies.janitor_policy(env, table_arn, job_names)),
+            ),
             tags=tags,
-            opts=child,
+            parent=self,
         )
         janitor = aws.sfn.StateMachine(
             f"{name}-janitor",
             name=names.janitor_state_machine,
             role_arn=janitor_role.arn,
             type="STANDARD",
-            definition=_json(table.name.apply(lambda t: janitor_definition(t, config.name_prefix))),
+            definition=sorted_json(table.name.apply(lambda t: janitor_definition(t, config.name_prefix))),
             logging_configuration={
                 "level": "ERROR",
                 "include_execution_data": False,
@@ -232,23 +214,18 @@ class SharedInfra(pulumi.ComponentResource):
             f"{name}-janitor-rule",
             name=names.janitor_rule,
             description="Executions of this stack's jobs that failed, timed out or were stopped.",
-            event_pattern=_json(janitor_event_pattern(env.arn("states", f"stateMachine:{config.name_prefix}-"))),
+            event_pattern=sorted_json(janitor_event_pattern(env.arn("states", f"stateMachine:{config.name_prefix}-"))),
             tags=tags,
             opts=child,
         )
-        events_role = aws.iam.Role(
+        events_role = service_role(
             f"{name}-janitor-events-role",
             name=names.janitor_events_role,
             description="Lets EventBridge start the lock janitor.",
-            assume_role_policy=_json(policies.events_trust(env, names.janitor_rule)),
-            inline_policies=[
-                {
-                    "name": "start-janitor",
-                    "policy": _json(policies.start_janitor_policy(env, names.janitor_state_machine)),
-                }
-            ],
+            trust=policies.events_trust(env, names.janitor_rule),
+            policy=("start-janitor", policies.start_janitor_policy(env, names.janitor_state_machine)),
             tags=tags,
-            opts=child,
+            parent=self,
         )
         aws.cloudwatch.EventTarget(
             f"{name}-janitor-target",
@@ -275,7 +252,7 @@ class SharedInfra(pulumi.ComponentResource):
             aws.cloudwatch.Dashboard(
                 f"{name}-dashboard{suffix}",
                 dashboard_name=f"{names.dashboard}{suffix}",
-                dashboard_body=_dashboard_json(index, all_bodies),
+                dashboard_body=_dashboardsorted_json(index, all_bodies),
                 opts=child,
             )
 
