@@ -188,7 +188,8 @@ class ScheduledJob(pulumi.ComponentResource):
                 ],
                 aws.cloudwatch.MetricAlarmMetricQueryArgs(
                     id="bad",
-                    expression="failed + timedout + aborted",
+                    # A series with no data at a timestamp would make the sum missing there: fill with 0.
+                    expression="FILL(failed, 0) + FILL(timedout, 0) + FILL(aborted, 0)",
                     label="Executions that failed, timed out or were stopped",
                     return_data=True,
                 ),

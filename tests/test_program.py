@@ -142,6 +142,10 @@ def test_failure_alarm_watches_failed_timed_out_and_aborted_runs_and_notifies(pr
     assert alarm.inputs["alarmActions"] == [topic] and alarm.inputs["okActions"] == [topic]
     assert "nightly-report" in alarm.inputs["alarmDescription"]
     assert alarm.inputs["treatMissingData"] == "notBreaching"
+    # Step Functions publishes each metric only when it happens: a failure with no timed-out data point in
+    # the same period must still add up, so each series is filled with 0.
+    [expression] = [q["expression"] for q in alarm.inputs["metricQueries"] if "expression" in q]
+    assert expression == "FILL(failed, 0) + FILL(timedout, 0) + FILL(aborted, 0)"
 
 
 def test_shared_infrastructure_is_built_once(project: Project) -> None:
