@@ -31,5 +31,6 @@ pulumi.export(
     "jobs",
     {name: {"stateMachineArn": j.state_machine_arn, "scheduleName": j.schedule_name} for name, j in jobs.items()},
 )
+pulumi.export("namePrefix", stack.config.name_prefix)  # `jobctl --stack` finds the stack's resources by it
 pulumi.export("lockTableName", shared.lock_table_name)
 pulumi.export("alarmTopicArn", shared.alarm_topic_arn)

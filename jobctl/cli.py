@@ -20,6 +20,7 @@ from botocore.exceptions import (
 from jobctl import commands
 from jobctl.aws import StackJobs
 from jobctl.errors import EXIT_AWS, AwsAccessError, JobctlError
+from jobctl.stack_outputs import prefix_of_stack
 
 PREFIX_ENV = "SCHEDULED_JOBS_PREFIX"
 
@@ -47,6 +48,7 @@ def _common_options(parser: argparse.ArgumentParser, default: object) -> None:
     """The same options on the main parser and each command, so `jobctl status --json` works too.
     Commands default to SUPPRESS so they do not overwrite a value given before the command."""
     parser.add_argument("--prefix", default=default, help=f"stack name prefix (default: ${PREFIX_ENV})")
+    parser.add_argument("--stack", default=default, help="read the prefix from this Pulumi stack's outputs")
     parser.add_argument("--region", default=default, help="AWS region (default: from the AWS environment/profile)")
     parser.add_argument("--profile", default=default, help="AWS profile (default: AWS_PROFILE or the default)")
     parser.add_argument("--json", action="store_true", default=default or False, help="machine-readable output")
@@ -125,9 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _stack_jobs(args: argparse.Namespace) -> StackJobs:
-    prefix = args.prefix or os.environ.get(PREFIX_ENV)
+    prefix = args.prefix or (prefix_of_stack(args.stack) if args.stack else None) or os.environ.get(PREFIX_ENV)
     if not prefix:
-        raise JobctlError(f"no stack prefix: pass --prefix (e.g. --prefix prod) or set {PREFIX_ENV}")
+        raise JobctlError(
+            f"no stack prefix: pass --prefix (e.g. --prefix prod), --stack (with the Pulumi CLI) or set {PREFIX_ENV}"
+        )
     try:
         session = boto3.Session(profile_name=args.profile, region_name=args.region)
     except ProfileNotFound as error:

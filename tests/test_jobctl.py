@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -590,3 +591,40 @@ def test_unlock_without_a_lock_deletes_nothing(stack: Stack, capsys: pytest.Capt
     stack.machine("report", SUCCEEDS)
 
     assert jobctl(capsys, "unlock", "report", "--yes") == (0, "report holds no lock: nothing to delete\n", "")
+
+
+def _fake_pulumi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
+    """A `pulumi` executable on PATH that answers `stack output` like the real CLI would."""
+    binary = tmp_path / "bin" / "pulumi"
+    binary.parent.mkdir()
+    binary.write_text("#!/bin/sh\n" + script)
+    binary.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{binary.parent}:/usr/bin:/bin")
+
+
+def test_stack_option_reads_the_prefix_from_the_stack_outputs(
+    stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack.machine("report", SUCCEEDS)
+    monkeypatch.delenv("SCHEDULED_JOBS_PREFIX")
+    _fake_pulumi(
+        tmp_path,
+        monkeypatch,
+        f'[ "$1 $2 $3 $4 $5" = "stack output namePrefix --stack prod" ] && echo {PREFIX} && exit 0\nexit 1\n',
+    )
+
+    code, out, _ = jobctl(capsys, "--stack", "prod", "status")
+
+    assert code == 0
+    assert [row["job"] for row in table_rows(out)] == ["report"]
+
+
+def test_stack_option_without_the_pulumi_cli_says_to_pass_the_prefix(
+    stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pulumi here
+
+    code, _, err = jobctl(capsys, "--stack", "prod", "status")
+
+    assert code == 2
+    assert "--stack prod needs the Pulumi CLI on PATH; without it pass --prefix" in err

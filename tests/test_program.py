@@ -227,6 +227,7 @@ def test_exports_name_each_jobs_state_machine_and_schedule(project: Project) -> 
         },
     }
     assert mocks.exports["lockTableName"] == "test-job-locks"
+    assert mocks.exports["namePrefix"] == "test"  # what `jobctl --stack` reads
 
 
 def test_missed_run_alarm_fires_when_no_run_succeeded_within_the_interval_plus_grace(project: Project) -> None:
