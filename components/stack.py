@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ class Stack:
 
 def load_stack(jobs_dir: Path, config_values: dict[str, Any], project: str, stack: str, config_source: str) -> Stack:
     """Validate everything, collecting all problems; raise InvalidSetup with all of them or return the Stack."""
-    problems: list[str] = []
+    problems: list[str] = _misspelt_namespaces(config_values, project, config_source)
     config: StackConfig | None = None
     try:
         config = StackConfig.model_validate(config_from_values(config_values, project, stack))
@@ -58,6 +59,17 @@ def load_stack(jobs_dir: Path, config_values: dict[str, Any], project: str, stac
         raise InvalidSetup(problems)
     assert config is not None
     return Stack(project=project, stack=stack, config=config, jobs=jobs)
+
+
+def _misspelt_namespaces(values: dict[str, Any], project: str, source: str) -> list[str]:
+    """Keys of other namespaces are other programs' business, except one that is nearly ours: such a
+    setting would otherwise be ignored without a word."""
+    problems = []
+    for key in sorted(values):
+        namespace, _, name = key.partition(":")
+        if name and namespace != project and SequenceMatcher(None, namespace, project).ratio() >= 0.8:
+            problems.append(f"{source}: {key}: unknown namespace {namespace!r}; did you mean {project}:{name}?")
+    return problems
 
 
 def _config_problems(error: ValidationError, source: str, project: str) -> list[str]:

@@ -460,6 +460,14 @@ CONFIG_CASES = [
         ["scheduled-jobs:assignPublicIp: Input should be a valid boolean"],
     ),
     (
+        "config-namespace-misspelt",
+        {"scheduled-job:logRetentionDays": 14},
+        [
+            f"{CONFIG_FILE}: scheduled-job:logRetentionDays: unknown namespace 'scheduled-job'; "
+            "did you mean scheduled-jobs:logRetentionDays?"
+        ],
+    ),
+    (
         "cluster-in-another-region",
         {P + "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/jobs"},
         ["scheduled-jobs:clusterArn: is in us-east-1, but the stack deploys to eu-central-1"],
