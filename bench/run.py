@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from importlib import metadata
@@ -265,58 +264,9 @@ SHARING_NOTE = """could be shared without losing least privilege:
 # ---------------------------------------------------------------- 3. state transitions
 
 
-def walk(definition: dict[str, Any], outcomes: dict[str, list[str]], choices: dict[str, int | None]) -> list[str]:
-    """The states entered, retries included, when each Task attempt ends with the next of its `outcomes`
-    ("ok" or an error name; "ok" once they run out) and each Choice takes rule `choices[name]` (None: Default)."""
-    states, name = definition["States"], definition["StartAt"]
-    pending = {state: list(results) for state, results in outcomes.items()}
-    path: list[str] = []
-    while len(path) < 100:
-        state = states[name]
-        path.append(name)
-        kind = state["Type"]
-        if kind in ("Succeed", "Fail"):
-            return path
-        if kind == "Choice":
-            rule = choices[name]
-            name = state["Default"] if rule is None else state["Choices"][rule]["Next"]
-            continue
-        if kind == "Task":
-            error = _attempt(name, state, pending, path)
-            if error is not None:
-                catcher = next((c for c in state.get("Catch", []) if matches(c, error)), None)
-                if catcher is None:
-                    return [*path, f"(execution fails: {error})"]
-                name = catcher["Next"]
-                continue
-        if state.get("End"):
-            return path
-        name = state["Next"]
-    raise SystemExit(f"the walk does not end: {' > '.join(path[:20])} ...")
-
-
-def _attempt(name: str, state: dict[str, Any], pending: dict[str, list[str]], path: list[str]) -> str | None:
-    """Run a Task state's attempts; each retry is one more entry in `path`. The final error, or None."""
-    retried: Counter[int] = Counter()
-    while True:
-        results = pending.get(name)
-        error = results.pop(0) if results else "ok"
-        if error == "ok":
-            return None
-        retriers = state.get("Retry", [])
-        index = next((i for i, r in enumerate(retriers) if matches(r, error)), None)
-        if index is None or retried[index] >= retriers[index].get("MaxAttempts", 3):
-            return error
-        retried[index] += 1
-        path.append(f"{name} (retry)")
-
-
-def matches(rule: dict[str, Any], error: str) -> bool:
-    names = rule["ErrorEquals"]
-    return error in names or ("States.ALL" in names and not error.startswith("States.Runtime"))
-
-
 def transitions() -> None:
+    from transitions import walk
+
     from components.asl import RunTarget, job_definition
     from components.aws_constants import DYNAMODB_CONDITION_FAILED, TASK_FAILED
     from components.spec import Job
@@ -325,13 +275,21 @@ def transitions() -> None:
     where = RunTarget("cluster", "family", "job", ("subnet-1",), ("sg-1",), False)
     forbid = job_definition(Job(name="bench", command=["x"], timeout="30m", retries=1), where, "locks")
     allow = job_definition(Job(name="bench", command=["x"], timeout="30m", retries=1, concurrency="allow"), where, "")
+    spot = job_definition(Job(name="bench", command=["x"], timeout="30m", capacity="spot"), where, "locks")
+    replace = job_definition(Job(name="bench", command=["x"], timeout="30m", concurrency="replace"), where, "locks")
     exit_zero: dict[str, int | None] = {"CheckExitCode": 0}
+    # On Spot, CheckExitCode's first rule catches an interrupted task; rule 1 is exit code 0.
+    spot_exit_zero: dict[str, int | None] = {"CheckExitCode": 1}
+    holder_found: dict[str, int | None] = {"LockHolderFound": None, "CheckExitCode": 0}
     scenarios = [
         ("success, first try", forbid, {}, exit_zero),
         ("skip (lock held)", forbid, {"AcquireLock": [DYNAMODB_CONDITION_FAILED]}, exit_zero),
         ("failure, retried once, fails again", forbid, {"RunJob": [TASK_FAILED, TASK_FAILED]}, exit_zero),
         ("failure, retried once, succeeds", forbid, {"RunJob": [TASK_FAILED, "ok"]}, exit_zero),
         ('success, concurrency="allow"', allow, {}, exit_zero),
+        ("success on Fargate Spot", spot, {}, spot_exit_zero),
+        ("Spot capacity unavailable, on demand", spot, {"RunJobOnSpot": ["AmazonECS.Unknown"]}, spot_exit_zero),
+        ('concurrency="replace", holder stopped', replace, {"AcquireLock": [DYNAMODB_CONDITION_FAILED]}, holder_found),
     ]
     rows = []
     counts = {}

@@ -3,7 +3,8 @@
 State transitions per execution (each retry of a state is billed as one more):
 - `concurrency="forbid"` or `"replace"`, lock free, run succeeds: 4 (AcquireLock, RunJob or
   RunJobOnSpot, CheckExitCode, ReleaseLock); lock held by a live run: 2 (AcquireLock, SkippedAlreadyRunning)
-  for "forbid", 7 for "replace" (it reads, stops and takes over before running).
+  for "forbid", 8 for "replace" when it stops the holder (ReadLockHolder, LockHolderFound, StopLockHolder
+  and TakeOverLock come before the run).
 - `concurrency="allow"`, run succeeds: 3 (RunJob, CheckExitCode, Succeeded).
 """
 
