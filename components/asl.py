@@ -63,14 +63,14 @@ def _start_retry() -> State:
     }
 
 
-def _job_retry(job: Job, attempts: int) -> list[State]:
+def _job_retry(job: Job, attempts: int, first_wait: int | None = None) -> list[State]:
     # Only failed runs are retried, as the job asked; a timed-out run (States.Timeout) is not.
     if attempts <= 0:
         return []
     return [
         {
             "ErrorEquals": [TASK_FAILED],
-            "IntervalSeconds": job.retries.interval,
+            "IntervalSeconds": job.retries.interval if first_wait is None else first_wait,
             "MaxAttempts": attempts,
             "BackoffRate": float(job.retries.backoff_rate),
         }
@@ -153,7 +153,9 @@ def _run_states(job: Job, target: RunTarget, on_failure: str) -> dict[str, State
             # The job failed on Spot: that was its first run; the remaining retries run on demand.
             states["WaitBeforeRetry"] = {"Type": "Wait", "Seconds": job.retries.interval, "Next": "RetryOnDemand"}
             retry_on_demand = _run_task(job, target, spot=False)
-            retry_on_demand["Retry"] = [_start_retry(), *_job_retry(job, job.retries.attempts - 1)]
+            # The wait before RetryOnDemand was the first; the backoff goes on from there.
+            second_wait = max(1, round(job.retries.interval * job.retries.backoff_rate))
+            retry_on_demand["Retry"] = [_start_retry(), *_job_retry(job, job.retries.attempts - 1, second_wait)]
             retry_on_demand["Catch"] = [_catch_all(on_failure)]
             states["RetryOnDemand"] = retry_on_demand
     return states

@@ -99,8 +99,9 @@ def skipped(job_name: str) -> State:
 
 def replace_states(job: Job, table: str, job_name: str, first_run_state: str) -> dict[str, State]:
     """concurrency="replace": read who holds the lock, stop that execution (Step Functions then stops its
-    ECS task), and take the lock over only if that same execution still holds it, so of two replacers
-    started together exactly one wins and the other ends as a skip."""
+    ECS task), and take the lock over only if that same execution still holds it. Two replacers that read
+    the same holder cannot both win: one takes over, the other ends as a skip. A replacer that reads the
+    lock after another took it over replaces that one in turn: the newest start wins, as in Kubernetes."""
     return {
         "ReadLockHolder": {
             "Type": "Task",

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import policies
+from components.alarms import failure_alarm
 from components.asl import job_definition
 from components.aws_constants import SCHEDULER_MAX_RETRY_ATTEMPTS
 from components.config import StackConfig
@@ -155,11 +156,12 @@ class ScheduledJob(pulumi.ComponentResource):
             )
             self.schedule_name = created.name
 
+        failure = failure_alarm(spec)
         aws.cloudwatch.MetricAlarm(
             f"{name}-failed-alarm",
             name=names.failure_alarm,
             alarm_description=(
-                f"Job {job.name} ({job.source}) failed, timed out or was stopped. Look at its last execution "
+                f"Job {job.name} ({job.source}) {failure.what}. Look at its last execution "
                 f"of state machine {names.state_machine} and the container logs in {names.log_group}. "
                 "Its lock was released; the next scheduled run goes ahead."
             ),
@@ -180,17 +182,12 @@ class ScheduledJob(pulumi.ComponentResource):
                             stat="Sum",
                         ),
                     )
-                    for query_id, metric in (
-                        ("failed", "ExecutionsFailed"),
-                        ("timedout", "ExecutionsTimedOut"),
-                        ("aborted", "ExecutionsAborted"),
-                    )
+                    for query_id, metric in failure.metrics
                 ],
                 aws.cloudwatch.MetricAlarmMetricQueryArgs(
                     id="bad",
-                    # A series with no data at a timestamp would make the sum missing there: fill with 0.
-                    expression="FILL(failed, 0) + FILL(timedout, 0) + FILL(aborted, 0)",
-                    label="Executions that failed, timed out or were stopped",
+                    expression=failure.expression,
+                    label=f"Executions that {failure.what}",
                     return_data=True,
                 ),
             ],

@@ -300,3 +300,14 @@ def test_stack_capacity_makes_jobs_run_on_spot_unless_a_job_says_otherwise(proje
     assert "RunJobOnSpot" not in _definition(mocks, "urgent")["States"]
     [providers] = mocks.of_type("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
     assert providers.inputs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+
+
+def test_replacing_job_is_not_alarmed_for_the_runs_it_stops_on_purpose(project: Project) -> None:
+    project.add_job("sync.py", SIMPLE_JOB.replace('timeout="30m"', 'timeout="30m", concurrency="replace"'))
+    mocks = run_program(project, BASE_CONFIG)
+    alarm = mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "sync-failed-alarm")
+    metrics = {q["metric"]["metricName"] for q in alarm.inputs["metricQueries"] if "metric" in q}
+    assert metrics == {"ExecutionsFailed", "ExecutionsTimedOut"}
+    [expression] = [q["expression"] for q in alarm.inputs["metricQueries"] if "expression" in q]
+    assert expression == "FILL(failed, 0) + FILL(timedout, 0)"
+    assert "failed or timed out" in alarm.inputs["alarmDescription"]

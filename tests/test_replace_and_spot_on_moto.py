@@ -484,12 +484,6 @@ def test_job_failure_on_spot_without_retries_fails_at_once(aws: Aws, waits: list
     assert aws.lock() is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="components/asl.py: RetryOnDemand's Retry restarts at IntervalSeconds, so after a job failure on "
-    "Spot the second retry waits `interval` again instead of interval * backoff_rate (README/spec: each wait "
-    "is backoff_rate times the last)",
-)
 def test_retries_after_a_job_failure_on_spot_keep_the_backoff(aws: Aws, waits: list[int]) -> None:
     job = _spot_job(attempts=2, backoff_rate=2.0)
     execution = aws.start(_machine(aws, job), "backoff-after-spot")
