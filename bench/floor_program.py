@@ -1,11 +1,15 @@
 """The floor: a Pulumi program with none of our logic. It re-registers the resources a real run
 recorded (same types, names, inputs, parents, invokes and exports) from plain values.
 
-bench/run.py copies it as `__main__.py` into a temp project next to `recorded.json`."""
+bench/run.py copies it as `__main__.py` into a temp project next to `recorded.json`. Two floors:
+- bare: each resource is a `pulumi.CustomResource` of the recorded type token;
+- typed (a file `typed` beside it): each resource goes through its `pulumi_aws` class, as the program's do,
+  so the difference to the program is our logic and its Output wiring, not the SDK's typed classes."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +17,21 @@ import pulumi
 import pulumi_aws as aws
 
 RECORDED = Path(__file__).resolve().parent / "recorded.json"
+TYPED = (Path(__file__).resolve().parent / "typed").exists()
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _typed(type_token: str, name: str, inputs: dict[str, Any], opts: pulumi.ResourceOptions) -> pulumi.Resource:
+    """`aws:iam/role:Role` -> aws.iam.Role(name, **inputs in snake case); nested values stay as recorded."""
+    _, module_path, class_name = type_token.split(":")
+    module = getattr(aws, module_path.split("/")[0])
+    resource: pulumi.Resource = getattr(module, class_name)(
+        name, opts=opts, **{_snake(k): v for k, v in inputs.items()}
+    )
+    return resource
 
 
 def _key(urn: str | None) -> tuple[str, str] | None:
@@ -25,8 +44,8 @@ def _key(urn: str | None) -> tuple[str, str] | None:
 
 recorded: dict[str, Any] = json.loads(RECORDED.read_text())
 # The program's two invokes (account id and partition), so the floor makes the same calls.
-aws.get_caller_identity_output()
-aws.get_partition_output()
+aws.get_caller_identity()
+aws.get_partition()
 
 registered: dict[tuple[str, str], pulumi.Resource] = {}
 components: list[pulumi.ComponentResource] = []
@@ -37,6 +56,8 @@ for entry in recorded["resources"]:  # in registration order, so a parent always
     if entry["component"]:
         resource = pulumi.ComponentResource(entry["type"], entry["name"], None, opts)
         components.append(resource)
+    elif TYPED:
+        resource = _typed(entry["type"], entry["name"], entry["inputs"], opts)
     else:
         resource = pulumi.CustomResource(entry["type"], entry["name"], entry["inputs"], opts)
     registered[(entry["type"], entry["name"])] = resource
