@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from components.aws_constants import ECS_START_ERRORS, TASK_FAILED
+from components.aws_constants import DYNAMODB_CONDITION_FAILED, ECS_START_ERRORS, TASK_FAILED
 from components.lock_states import (
     LOCK_ACQUIRED_AT,
     LOCK_EXPIRES_AT,
@@ -219,7 +219,7 @@ def _lock_states(job: Job, table: str, name: str, first_run: str) -> dict[str, S
         "Retry": retry_dynamodb(),
         "Catch": [
             # Someone took the lock over after it expired: nothing of ours to release.
-            {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "Next": "LockAlreadyReleased"},
+            {"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": "LockAlreadyReleased"},
             # Fail so operators hear of it; the janitor then removes the lock.
             _catch_all("FailRun"),
         ],

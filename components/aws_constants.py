@@ -62,10 +62,6 @@ NAME_LIMITS: dict[str, int] = {
     "EventBridge rule": 64,
 }
 
-# EventBridge Scheduler target RetryPolicy bounds (CreateSchedule API).
-SCHEDULER_MAX_RETRY_ATTEMPTS = 185
-SCHEDULER_MAX_EVENT_AGE_SECONDS = 86400
-
 # Error names Step Functions raises, as the definitions match them.
 # DynamoDB optimized integration: "DynamoDB.<ExceptionName>" (AWS sample app-control-concurrency-with-dynamodb;
 # the AWS SDK integration spells it "DynamoDb." instead). The generic AmazonDynamoDBException covers 5xx.

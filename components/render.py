@@ -35,12 +35,41 @@ def run_target(job: StackJob, config: StackConfig, cluster: str) -> RunTarget:
     )
 
 
+def lock_table_arn(env: AwsEnv, config: StackConfig) -> str:
+    return env.arn("dynamodb", f"table/{shared_names(config.name_prefix).lock_table}")
+
+
+def execution_role_policy(stack: Stack, env: AwsEnv) -> dict[str, Any]:
+    """The shared execution role's policy: every job's image and secrets, the jobs' log groups."""
+    config = stack.config
+    return policies.execution_role_policy(
+        env,
+        log_group_prefix=job_log_group_prefix(config.name_prefix),
+        images=sorted({job.spec.image or config.image for job in stack.jobs}),
+        secret_refs=sorted({ref for job in stack.jobs for ref in job.spec.secrets.values()}),
+    )
+
+
+def scheduler_role_policy(stack: Stack, env: AwsEnv) -> dict[str, Any]:
+    config = stack.config
+    return policies.scheduler_policy(
+        env,
+        config.name_prefix,
+        [job.names.state_machine for job in stack.jobs],
+        dead_letter_queue_arn(env, config),
+    )
+
+
+def janitor_role_policy(stack: Stack, env: AwsEnv) -> dict[str, Any]:
+    return policies.janitor_policy(env, lock_table_arn(env, stack.config), [job.name for job in stack.jobs])
+
+
 def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
     """Relative file path -> document, for every job and the shared pieces."""
     config = stack.config
     shared = shared_names(config.name_prefix)
     cluster = cluster_name(config)
-    table_arn = env.arn("dynamodb", f"table/{shared.lock_table}")
+    table_arn = lock_table_arn(env, config)
     execution_role_arn = f"arn:{env.partition}:iam::{env.account_id}:role/{shared.execution_role}"
     documents: dict[str, dict[str, Any]] = {}
     for job in stack.jobs:
@@ -64,26 +93,14 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
     documents["shared/lock-janitor.event-pattern.json"] = janitor_event_pattern(
         env.arn("states", f"stateMachine:{config.name_prefix}-")
     )
-    documents["shared/lock-janitor-role.policy.json"] = policies.janitor_policy(
-        env, table_arn, [job.name for job in stack.jobs]
-    )
+    documents["shared/lock-janitor-role.policy.json"] = janitor_role_policy(stack, env)
     documents["shared/lock-janitor-role.trust.json"] = policies.state_machine_trust(env, shared.janitor_state_machine)
     documents["shared/lock-janitor-events-role.policy.json"] = policies.start_janitor_policy(
         env, shared.janitor_state_machine
     )
     documents["shared/lock-janitor-events-role.trust.json"] = policies.events_trust(env, shared.janitor_rule)
-    documents["shared/execution-role.policy.json"] = policies.execution_role_policy(
-        env,
-        log_group_prefix=job_log_group_prefix(config.name_prefix),
-        images=sorted({job.spec.image or config.image for job in stack.jobs}),
-        secret_refs=sorted({ref for job in stack.jobs for ref in job.spec.secrets.values()}),
-    )
+    documents["shared/execution-role.policy.json"] = execution_role_policy(stack, env)
     documents["shared/execution-role.trust.json"] = policies.ecs_task_trust(env)
-    documents["shared/scheduler-role.policy.json"] = policies.scheduler_policy(
-        env,
-        config.name_prefix,
-        [job.names.state_machine for job in stack.jobs],
-        dead_letter_queue_arn(env, config),
-    )
+    documents["shared/scheduler-role.policy.json"] = scheduler_role_policy(stack, env)
     documents["shared/scheduler-role.trust.json"] = policies.scheduler_trust(env, shared.schedule_group)
     return documents

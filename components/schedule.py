@@ -51,8 +51,7 @@ class Schedule:
     """A validated schedule: the exact expression EventBridge Scheduler gets, and what it means."""
 
     expression: str
-    kind: str  # "cron" or "rate"
-    rate_seconds: int | None = None
+    rate_seconds: int | None = None  # set for rate(...), None for cron(...)
 
     @property
     def cron_fields(self) -> str:
@@ -61,7 +60,7 @@ class Schedule:
     def next_runs(self, tz: str, count: int, after: datetime) -> list[datetime]:
         """The next `count` run times after `after`, in time zone `tz` (cron only: a rate's phase is
         set when the schedule is created, so it cannot be known offline)."""
-        if self.kind != "cron":
+        if self.rate_seconds is not None:
             return []
         zone = ZoneInfo(tz)
         # aws-croniter works on UTC-tagged datetimes; AWS evaluates the fields on the wall clock of
@@ -134,7 +133,7 @@ def parse_schedule(text: str) -> Schedule:
             part = parts[index]
             raise ValueError(f"cron({fields}): {label}: {part!r} is not allowed; allowed: {allowed}") from None
         raise ValueError(f"cron({fields}) is not valid AWS cron: {error}") from None
-    return Schedule(expression=f"cron({fields})", kind="cron")
+    return Schedule(expression=f"cron({fields})")
 
 
 def _number(text: str, label: str) -> int | None:
@@ -178,7 +177,7 @@ def _parse_rate(text: str) -> Schedule:
     expected = singular if count == 1 else f"{singular}s"
     if unit != expected:
         raise ValueError(f"{text!r}: AWS wants rate({count} {expected}) (singular for 1, plural otherwise)")
-    return Schedule(expression=f"rate({count} {unit})", kind="rate", rate_seconds=count * _RATE_UNIT_SECONDS[singular])
+    return Schedule(expression=f"rate({count} {unit})", rate_seconds=count * _RATE_UNIT_SECONDS[singular])
 
 
 def check_timezone(name: str) -> str:

@@ -11,7 +11,6 @@ import pulumi_aws as aws
 from components import policies
 from components.alarms import failure_alarm
 from components.asl import job_definition
-from components.aws_constants import SCHEDULER_MAX_RETRY_ATTEMPTS
 from components.config import StackConfig
 from components.containers import container_definitions
 from components.duration import format_duration
@@ -22,8 +21,9 @@ from components.shared import SharedInfra
 from components.stack import StackJob
 
 TYPE = "scheduled-jobs:jobs:ScheduledJob"
-# A start EventBridge Scheduler could not deliver is retried for up to an hour, then dropped.
-SCHEDULE_RETRY_ATTEMPTS = min(20, SCHEDULER_MAX_RETRY_ATTEMPTS)
+# A start EventBridge Scheduler could not deliver is retried for up to an hour, then goes to the
+# dead-letter queue (RetryPolicy allows 0-185 attempts and 60-86400 s, CreateSchedule API).
+SCHEDULE_RETRY_ATTEMPTS = 20
 SCHEDULE_MAX_EVENT_AGE_SECONDS = 3600
 ALARM_PERIOD_SECONDS = 300
 

@@ -10,13 +10,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import policies
+from components import policies, render
 from components.asl import LOCK_EXPIRES_AT, LOCK_KEY
 from components.dashboard import JOBS_PER_DASHBOARD, dashboard_bodies
 from components.iam_role import service_role, sorted_json
 from components.lock_janitor import janitor_definition, janitor_event_pattern
 from components.missed_run import MissedRunAlarm, missed_run_alarm
-from components.naming import job_log_group_prefix, shared_names
+from components.naming import shared_names
 from components.policies import AwsEnv
 from components.stack import Stack
 
@@ -136,20 +136,13 @@ class SharedInfra(pulumi.ComponentResource):
                 opts=child,
             )
 
-        images = sorted({job.spec.image or config.image for job in jobs})
-        secret_refs = sorted({ref for job in jobs for ref in job.spec.secrets.values()})
-        log_group_prefix = job_log_group_prefix(config.name_prefix)
+        # The shared roles' policies come from the builders the offline plan renders, so the two agree.
         execution_role = service_role(
             f"{name}-execution-role",
             name=names.execution_role,
             description="Pulls job images, writes job logs, reads the secrets jobs reference.",
             trust=policies.ecs_task_trust(env),
-            policy=(
-                "job-execution",
-                policies.execution_role_policy(
-                    env, log_group_prefix=log_group_prefix, images=images, secret_refs=secret_refs
-                ),
-            ),
+            policy=("job-execution", render.execution_role_policy(args.stack, env)),
             tags=tags,
             parent=self,
         )
@@ -157,18 +150,12 @@ class SharedInfra(pulumi.ComponentResource):
 
         group = aws.scheduler.ScheduleGroup(f"{name}-schedules", name=names.schedule_group, tags=tags, opts=child)
         self.schedule_group_name = group.name
-        machine_names = [job.names.state_machine for job in jobs]
         scheduler_role = service_role(
             f"{name}-scheduler-role",
             name=names.scheduler_role,
             description="Lets EventBridge Scheduler start this stack's job state machines.",
             trust=policies.scheduler_trust(env, names.schedule_group),
-            policy=(
-                "start-jobs",
-                pulumi.Output.from_input(self.schedule_dead_letter_queue_arn).apply(
-                    lambda queue: policies.scheduler_policy(env, config.name_prefix, machine_names, queue)
-                ),
-            ),
+            policy=("start-jobs", render.scheduler_role_policy(args.stack, env)),
             tags=tags,
             parent=self,
         )
@@ -183,16 +170,12 @@ class SharedInfra(pulumi.ComponentResource):
         )
         self.state_machine_log_group_arn = log_group.arn
 
-        job_names = [job.name for job in jobs]
         janitor_role = service_role(
             f"{name}-janitor-role",
             name=names.janitor_role,
             description="Lets the lock janitor release locks of executions that ended badly.",
             trust=policies.state_machine_trust(env, names.janitor_state_machine),
-            policy=(
-                "release-locks",
-                table.arn.apply(lambda table_arn: policies.janitor_policy(env, table_arn, job_names)),
-            ),
+            policy=("release-locks", render.janitor_role_policy(args.stack, env)),
             tags=tags,
             parent=self,
         )

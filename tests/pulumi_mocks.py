@@ -38,6 +38,7 @@ def _arn(typ: str, name: str, inputs: dict[str, Any], region: str) -> str:
         "aws:ecs/taskDefinition:TaskDefinition": f"arn:aws:ecs:{region}:{ACCOUNT}:task-definition/{physical}:1",
         "aws:cloudwatch/logGroup:LogGroup": f"arn:aws:logs:{region}:{ACCOUNT}:log-group:{physical}",
         "aws:scheduler/scheduleGroup:ScheduleGroup": f"arn:aws:scheduler:{region}:{ACCOUNT}:schedule-group/{physical}",
+        "aws:sqs/queue:Queue": f"arn:aws:sqs:{region}:{ACCOUNT}:{physical}",
     }
     return arns.get(typ, f"arn:aws:mock:{region}:{ACCOUNT}:{typ.split(':')[-1].lower()}/{physical}")
 

@@ -14,7 +14,7 @@ TASK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/prod-report-task"
 EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/prod-job-execution"
 
 
-def _machine_policy(lock: bool = True) -> dict[str, Any]:
+def _machine_policy(lock: bool = True, replace: bool = False) -> dict[str, Any]:
     return policies.job_state_machine_policy(
         ENV,
         job_name="report",
@@ -23,6 +23,7 @@ def _machine_policy(lock: bool = True) -> dict[str, Any]:
         task_role_arn=TASK_ROLE,
         execution_role_arn=EXECUTION_ROLE,
         lock_table_arn=TABLE_ARN if lock else None,
+        state_machine_name="prod-report" if replace else None,
     )
 
 
@@ -148,16 +149,7 @@ def test_scheduler_may_start_exactly_the_jobs_state_machines_until_the_policy_wo
 
 
 def test_replacing_job_may_also_read_its_lock_and_stop_its_own_executions_only() -> None:
-    document = policies.job_state_machine_policy(
-        ENV,
-        job_name="report",
-        task_family="prod-report",
-        cluster_name="prod-jobs",
-        task_role_arn=TASK_ROLE,
-        execution_role_arn=EXECUTION_ROLE,
-        lock_table_arn=TABLE_ARN,
-        state_machine_name="prod-report",
-    )
+    document = _machine_policy(replace=True)
     stop = _statement(document, "StopThisJobsRunningExecution")
     assert stop["Action"] == "states:StopExecution"
     assert stop["Resource"] == f"arn:aws:states:eu-central-1:{ACCOUNT}:execution:prod-report:*"

@@ -57,6 +57,13 @@ def test_state_machine_gets_the_definition_the_plan_renders(project: Project) ->
         json.loads(role.inputs["inlinePolicies"][0]["policy"])
         == rendered["jobs/nightly-report/state-machine-role.policy.json"]
     )
+    for role_name, document in (
+        ("shared-execution-role", "shared/execution-role.policy.json"),
+        ("shared-scheduler-role", "shared/scheduler-role.policy.json"),
+        ("shared-janitor-role", "shared/lock-janitor-role.policy.json"),
+    ):
+        shared_role = mocks.one("aws:iam/role:Role", role_name)
+        assert json.loads(shared_role.inputs["inlinePolicies"][0]["policy"]) == rendered[document]
 
 
 def test_state_machine_is_standard_with_logging_and_runs_the_jobs_task(project: Project) -> None:
@@ -279,7 +286,7 @@ def test_schedules_send_undeliverable_starts_to_a_watched_dead_letter_queue(proj
     [queue] = mocks.of_type("aws:sqs/queue:Queue")
     assert queue.inputs["name"] == "test-job-schedule-dlq"
     schedule = mocks.one("aws:scheduler/schedule:Schedule", "nightly-report-schedule")
-    queue_arn = f"arn:aws:mock:eu-central-1:{ACCOUNT}:queue/test-job-schedule-dlq"
+    queue_arn = f"arn:aws:sqs:eu-central-1:{ACCOUNT}:test-job-schedule-dlq"
     assert schedule.inputs["target"]["deadLetterConfig"] == {"arn": queue_arn}
     alarm = mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "shared-schedule-dlq-alarm")
     assert alarm.inputs["metricName"] == "ApproximateNumberOfMessagesVisible"

@@ -418,7 +418,7 @@ SCHEDULES = {
 @pytest.mark.parametrize("where", sorted(SCHEDULES))
 def test_schedule_is_accepted_by_aws_croniter(where: str) -> None:
     schedule = parse_schedule(SCHEDULES[where])
-    if schedule.kind == "rate":
+    if schedule.rate_seconds is not None:
         assert schedule.rate_seconds and schedule.rate_seconds > 0
         return
     AwsCroniter(schedule.cron_fields)  # raises on what AWS would refuse
