@@ -39,6 +39,29 @@ def lock_table_arn(env: AwsEnv, config: StackConfig) -> str:
     return env.arn("dynamodb", f"table/{shared_names(config.name_prefix).lock_table}")
 
 
+def role_arn(env: AwsEnv, role_name: str) -> str:
+    return f"arn:{env.partition}:iam::{env.account_id}:role/{role_name}"  # our roles keep the default path "/"
+
+
+def state_machine_definition(job: StackJob, config: StackConfig) -> dict[str, Any]:
+    lock_table = shared_names(config.name_prefix).lock_table
+    return job_definition(job.spec, run_target(job, config, cluster_name(config)), lock_table)
+
+
+def state_machine_policy(job: StackJob, config: StackConfig, env: AwsEnv) -> dict[str, Any]:
+    """What a job's state machine may do: run its task, pass its roles, hold its lock, stop its own holder."""
+    return policies.job_state_machine_policy(
+        env,
+        job_name=job.name,
+        task_family=job.names.task_family,
+        cluster_name=cluster_name(config),
+        task_role_arn=role_arn(env, job.names.task_role),
+        execution_role_arn=role_arn(env, shared_names(config.name_prefix).execution_role),
+        lock_table_arn=lock_table_arn(env, config) if job.spec.concurrency != "allow" else None,
+        state_machine_name=job.names.state_machine if job.spec.concurrency == "replace" else None,
+    )
+
+
 def execution_role_policy(stack: Stack, env: AwsEnv) -> dict[str, Any]:
     """The shared execution role's policy: every job's image and secrets, the jobs' log groups."""
     config = stack.config
@@ -68,25 +91,11 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
     """Relative file path -> document, for every job and the shared pieces."""
     config = stack.config
     shared = shared_names(config.name_prefix)
-    cluster = cluster_name(config)
-    table_arn = lock_table_arn(env, config)
-    execution_role_arn = f"arn:{env.partition}:iam::{env.account_id}:role/{shared.execution_role}"
     documents: dict[str, dict[str, Any]] = {}
     for job in stack.jobs:
         base = f"jobs/{job.name}"
-        documents[f"{base}/state-machine.asl.json"] = job_definition(
-            job.spec, run_target(job, config, cluster), shared.lock_table
-        )
-        documents[f"{base}/state-machine-role.policy.json"] = policies.job_state_machine_policy(
-            env,
-            job_name=job.name,
-            task_family=job.names.task_family,
-            cluster_name=cluster,
-            task_role_arn=f"arn:{env.partition}:iam::{env.account_id}:role/{job.names.task_role}",
-            execution_role_arn=execution_role_arn,
-            lock_table_arn=table_arn if job.spec.concurrency != "allow" else None,
-            state_machine_name=job.names.state_machine if job.spec.concurrency == "replace" else None,
-        )
+        documents[f"{base}/state-machine.asl.json"] = state_machine_definition(job, config)
+        documents[f"{base}/state-machine-role.policy.json"] = state_machine_policy(job, config, env)
         documents[f"{base}/state-machine-role.trust.json"] = policies.state_machine_trust(env, job.names.state_machine)
         documents[f"{base}/task-role.trust.json"] = policies.ecs_task_trust(env)
     documents["shared/lock-janitor.asl.json"] = janitor_definition(shared.lock_table, config.name_prefix)

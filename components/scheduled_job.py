@@ -8,15 +8,13 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components import policies
+from components import policies, render
 from components.alarms import failure_alarm
-from components.asl import job_definition
 from components.config import StackConfig
 from components.containers import container_definitions
 from components.duration import format_duration
 from components.iam_role import service_role
 from components.missed_run import MissedRunAlarm, missed_run_alarm
-from components.render import run_target
 from components.shared import SharedInfra
 from components.stack import StackJob
 
@@ -77,51 +75,32 @@ class ScheduledJob(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
         )
 
-        uses_lock = spec.concurrency != "allow"
-        machine_policy = pulumi.Output.all(
-            shared.cluster_name, task_role.arn, shared.execution_role_arn, shared.lock_table_arn
-        ).apply(
-            lambda v: policies.job_state_machine_policy(
-                shared.env,
-                job_name=job.name,
-                task_family=names.task_family,
-                cluster_name=v[0],
-                task_role_arn=v[1],
-                execution_role_arn=v[2],
-                lock_table_arn=v[3] if uses_lock else None,
-                state_machine_name=names.state_machine if spec.concurrency == "replace" else None,
-            )
-        )
+        # The definition and the policy name the cluster, table and roles by their known names, the same
+        # documents the offline plan renders; so a preview shows them in full, even for a new job.
         machine_role = service_role(
             f"{name}-state-machine-role",
             name=names.state_machine_role,
             description=f"Lets job {job.name}'s state machine run its task and hold its lock.",
             trust=policies.state_machine_trust(shared.env, names.state_machine),
-            policy=("run-job", machine_policy),
+            policy=("run-job", render.state_machine_policy(job, config, shared.env)),
             tags=tags,
             parent=self,
-        )
-        # The task definition is in the inputs only so the machine is created after it.
-        definition = pulumi.Output.all(shared.cluster_name, shared.lock_table_name, task_definition.arn).apply(
-            lambda v: json.dumps(
-                job_definition(spec, run_target(job, config, cluster=v[0]), lock_table=v[1]),
-                sort_keys=True,
-            )
         )
         machine = aws.sfn.StateMachine(
             f"{name}-state-machine",
             name=names.state_machine,
             type="STANDARD",
             role_arn=machine_role.arn,
-            definition=definition,
+            definition=json.dumps(render.state_machine_definition(job, config), sort_keys=True),
             logging_configuration={
                 "level": "ALL",
                 # Execution input may carry environment overrides; keep data out of the logs.
                 "include_execution_data": False,
-                "log_destination": shared.state_machine_log_group_arn.apply(lambda arn: f"{arn}:*"),
+                "log_destination": shared.state_machine_log_destination,
             },
             tags=tags,
-            opts=child,
+            # What the definition names must exist before the first run can start.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[task_definition, *shared.job_prerequisites]),
         )
         self.state_machine_arn = machine.arn
         self.state_machine_name = machine.name

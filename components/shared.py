@@ -30,20 +30,16 @@ class SharedInfraArgs:
     stack: Stack
 
 
-def _dashboardsorted_json(index: int, bodies: list[dict[str, Any]]) -> str:
-    return json.dumps(bodies[index], sort_keys=True)
-
-
 class SharedInfra(pulumi.ComponentResource):
     env: AwsEnv
     lock_table_name: pulumi.Output[str]
-    lock_table_arn: pulumi.Output[str]
     alarm_topic_arn: pulumi.Output[str]
     cluster_name: pulumi.Output[str]
     execution_role_arn: pulumi.Output[str]
     scheduler_role_arn: pulumi.Output[str]
     schedule_group_name: pulumi.Output[str]
-    state_machine_log_group_arn: pulumi.Output[str]
+    state_machine_log_destination: pulumi.Output[str]
+    job_prerequisites: list[pulumi.Resource]  # what a job's state machine must be created after
     schedule_dead_letter_queue_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: SharedInfraArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -73,7 +69,7 @@ class SharedInfra(pulumi.ComponentResource):
             opts=child,
         )
         self.lock_table_name = table.name
-        self.lock_table_arn = table.arn
+        self.job_prerequisites = [table]
 
         if config.alarm_topic_arn:
             self.alarm_topic_arn = pulumi.Output.from_input(config.alarm_topic_arn)
@@ -101,6 +97,7 @@ class SharedInfra(pulumi.ComponentResource):
                 opts=child,
             )
             self.cluster_name = pulumi.Output.all(cluster.name, providers.id).apply(lambda v: v[0])
+            self.job_prerequisites.append(providers)  # a Spot run needs FARGATE_SPOT on the cluster
 
         self.schedule_dead_letter_queue_arn = None
         if config.schedule_dead_letter_queue:
@@ -168,7 +165,7 @@ class SharedInfra(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        self.state_machine_log_group_arn = log_group.arn
+        self.state_machine_log_destination = log_group.arn.apply(lambda arn: f"{arn}:*")
 
         janitor_role = service_role(
             f"{name}-janitor-role",
@@ -188,7 +185,7 @@ class SharedInfra(pulumi.ComponentResource):
             logging_configuration={
                 "level": "ERROR",
                 "include_execution_data": False,
-                "log_destination": log_group.arn.apply(lambda arn: f"{arn}:*"),
+                "log_destination": self.state_machine_log_destination,
             },
             tags=tags,
             opts=child,
@@ -235,7 +232,7 @@ class SharedInfra(pulumi.ComponentResource):
             aws.cloudwatch.Dashboard(
                 f"{name}-dashboard{suffix}",
                 dashboard_name=f"{names.dashboard}{suffix}",
-                dashboard_body=_dashboardsorted_json(index, all_bodies),
+                dashboard_body=json.dumps(all_bodies[index], sort_keys=True),
                 opts=child,
             )
 

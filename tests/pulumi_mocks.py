@@ -25,6 +25,7 @@ class Registered:
     name: str
     inputs: dict[str, Any]
     parent: str | None
+    dependencies: list[str]  # URNs the engine must create first (from Outputs in the inputs and depends_on)
 
 
 def _arn(typ: str, name: str, inputs: dict[str, Any], region: str) -> str:
@@ -54,7 +55,16 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
-        self.resources.append(Registered(args.typ, args.name, inputs, getattr(self.registering, "parent", None)))
+        registering = self.registering
+        self.resources.append(
+            Registered(
+                args.typ,
+                args.name,
+                inputs,
+                getattr(registering, "parent", None),
+                getattr(registering, "dependencies", []),
+            )
+        )
         state = {**inputs, "arn": _arn(args.typ, args.name, inputs, self.region)}
         state.setdefault("name", inputs.get("name", args.name))
         if args.typ == "aws:ecs/taskDefinition:TaskDefinition":
@@ -78,10 +88,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 class ParentRecordingMonitor(MockMonitor):
-    """MockResourceArgs carries no parent; the register request does, so note it for the mocks."""
+    """MockResourceArgs carries no parent or dependencies; the register request does, so note them."""
 
     def RegisterResource(self, request: Any) -> Any:
         self.mocks.registering.parent = request.parent or None
+        self.mocks.registering.dependencies = list(request.dependencies)
         return super().RegisterResource(request)
 
 

@@ -82,6 +82,20 @@ def test_state_machine_is_standard_with_logging_and_runs_the_jobs_task(project: 
     assert run["TimeoutSeconds"] == 1800
 
 
+def test_state_machine_is_created_after_the_task_lock_table_and_spot_capacity_it_names(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    mocks = run_program(project, BASE_CONFIG)
+    machine = mocks.one("aws:sfn/stateMachine:StateMachine", "nightly-report-state-machine")
+    after = {urn.split("::")[-1] for urn in machine.dependencies}
+    assert {
+        "nightly-report-state-machine-role",
+        "nightly-report-task",
+        "shared-locks",
+        "shared-cluster-capacity",
+        "shared-execution-logs",
+    } <= after
+
+
 def test_task_definition_runs_the_command_with_secrets_by_reference(project: Project) -> None:
     project.add_job(
         "nightly_report.py",
