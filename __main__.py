@@ -5,12 +5,14 @@ from pathlib import Path
 import pulumi
 
 from components.errors import InvalidSetup
+from components.garbage_collection import collect_old_objects_rarely
 from components.pulumi_config import stack_config_values
 from components.scheduled_job import ScheduledJob, ScheduledJobArgs
 from components.shared import SharedInfra, SharedInfraArgs
 from components.stack import load_stack
 
 JOBS_DIR = Path(__file__).resolve().parent / "jobs"
+collect_old_objects_rarely()  # hundreds of jobs declare thousands of resources that live until the end
 
 # 1. Validate the stack config and every job module before a single resource is registered.
 try:
