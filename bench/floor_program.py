@@ -4,7 +4,8 @@ recorded (same types, names, inputs, parents, invokes and exports) from plain va
 bench/run.py copies it as `__main__.py` into a temp project next to `recorded.json`. Two floors:
 - bare: each resource is a `pulumi.CustomResource` of the recorded type token;
 - typed (a file `typed` beside it): each resource goes through its `pulumi_aws` class, as the program's do,
-  so the difference to the program is our logic and its Output wiring, not the SDK's typed classes."""
+  so the difference to the program is our logic and its Output wiring, not the SDK's typed classes.
+Both run with the program's garbage collector settings, so the ratio compares work, not collector settings."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+
+from components.garbage_collection import collect_old_objects_rarely
 
 RECORDED = Path(__file__).resolve().parent / "recorded.json"
 TYPED = (Path(__file__).resolve().parent / "typed").exists()
@@ -42,6 +45,7 @@ def _key(urn: str | None) -> tuple[str, str] | None:
     return types.split("$")[-1], name
 
 
+collect_old_objects_rarely()
 recorded: dict[str, Any] = json.loads(RECORDED.read_text())
 # The program's two invokes (account id and partition), so the floor makes the same calls.
 aws.get_caller_identity()

@@ -90,10 +90,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
 class ParentRecordingMonitor(MockMonitor):
     """MockResourceArgs carries no parent or dependencies; the register request does, so note them."""
 
+    mocks: RecordingMocks
+
     def RegisterResource(self, request: Any) -> Any:
         self.mocks.registering.parent = request.parent or None
         self.mocks.registering.dependencies = list(request.dependencies)
-        return super().RegisterResource(request)
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
 
 @dataclass
@@ -143,7 +145,7 @@ def run_program(
     )
     pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()})
 
-    @pulumi.runtime.test
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def program() -> pulumi.Output[Any]:
         runpy.run_path(str(project.root / "__main__.py"), run_name="__main__")
         root = settings.get_root_resource()
