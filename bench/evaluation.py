@@ -81,6 +81,7 @@ def worker(project: Path, warm: Path, record: Path | None) -> None:
                 "name": r.name,
                 "inputs": r.inputs,
                 "parent": r.parent,
+                "dependencies": r.dependencies,
                 "component": r.type.startswith(f"{PROJECT}:"),
             }
             for r in mocks.resources
@@ -187,19 +188,31 @@ def evaluation(tmp: Path, sizes: tuple[int, ...]) -> tuple[list[Row], dict[int, 
             program.append(measure(projects.program, warm, projects.recorded if repeat == 0 else None))
             if repeat == 0:
                 shutil.copy(projects.recorded, projects.typed_floor / "recorded.json")
-            floor.append(measure(projects.floor, warm))
-            typed.append(measure(projects.typed_floor, warm))
+            first = repeat == 0
+            floor.append(measure(projects.floor, warm, projects.floor / "replayed.json" if first else None))
+            typed.append(measure(projects.typed_floor, warm, projects.typed_floor / "replayed.json" if first else None))
             print(
                 f"  {size} jobs, run {repeat + 1}: program {program[-1].seconds:.2f}s, "
                 f"bare floor {floor[-1].seconds:.2f}s, typed floor {typed[-1].seconds:.2f}s",
                 flush=True,
             )
-        for variant in (floor, typed):
-            if program[0].resources != variant[0].resources:
-                raise SystemExit(f"a floor registered {variant[0].resources} resources, program {program[0].resources}")
+        for replay in (projects.floor, projects.typed_floor):
+            check_same_registrations(projects.recorded, replay / "replayed.json")
         rows.append(Row(size, program[0].resources, program, floor, typed))
         recordings[size] = projects.recorded
     return rows, recordings
+
+
+def check_same_registrations(recorded: Path, replayed: Path) -> None:
+    """A floor must register what the program did: same resources, parents and dependencies."""
+
+    def shape(path: Path) -> set[tuple[str, str, str | None, tuple[str, ...]]]:
+        entries = json.loads(path.read_text())["resources"]
+        return {(e["type"], e["name"], e["parent"], tuple(sorted(set(e["dependencies"])))) for e in entries}
+
+    differ = shape(recorded) ^ shape(replayed)
+    if differ:
+        raise SystemExit(f"{replayed.parent.parent.name} registers differently from the program: {sorted(differ)[:3]}")
 
 
 def print_evaluation(rows: list[Row]) -> None:

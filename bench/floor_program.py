@@ -1,5 +1,6 @@
 """The floor: a Pulumi program with none of our logic. It re-registers the resources a real run
-recorded (same types, names, inputs, parents, invokes and exports) from plain values.
+recorded (same types, names, inputs, parents, dependencies, invokes and exports) from plain values: the
+dependencies the program gets from Outputs and depends_on, the floor declares as depends_on.
 
 bench/run.py copies it as `__main__.py` into a temp project next to `recorded.json`. Two floors:
 - bare: each resource is a `pulumi.CustomResource` of the recorded type token;
@@ -38,7 +39,7 @@ def _typed(type_token: str, name: str, inputs: dict[str, Any], opts: pulumi.Reso
 
 
 def _key(urn: str | None) -> tuple[str, str] | None:
-    """(type, name) of the resource a parent URN names: `urn:pulumi:s::p::a$b::name` -> (b, name)."""
+    """(type, name) of the resource a URN names: `urn:pulumi:s::p::a$b::name` -> (b, name)."""
     if not urn:
         return None
     *_, types, name = urn.split("::")
@@ -55,7 +56,10 @@ registered: dict[tuple[str, str], pulumi.Resource] = {}
 components: list[pulumi.ComponentResource] = []
 for entry in recorded["resources"]:  # in registration order, so a parent always comes first
     parent_key = _key(entry["parent"])
-    opts = pulumi.ResourceOptions(parent=registered.get(parent_key) if parent_key else None)
+    opts = pulumi.ResourceOptions(
+        parent=registered.get(parent_key) if parent_key else None,
+        depends_on=[registered[key] for urn in entry["dependencies"] if (key := _key(urn)) in registered],
+    )
     resource: pulumi.Resource
     if entry["component"]:
         resource = pulumi.ComponentResource(entry["type"], entry["name"], None, opts)
