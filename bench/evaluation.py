@@ -180,10 +180,10 @@ class Row:
         return f"{min(ratios):.2f}-{max(ratios):.2f}"
 
 
-def evaluation(tmp: Path, sizes: tuple[int, ...]) -> tuple[list[Row], dict[int, Path]]:
+def evaluation(tmp: Path, sizes: tuple[int, ...]) -> tuple[list[Row], dict[int, Projects]]:
     """Interleave program and floor runs per size; the first program run records what the floor replays."""
     warm = make_projects(tmp / "warm", 1).program
-    rows, recordings = [], {}
+    rows, measured = [], {}
     for size in sizes:
         projects = make_projects(tmp, size)
         program: list[Sample] = []
@@ -204,8 +204,8 @@ def evaluation(tmp: Path, sizes: tuple[int, ...]) -> tuple[list[Row], dict[int, 
         for replay in (projects.floor, projects.typed_floor):
             check_same_registrations(projects.recorded, replay / "replayed.json")
         rows.append(Row(size, program[0].resources, program, floor, typed))
-        recordings[size] = projects.recorded
-    return rows, recordings
+        measured[size] = projects
+    return rows, measured
 
 
 def check_same_registrations(recorded: Path, replayed: Path) -> None:

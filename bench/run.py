@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -138,18 +139,28 @@ def timed(command: list[str], timeout: float) -> tuple[float, subprocess.Complet
     return time.perf_counter() - start, done
 
 
-def suite_and_check(tmp: Path, run_tests: bool) -> None:
-    print("\n4. Test suite and offline check")
-    plan = [sys.executable, "plan.py", "--stack", "dev", "--out", str(tmp / "plan")]
+def time_plan(label: str, plan: list[str]) -> None:
     times = []
     for _ in range(5):
         seconds, done = timed(plan, 60)
         if done is None or done.returncode != 0:
-            print(f"python plan.py --stack dev: failed or timed out ({seconds:.1f}s)")
-            break
+            print(f"{label}: failed or timed out ({seconds:.1f}s)")
+            return
         times.append(seconds)
-    if times:
-        print(f"python plan.py --stack dev --out <tmp>: {statistics.median(times):.2f}s (median of {len(times)})")
+    print(f"{label}: {statistics.median(times):.2f}s (median of {len(times)})")
+
+
+def suite_and_check(tmp: Path, generated: tuple[int, Path], run_tests: bool) -> None:
+    """The offline plan of the dev stack and of the largest generated project, then the test suite."""
+    from tests.pulumi_mocks import BASE_CONFIG
+
+    print("\n4. Test suite and offline check")
+    time_plan("python plan.py --stack dev", [sys.executable, "plan.py", "--stack", "dev", "--out", str(tmp / "plan")])
+    size, project = generated
+    shutil.copy(REPO / "Pulumi.yaml", project / "Pulumi.yaml")
+    (project / "Pulumi.bench.yaml").write_text(json.dumps({"config": BASE_CONFIG}))  # JSON is YAML
+    plan = [sys.executable, "plan.py", "--stack", "bench", "--root", str(project), "--out", str(tmp / "plan-bench")]
+    time_plan(f"python plan.py for the {size} generated jobs", plan)
     if not run_tests:
         print("python -m pytest -q: skipped (--no-tests)")
         return
@@ -199,11 +210,12 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="bench-") as name:
         tmp = Path(name)
-        rows, recordings = evaluation(tmp, tuple(args.sizes))
+        rows, projects = evaluation(tmp, tuple(args.sizes))
         print_evaluation(rows)
-        resources_per_job(recordings)
+        resources_per_job({size: p.recorded for size, p in projects.items()})
         transitions()
-        suite_and_check(tmp, not args.no_tests)
+        largest = max(projects)
+        suite_and_check(tmp, (largest, projects[largest].program), not args.no_tests)
     print(f"\nbench took {time.perf_counter() - started:.0f}s")
 
 
