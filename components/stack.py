@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from difflib import SequenceMatcher
+from difflib import SequenceMatcher, get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,8 @@ from components.discovery import JobModule, discover_jobs
 from components.errors import InvalidSetup, describe_validation_error
 from components.naming import RESERVED_JOB_NAMES, JobNames, job_names
 from components.spec import Job
+
+JOBS_LISTED = 10  # an error lists at most this many job names
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,16 @@ def _config_problems(error: ValidationError, source: str, project: str) -> list[
     return lines
 
 
+def _which(name: str, known: set[str]) -> str:
+    """The job a misspelt override meant, else the jobs there are; a stack may have hundreds."""
+    guess = get_close_matches(name, known, n=1, cutoff=0.6)
+    if guess:
+        return f"did you mean {guess[0]!r}?"
+    listed = sorted(known)
+    more = f" and {len(listed) - JOBS_LISTED} more" if len(listed) > JOBS_LISTED else ""
+    return f"jobs are: {', '.join(listed[:JOBS_LISTED]) or '(none)'}{more}"
+
+
 def _apply_config(
     modules: list[JobModule], config: StackConfig, source: str, project: str
 ) -> tuple[list[StackJob], list[str]]:
@@ -94,8 +106,7 @@ def _apply_config(
     known = {m.name for m in modules}
     for name in sorted(set(config.jobs) - known):
         problems.append(
-            f"{source}: {project}:jobs.{name}: override for a job that does not exist; "
-            f"jobs are: {', '.join(sorted(known)) or '(none)'}"
+            f"{source}: {project}:jobs.{name}: override for a job that does not exist; {_which(name, known)}"
         )
     jobs = []
     for module in modules:

@@ -413,7 +413,12 @@ CONFIG_CASES = [
     (
         "override-for-missing-job",
         {P + "jobs": {"reprot": {"enabled": False}}},
-        [f"{CONFIG_FILE}: scheduled-jobs:jobs.reprot: override for a job that does not exist; jobs are: report"],
+        [f"{CONFIG_FILE}: scheduled-jobs:jobs.reprot: override for a job that does not exist; did you mean 'report'?"],
+    ),
+    (
+        "override-for-unrelated-missing-job",
+        {P + "jobs": {"billing": {"enabled": False}}},
+        [f"{CONFIG_FILE}: scheduled-jobs:jobs.billing: override for a job that does not exist; jobs are: report"],
     ),
     (
         "override-with-bad-schedule",
@@ -499,6 +504,15 @@ def test_all_problems_across_jobs_and_config_are_reported_together(project: Proj
     assert str(mocks.error).startswith("4 problems found; nothing was deployed:")
     assert all(f"  - {line}" in str(mocks.error) for line in found)
     assert mocks.resources == []
+
+
+def test_override_for_a_missing_job_in_a_large_stack_lists_only_a_few_jobs(project: Project) -> None:
+    for index in range(30):
+        project.add_job(f"job_{index:02d}.py", good())
+    [problem] = problems(project, configured({P + "jobs": {"billing": {"enabled": False}}}))
+    assert problem.endswith(
+        "jobs are: job-00, job-01, job-02, job-03, job-04, job-05, job-06, job-07, job-08, job-09 and 20 more"
+    )
 
 
 def test_two_modules_with_the_same_job_name_are_both_named(project: Project) -> None:
