@@ -3,7 +3,7 @@ Succeed and Fail definitions), DynamoDB (the lock table) and CloudWatch Logs. As
 sees: the table text, the JSON fields, the exit code, and the lock table afterwards.
 
 moto cannot run the jobs' real definitions here (no `ecs:runTask.sync`, JSONata is a stub; see
-test_lock_on_moto.py), so each test job's state machine is a small JSONPath stand-in that ends the way a
+moto_harness.py), so each test job's state machine is a small JSONPath stand-in that ends the way a
 real run ends: the output of a successful run (`taskArn`), of a skip (`outcome: skipped`), or a failure
 with the error and cause FailRun reports.
 """

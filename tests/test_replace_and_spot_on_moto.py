@@ -1,5 +1,5 @@
 """concurrency="replace" and capacity="spot", executed: the generated state machines run on moto's Step
-Functions interpreter with moto's DynamoDB as the lock table, through the harness of test_lock_on_moto
+Functions interpreter with moto's DynamoDB as the lock table, through tests/moto_harness.py
 (its `aws` fixture and its numbered workarounds 1-9). Every assertion is on the lock table, on the states
 an execution entered and on how it ended.
 
@@ -52,8 +52,8 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_funct
 from components.asl import job_definition
 from components.naming import job_names
 from components.spec import Job
-from tests import test_lock_on_moto as harness
-from tests.test_lock_on_moto import (
+from tests import moto_harness as harness
+from tests.moto_harness import (
     ACCOUNT,
     JOB,
     NAMES,
@@ -491,5 +491,5 @@ def test_retries_after_a_job_failure_on_spot_keep_the_backoff(aws: Aws, waits: l
     aws.task_failed(aws.next_run(), "States.TaskFailed", "Essential container in task exited")  # retry 1
     _succeeds(aws, aws.next_run())  # retry 2
     assert aws.ended(execution)["status"] == "SUCCEEDED"
-    # On demand, retries=2 waits 60 s then 120 s (test_lock_on_moto's Retry); after Spot it should too.
+    # On demand, retries=2 waits 60 s then 120 s (test_lock_on_moto.py's Retry); after Spot it should too.
     assert [*waits, *aws.retry_waits] == [job.retries.interval, job.retries.interval * 2]
