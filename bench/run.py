@@ -76,7 +76,7 @@ def under_job(entry: dict[str, Any]) -> bool:
 
 
 SHARING_NOTE = """could be shared without losing least privilege:
-  - task role: it starts empty, and an empty role grants nothing; create it only for a job that asks for
+  - task role: a job without `permissions` gets one that grants nothing; create it only for a job that has
     permissions (else leave taskRoleArn unset). Sharing one role across jobs would pool their grants: no.
   - log group: one stack group with a per-job stream prefix; the execution role already writes by prefix and
     reads can be scoped to log-stream ARNs. Costs per-job retention.

@@ -11,6 +11,7 @@ from pydantic.alias_generators import to_camel
 
 from components.aws_constants import LOG_RETENTION_DAYS
 from components.errors import FieldError
+from components.permissions import Permission
 
 SUBNET_ID = re.compile(r"subnet-[0-9a-f]{8}([0-9a-f]{9})?")
 SECURITY_GROUP_ID = re.compile(r"sg-[0-9a-f]{8}([0-9a-f]{9})?")
@@ -44,6 +45,8 @@ class JobOverride(_Strict):
     memory: int | None = None
     image: str | None = Field(None, min_length=1)
     capacity: Literal["on-demand", "spot"] | None = None
+    # Replaces the job's own list: a stack's buckets and queues are often its own.
+    permissions: list[Permission] | None = None
 
     def as_update(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True, by_alias=False)

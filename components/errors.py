@@ -59,15 +59,16 @@ def _fields(model: type[BaseModel] | None) -> dict[str, FieldInfo]:
 
 
 def _model_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The nested model at `loc` (Retries at ("retries",), JobOverride at ("jobs", "x")), to name its fields."""
-    key_next = False  # the part after a dict-of-models field is a key, not a field
+    """The nested model at `loc` (Retries at ("retries",), JobOverride at ("jobs", "x"), Permission at
+    ("permissions", 0)), to name its fields."""
+    key_next = False  # the part after a dict or list of models is a key or an index, not a field
     for part in loc:
         if model is None or key_next:
             key_next = False
             continue
         info = _fields(model).get(str(part))
         kind = info.annotation if info is not None else None
-        values = get_args(kind)[-1:] if get_origin(kind) is dict else ()
+        values = get_args(kind)[-1:] if get_origin(kind) in (dict, list) else ()
         key_next = bool(values)
         model = _as_model(values[0] if values else kind)
     return model
@@ -89,10 +90,16 @@ def describe_validation_error(
     `model` lets a message name the allowed fields and give the field's example."""
     fields = _fields(model)
     items = error.errors()
-    unknown = [str(i["loc"][-1]) for i in items if i["type"] == "extra_forbidden" and len(i["loc"]) == 1]
-    missing = {str(i["loc"][0]) for i in items if i["type"] == "missing" and len(i["loc"]) == 1}
-    # A typo (`timout`) makes one field unknown and another missing: report it once, as the typo.
-    typos = {u: m[0] for u in unknown if (m := difflib.get_close_matches(u, missing, n=1, cutoff=0.6))}
+    # A typo (`timout`) makes one field unknown and a sibling missing: report it once, as the typo.
+    missing = [tuple(i["loc"]) for i in items if i["type"] == "missing"]
+    typos: dict[tuple[Any, ...], str] = {}
+    for item in items:
+        if item["type"] == "extra_forbidden":
+            unknown = tuple(item["loc"])
+            siblings = [str(m[-1]) for m in missing if m[:-1] == unknown[:-1]]
+            if close := difflib.get_close_matches(str(unknown[-1]), siblings, n=1, cutoff=0.6):
+                typos[unknown] = close[0]
+    misspelt = {(*loc[:-1], name) for loc, name in typos.items()}
     lines = []
     for item in items:
         loc = tuple(item["loc"])
@@ -103,13 +110,14 @@ def describe_validation_error(
             loc = loc + tuple(p for p in cause.field.split(".") if p)
             message, given = cause.message, cause.given
         elif item["type"] == "missing":
-            if loc and str(loc[0]) in typos.values() and len(loc) == 1:
+            if loc in misspelt:
                 continue
-            message, given = f"required but not given{_example(top)}", HIDDEN
+            field_info = _fields(_model_at(model, loc[:-1])).get(str(loc[-1])) if len(loc) > 1 else top
+            message, given = f"required but not given{_example(field_info)}", HIDDEN
         elif item["type"] == "extra_forbidden":
             name = str(loc[-1])
             known = list(_fields(_model_at(model, loc[:-1])))
-            guess = typos.get(name) or next(iter(difflib.get_close_matches(name, known, n=1, cutoff=0.6)), None)
+            guess = typos.get(loc) or next(iter(difflib.get_close_matches(name, known, n=1, cutoff=0.6)), None)
             message = "unknown field" + (f"; did you mean {guess!r}?" if guess else "")
             if known and not guess:
                 message += f" (known fields: {', '.join(known)})"

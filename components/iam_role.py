@@ -29,10 +29,15 @@ def service_role(
     tags: dict[str, str],
     parent: pulumi.Resource,
 ) -> aws.iam.Role:
-    """`policy` is (inline policy name, document); None for a role that starts with no permissions."""
-    inline = (
-        [aws.iam.RoleInlinePolicyArgs(name=policy[0], policy=sorted_json(policy[1]))] if policy is not None else None
-    )
+    """`policy` is (inline policy name, document), or None for a role with no permissions of its own.
+
+    Either way the role's inline policies are Pulumi's alone: one empty block (pulumi-aws `Role` docs) makes
+    a grant removed from the code go from the role too. Attached managed policies are left alone."""
+    inline = [
+        aws.iam.RoleInlinePolicyArgs(name=policy[0], policy=sorted_json(policy[1]))
+        if policy is not None
+        else aws.iam.RoleInlinePolicyArgs()
+    ]
     return aws.iam.Role(
         logical_name,
         name=name,

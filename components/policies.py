@@ -221,7 +221,8 @@ def _secret_resources(env: AwsEnv, refs: Iterable[str]) -> tuple[list[str], list
     return sorted(parameters), sorted(secrets)
 
 
-def _fits(document: Document) -> bool:
+def fits_inline(document: Document) -> bool:
+    """Whether a document fits in a role's inline policy budget (whitespace is not counted)."""
     return len(json.dumps(document, separators=(",", ":"))) <= INLINE_POLICY_BUDGET
 
 
@@ -247,7 +248,7 @@ def scheduler_policy(
                 "Resource": dead_letter_queue_arn,
             }
         )
-    if not _fits(exact):
+    if not fits_inline(exact):
         exact["Statement"][0]["Resource"] = env.arn("states", f"stateMachine:{name_prefix}-*")
     return exact
 
@@ -265,7 +266,7 @@ def janitor_policy(env: AwsEnv, lock_table_arn: str, job_names: Iterable[str]) -
         },
         _log_delivery(),
     )
-    if not _fits(document):
+    if not fits_inline(document):
         del document["Statement"][0]["Condition"]
     return document
 

@@ -10,6 +10,7 @@ from components.asl import RunTarget, job_definition
 from components.config import StackConfig
 from components.lock_janitor import janitor_definition, janitor_event_pattern
 from components.naming import job_log_group_prefix, shared_names
+from components.permissions import task_role_policy
 from components.policies import AwsEnv
 from components.stack import Stack, StackJob
 
@@ -98,6 +99,8 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
         documents[f"{base}/state-machine-role.policy.json"] = state_machine_policy(job, config, env)
         documents[f"{base}/state-machine-role.trust.json"] = policies.state_machine_trust(env, job.names.state_machine)
         documents[f"{base}/task-role.trust.json"] = policies.ecs_task_trust(env)
+        if (permissions := task_role_policy(job.spec.permissions)) is not None:
+            documents[f"{base}/task-role.policy.json"] = permissions
     documents["shared/lock-janitor.asl.json"] = janitor_definition(shared.lock_table, config.name_prefix)
     documents["shared/lock-janitor.event-pattern.json"] = janitor_event_pattern(
         env.arn("states", f"stateMachine:{config.name_prefix}-")

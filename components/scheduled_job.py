@@ -15,6 +15,7 @@ from components.containers import container_definitions
 from components.duration import format_duration
 from components.iam_role import service_role
 from components.missed_run import MissedRunAlarm, missed_run_alarm
+from components.permissions import task_role_policy
 from components.shared import SharedInfra
 from components.stack import StackJob
 
@@ -49,12 +50,13 @@ class ScheduledJob(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=names.log_group, retention_in_days=config.log_retention_days, tags=tags, opts=child
         )
+        permissions = task_role_policy(spec.permissions)
         task_role = service_role(
             f"{name}-task-role",
             name=names.task_role,
-            description=f"Identity of job {job.name}'s container; attach what the job itself needs.",
+            description=f"Identity of job {job.name}'s container: what the job's `permissions` grant.",
             trust=policies.ecs_task_trust(shared.env),
-            policy=None,
+            policy=("job-permissions", permissions) if permissions is not None else None,
             tags=tags,
             parent=self,
         )

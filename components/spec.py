@@ -10,6 +10,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 from components.aws_constants import FARGATE_CPU_MEMORY, STEP_FUNCTIONS_MAX_EXECUTION_SECONDS
 from components.duration import format_duration, parse_duration
 from components.errors import HIDDEN, FieldError
+from components.permissions import Permission, task_role_policy
+from components.policies import fits_inline
 from components.schedule import Schedule, check_timezone, parse_schedule
 from components.timing import execution_timeout_seconds
 
@@ -65,6 +67,9 @@ class Job(BaseModel):
     environment: dict[str, str] = Field({}, examples=[{"MODE": "full"}])
     secrets: dict[str, str] = Field(
         {}, description="env var -> SSM parameter or Secrets Manager ARN", examples=[{"DB_PASSWORD": "/app/db/pw"}]
+    )
+    permissions: list[Permission] = Field(
+        [], examples=[[{"actions": ["s3:PutObject"], "resources": ["arn:aws:s3:::reports-bucket/*"]}]]
     )
     description: str = Field("", max_length=256)
     tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = Field(
@@ -157,6 +162,13 @@ class Job(BaseModel):
                 "timezone",
                 "set, but the job has no schedule (manual runs only); add a schedule or drop the timezone",
                 self.timezone,
+            )
+        policy = task_role_policy(self.permissions)
+        if policy is not None and not fits_inline(policy):
+            raise FieldError(
+                "permissions",
+                "too long for the task role's inline policy (IAM allows 10,240 characters per role): "
+                "use wildcards such as 'arn:aws:s3:::reports-bucket/*' or fewer statements",
             )
         total = self.execution_timeout
         if total > STEP_FUNCTIONS_MAX_EXECUTION_SECONDS:

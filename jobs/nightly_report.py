@@ -12,4 +12,6 @@ job = Job(
     cpu=512,
     memory=1024,
     secrets={"SMTP_PASSWORD": "/app/smtp/password"},
+    # What the container itself may do in AWS: keep a copy of each report.
+    permissions=[{"actions": ["s3:PutObject"], "resources": ["arn:aws:s3:::example-usage-reports/*"]}],
 )

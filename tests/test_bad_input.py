@@ -348,6 +348,47 @@ JOB_MODULE_CASES = [
         manual(', environment={"DB": "x"}, secrets={"DB": "/app/db"}'),
         ["jobs/report.py:3: secrets.DB: also set in environment; set each variable in one place"],
     ),
+    # permissions
+    (
+        "permission-for-every-action",
+        manual(', permissions=[{"actions": ["*"], "resources": ["*"]}]'),
+        [
+            "jobs/report.py:3: permissions[0].actions[0]: grants every action of every service; name the actions, "
+            "e.g. 's3:PutObject' (given: '*')"
+        ],
+    ),
+    (
+        "permission-action-without-service",
+        manual(', permissions=[{"actions": ["PutObject"], "resources": ["*"]}]'),
+        ["permissions[0].actions[0]: not an IAM action: write 'service:Action'", "(given: 'PutObject')"],
+    ),
+    (
+        "permission-resource-not-an-arn",
+        manual(', permissions=[{"actions": ["s3:PutObject"], "resources": ["reports-bucket"]}]'),
+        ["permissions[0].resources[0]: not an ARN: write e.g. 'arn:aws:s3:::reports-bucket/*'"],
+    ),
+    (
+        "permission-without-resources",
+        manual(', permissions=[{"actions": ["s3:PutObject"]}]'),
+        ["permissions[0].resources: required but not given, e.g. ['arn:aws:s3:::reports-bucket/*']"],
+    ),
+    (
+        "permission-field-misspelt",
+        manual(', permissions=[{"action": ["s3:PutObject"], "resources": ["*"]}]'),
+        ["jobs/report.py:3: permissions[0].action: unknown field; did you mean 'actions'?"],
+    ),
+    (
+        "permissions-not-a-list",
+        manual(', permissions={"actions": ["s3:PutObject"], "resources": ["*"]}'),
+        ["permissions: Input should be a valid list, e.g. [{'actions': ['s3:PutObject']"],
+    ),
+    (
+        "permissions-too-long-for-iam",
+        manual(
+            ', permissions=[{"actions": ["s3:GetObject"], "resources": [f"arn:aws:s3:::b/{i}" for i in range(500)]}]'
+        ),
+        ["permissions: too long for the task role's inline policy (IAM allows 10,240 characters per role)"],
+    ),
     # other fields
     ("enabled-not-a-bool", manual(', enabled="yes"'), ["enabled: Input should be a valid boolean (given: 'yes')"]),
     (
@@ -424,6 +465,11 @@ CONFIG_CASES = [
         "override-with-bad-schedule",
         {P + "jobs": {"report": {"schedule": "cron(0 6 * * *)"}}},
         [f"{CONFIG_FILE}: scheduled-jobs:jobs.report.schedule: cron(0 6 * * *) has 5 fields"],
+    ),
+    (
+        "override-with-permission-for-every-action",
+        {P + "jobs": {"report": {"permissions": [{"actions": ["*"], "resources": ["*"]}]}}},
+        [f"{CONFIG_FILE}: scheduled-jobs:jobs.report.permissions[0].actions[0]: grants every action of every service"],
     ),
     (
         "override-with-bad-cpu",

@@ -168,3 +168,25 @@ def test_scheduler_may_park_undelivered_starts_in_the_dead_letter_queue() -> Non
         "Action": "sqs:SendMessage",
         "Resource": queue,
     }
+
+
+def test_job_permissions_become_one_allow_statement_each_on_the_task_role() -> None:
+    from components.permissions import Permission, task_role_policy
+
+    grants = [
+        Permission(actions=["s3:PutObject", "s3:AbortMultipartUpload"], resources=["arn:aws:s3:::reports/*"]),
+        Permission(actions=["cloudwatch:PutMetricData"], resources=["*"]),
+    ]
+    assert task_role_policy(grants) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "JobPermission1",
+                "Effect": "Allow",
+                "Action": ["s3:AbortMultipartUpload", "s3:PutObject"],
+                "Resource": ["arn:aws:s3:::reports/*"],
+            },
+            {"Sid": "JobPermission2", "Effect": "Allow", "Action": ["cloudwatch:PutMetricData"], "Resource": ["*"]},
+        ],
+    }
+    assert task_role_policy([]) is None

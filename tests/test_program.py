@@ -42,28 +42,26 @@ def test_dropping_a_module_into_jobs_adds_a_job_with_no_other_edit(project: Proj
     assert len(after.resources) - len(before.resources) == 9  # the component and its 8 children
 
 
-def test_state_machine_gets_the_definition_the_plan_renders(project: Project) -> None:
+def test_state_machine_and_roles_get_the_documents_the_plan_renders(project: Project) -> None:
     from components.policies import AwsEnv
     from components.render import rendered_documents
     from components.stack import load_stack
 
-    project.add_job("nightly_report.py", SIMPLE_JOB)
+    grant = '{"actions": ["sqs:SendMessage"], "resources": ["arn:aws:sqs:eu-central-1:123456789012:out"]}'
+    project.add_job("nightly_report.py", SIMPLE_JOB.replace('timeout="30m"', f'timeout="30m", permissions=[{grant}]'))
     mocks = run_program(project, BASE_CONFIG)
     stack = load_stack(project.jobs, BASE_CONFIG, "scheduled-jobs", "test", "Pulumi.test.yaml")
     rendered = rendered_documents(stack, AwsEnv("aws", "eu-central-1", ACCOUNT))
     assert _definition(mocks, "nightly-report") == rendered["jobs/nightly-report/state-machine.asl.json"]
-    role = mocks.one("aws:iam/role:Role", "nightly-report-state-machine-role")
-    assert (
-        json.loads(role.inputs["inlinePolicies"][0]["policy"])
-        == rendered["jobs/nightly-report/state-machine-role.policy.json"]
-    )
     for role_name, document in (
+        ("nightly-report-state-machine-role", "jobs/nightly-report/state-machine-role.policy.json"),
+        ("nightly-report-task-role", "jobs/nightly-report/task-role.policy.json"),
         ("shared-execution-role", "shared/execution-role.policy.json"),
         ("shared-scheduler-role", "shared/scheduler-role.policy.json"),
         ("shared-janitor-role", "shared/lock-janitor-role.policy.json"),
     ):
-        shared_role = mocks.one("aws:iam/role:Role", role_name)
-        assert json.loads(shared_role.inputs["inlinePolicies"][0]["policy"]) == rendered[document]
+        role = mocks.one("aws:iam/role:Role", role_name)
+        assert json.loads(role.inputs["inlinePolicies"][0]["policy"]) == rendered[document]
 
 
 def test_state_machine_is_standard_with_logging_and_runs_the_jobs_task(project: Project) -> None:
@@ -220,6 +218,27 @@ def test_stack_overrides_change_schedule_and_switch_a_job_off(project: Project) 
     assert (task.inputs["cpu"], task.inputs["memory"]) == ("1024", "2048")
     assert json.loads(task.inputs["containerDefinitions"])[0]["image"] == "busybox:1"
     assert mocks.one("aws:scheduler/schedule:Schedule", "cleanup-schedule").inputs["state"] == "DISABLED"
+
+
+def test_task_role_gets_exactly_the_jobs_permissions_and_a_stack_may_replace_them(project: Project) -> None:
+    grant = '{"actions": ["s3:PutObject"], "resources": ["arn:aws:s3:::reports/*"]}'
+    project.add_job("nightly_report.py", SIMPLE_JOB.replace('timeout="30m"', f'timeout="30m", permissions=[{grant}]'))
+    project.add_job("cleanup.py", SIMPLE_JOB)
+
+    def task_role_inline(config: dict[str, object], job: str) -> list[dict[str, str]]:
+        return run_program(project, config).one("aws:iam/role:Role", f"{job}-task-role").inputs["inlinePolicies"]
+
+    [policy] = task_role_inline(BASE_CONFIG, "nightly-report")
+    assert policy["name"] == "job-permissions"
+    assert json.loads(policy["policy"])["Statement"] == [
+        {"Sid": "JobPermission1", "Effect": "Allow", "Action": ["s3:PutObject"], "Resource": ["arn:aws:s3:::reports/*"]}
+    ]
+    # No permissions: one empty block, so Pulumi removes any inline policy the role still has.
+    assert task_role_inline(BASE_CONFIG, "cleanup") == [{}]
+    prod = {"actions": ["s3:PutObject"], "resources": ["arn:aws:s3:::prod-reports/*"]}
+    overridden = {**BASE_CONFIG, "scheduled-jobs:jobs": {"nightly-report": {"permissions": [prod]}}}
+    [policy] = task_role_inline(overridden, "nightly-report")
+    assert json.loads(policy["policy"])["Statement"][0]["Resource"] == ["arn:aws:s3:::prod-reports/*"]
 
 
 def test_bad_job_stops_the_program_before_any_resource_is_registered(project: Project) -> None:
