@@ -31,8 +31,9 @@ def service_role(
 ) -> aws.iam.Role:
     """`policy` is (inline policy name, document), or None for a role with no permissions of its own.
 
-    Either way the role's inline policies are Pulumi's alone: one empty block (pulumi-aws `Role` docs) makes
-    a grant removed from the code go from the role too. Attached managed policies are left alone."""
+    Either way the role's inline policies are Pulumi's alone: with no inline policy given, pulumi-aws would
+    stop managing them and leave a removed grant on the role; one empty block instead removes every inline
+    policy not declared (pulumi/pulumi-aws#4050, #4045). Attached managed policies are left alone."""
     inline = [
         aws.iam.RoleInlinePolicyArgs(name=policy[0], policy=sorted_json(policy[1]))
         if policy is not None
