@@ -12,8 +12,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 # "service:Action", wildcards allowed in the action part (IAM policy grammar): "s3:PutObject", "s3:Get*".
 ACTION = re.compile(r"[a-z0-9-]+:[A-Za-z0-9*?]+")
-# arn:partition:service:region:account:resource; region and account may be empty (S3, IAM).
-RESOURCE_ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}|aws)?:.+")
+# arn:partition:service:region:account:resource; region and account may be empty (S3, IAM) or "*".
+RESOURCE_ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9*-]*:(\d{12}|aws|\*)?:.+")
 
 
 def _action(value: str) -> str:

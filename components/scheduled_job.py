@@ -54,7 +54,7 @@ class ScheduledJob(pulumi.ComponentResource):
         task_role = service_role(
             f"{name}-task-role",
             name=names.task_role,
-            description=f"Identity of job {job.name}'s container: what the job's `permissions` grant.",
+            description=f"Identity of job {job.name}'s container: it may do what the job's permissions grant.",
             trust=policies.ecs_task_trust(shared.env),
             policy=("job-permissions", permissions) if permissions is not None else None,
             tags=tags,
