@@ -1,6 +1,6 @@
 """moto, made to run the generated lock: job state machines and the lock janitor on moto's Step Functions
 interpreter, with moto's DynamoDB as the lock table, and the test playing ECS. The `aws` fixture is used
-by test_lock_on_moto.py and test_replace_and_spot_on_moto.py.
+by test_lock_on_moto.py, test_replace_on_moto.py and test_spot_on_moto.py.
 
 Workarounds for moto 5's limits, kept in this file only and each named where it is applied. None of
 them changes a lock, retry or catch state: the definitions run as generated except RunJob's target.
