@@ -58,7 +58,7 @@ class CollectorClock:
 def worker(project: Path, warm: Path, record: Path | None) -> None:
     """Run in a fresh subprocess: warm up on a 1-job project, then time one evaluation of `project`.
 
-    Prints one JSON line: wall and CPU seconds, the collector's share, peak RSS (MiB) and the number of
+    Prints one JSON line: wall seconds, the collector's share, peak RSS (MiB) and the number of
     registered resources."""
     import pulumi_aws  # noqa: F401  (imported before timing, like every module the program uses)
 
@@ -69,9 +69,9 @@ def worker(project: Path, warm: Path, record: Path | None) -> None:
     run_program(Project(warm), BASE_CONFIG)  # same warm state (lazy imports, caches) for both variants
     collector = CollectorClock()
     gc.callbacks.append(collector)
-    start, cpu_start = time.perf_counter(), time.process_time()
+    start = time.perf_counter()
     mocks = run_program(Project(project), BASE_CONFIG)
-    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    seconds = time.perf_counter() - start
     gc.callbacks.remove(collector)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     if record is not None:
@@ -91,7 +91,6 @@ def worker(project: Path, warm: Path, record: Path | None) -> None:
         json.dumps(
             {
                 "seconds": seconds,
-                "cpu_seconds": cpu_seconds,
                 "collector_seconds": collector.seconds,
                 "peak_mib": peak_mib,
                 "resources": len(mocks.resources),
@@ -103,7 +102,6 @@ def worker(project: Path, warm: Path, record: Path | None) -> None:
 @dataclass
 class Sample:
     seconds: float
-    cpu_seconds: float
     collector_seconds: float
     peak_mib: float
     resources: int
