@@ -16,7 +16,6 @@ from components.render import rendered_documents
 from components.spec import Job
 
 REPO = Path(__file__).resolve().parent.parent
-ASL_VALIDATOR = REPO / "node_modules" / ".bin" / "asl-validator"
 ENV = AwsEnv("aws", "eu-central-1", "123456789012")
 
 

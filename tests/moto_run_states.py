@@ -56,6 +56,7 @@ from tests.moto_harness import (
     NAMES,
     PREFIX,
     REGION,
+    REPORT,
     ROLE,
     SHARED,
     TARGET,
@@ -66,20 +67,9 @@ from tests.moto_harness import (
 aws = harness.aws  # the harness's fixture: moto with workarounds 1-9, and the test playing ECS
 
 RUN_STATES = ("RunJob", "RunJobOnSpot", "RetryOnDemand")
-REPLACE = Job(
-    name=JOB,
-    command=["python", "-m", "app.report"],
-    timeout="10m",
-    retries={"attempts": 1, "interval": "1m"},
-    concurrency="replace",
-)
-SPOT = Job(
-    name=JOB,
-    command=["python", "-m", "app.report"],
-    timeout="10m",
-    retries={"attempts": 1, "interval": "1m"},
-    capacity="spot",
-)
+# The lock tests' job, run with the other concurrency and capacity.
+REPLACE = Job(**REPORT.model_dump(exclude_unset=True), concurrency="replace")
+SPOT = Job(**REPORT.model_dump(exclude_unset=True), capacity="spot")
 REPLACED_UP_TO_RUN = ["AcquireLock", "ReadLockHolder", "LockHolderFound", "StopLockHolder", "TakeOverLock", "RunJob"]
 SPOT_INTERRUPTED_TASK: dict[str, Any] = {
     "TaskArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{SHARED.cluster}/0123456789abcdef",

@@ -19,7 +19,9 @@ from typing import Any
 
 import pytest
 
-from tests.checked_documents import ASL_VALIDATOR, DEFINITIONS, REPO, broken_definition
+from tests.checked_documents import DEFINITIONS, REPO, broken_definition
+
+ASL_VALIDATOR = REPO / "node_modules" / ".bin" / "asl-validator"
 
 # --- the tools, run once ------------------------------------------------------------------------------------
 
