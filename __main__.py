@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pulumi
 
-from components.errors import InvalidSetup
-from components.garbage_collection import collect_old_objects_rarely
-from components.pulumi_config import stack_config_values
-from components.scheduled_job import ScheduledJob, ScheduledJobArgs
-from components.shared import SharedInfra, SharedInfraArgs
-from components.stack import load_stack
+from components.loading.stack import load_stack
+from components.model.errors import InvalidSetup
+from components.resources.garbage_collection import collect_old_objects_rarely
+from components.resources.pulumi_config import stack_config_values
+from components.resources.scheduled_job import ScheduledJob, ScheduledJobArgs
+from components.resources.shared import SharedInfra, SharedInfraArgs
 
 JOBS_DIR = Path(__file__).resolve().parent / "jobs"
 collect_old_objects_rarely()  # hundreds of jobs declare thousands of resources that live until the end

@@ -17,13 +17,14 @@ from typing import Any, TextIO
 
 import yaml
 
-from components.duration import format_duration
-from components.errors import InvalidSetup
-from components.missed_run import MissedRunAlarm, missed_run_alarm
-from components.policies import AwsEnv
-from components.render import rendered_documents
-from components.spec import Job
-from components.stack import Stack, load_stack
+from components.documents.missed_run import MissedRunAlarm, missed_run_alarm
+from components.documents.rendered import rendered_documents
+from components.loading.stack import load_stack
+from components.model.arns import AwsEnv
+from components.model.duration import format_duration
+from components.model.errors import InvalidSetup
+from components.model.spec import Job
+from components.model.stack import Stack
 
 ROOT = Path(__file__).resolve().parent
 PLACEHOLDER_ACCOUNT = "123456789012"

@@ -62,9 +62,9 @@ def worker(project: Path, warm: Path, record: Path | None) -> None:
     registered resources."""
     import pulumi_aws  # noqa: F401  (imported before timing, like every module the program uses)
 
-    import components.scheduled_job
-    import components.shared  # noqa: F401
-    from tests.pulumi_mocks import BASE_CONFIG, Project, run_program
+    import components.resources.scheduled_job
+    import components.resources.shared  # noqa: F401
+    from tests.support.pulumi_mocks import BASE_CONFIG, Project, run_program
 
     run_program(Project(warm), BASE_CONFIG)  # same warm state (lazy imports, caches) for both variants
     collector = CollectorClock()
@@ -131,7 +131,7 @@ def job_module(index: int) -> str:
 
 def make_projects(tmp: Path, size: int) -> Projects:
     """A program project with `size` generated jobs, and a floor project that replays its recording."""
-    from tests.pulumi_mocks import make_project
+    from tests.support.pulumi_mocks import make_project
 
     program = make_project(tmp / f"program-{size}")
     for index in range(size):

@@ -18,7 +18,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.garbage_collection import collect_old_objects_rarely
+from components.resources.garbage_collection import collect_old_objects_rarely
 
 RECORDED = Path(__file__).resolve().parent / "recorded.json"
 TYPED = (Path(__file__).resolve().parent / "typed").exists()

@@ -91,11 +91,11 @@ SHARING_NOTE = """could be shared without losing least privilege:
 def transitions() -> None:
     from transitions import walk
 
-    from components.asl import RunTarget, job_definition
-    from components.aws_constants import DYNAMODB_CONDITION_FAILED, TASK_FAILED
-    from components.spec import Job
+    from components.documents.job_machine import RunTarget, job_definition
+    from components.model.aws_constants import DYNAMODB_CONDITION_FAILED, TASK_FAILED
+    from components.model.spec import Job
 
-    print("\n3. State transitions per execution (walked along components.asl.job_definition)")
+    print("\n3. State transitions per execution (walked along components.documents.job_machine.job_definition)")
     where = RunTarget("cluster", "family", "job", ("subnet-1",), ("sg-1",), False)
     forbid = job_definition(Job(name="bench", command=["x"], timeout="30m", retries=1), where, "locks")
     allow = job_definition(Job(name="bench", command=["x"], timeout="30m", retries=1, concurrency="allow"), where, "")
@@ -152,7 +152,7 @@ def time_plan(label: str, plan: list[str]) -> None:
 
 def suite_and_check(tmp: Path, generated: tuple[int, Path], run_tests: bool) -> None:
     """The offline plan of the dev stack and of the largest generated project, then the test suite."""
-    from tests.pulumi_mocks import BASE_CONFIG
+    from tests.support.pulumi_mocks import BASE_CONFIG
 
     print("\n4. Test suite and offline check")
     time_plan("python plan.py --stack dev", [sys.executable, "plan.py", "--stack", "dev", "--out", str(tmp / "plan")])

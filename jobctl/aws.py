@@ -1,4 +1,4 @@
-"""Every AWS call jobctl makes, for one stack prefix; resources are found by components.naming's names."""
+"""Every AWS call jobctl makes, for one stack prefix; resources are found by components.model.naming's names."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from components.asl import LOCK_HOLDER, LOCK_KEY
-from components.naming import job_names, shared_names
+from components.model.lock_item import LOCK_HOLDER, LOCK_KEY
+from components.model.naming import job_names, shared_names
 from jobctl.errors import JobctlError, UnknownJob
 from jobctl.runs import Lock, Run, lock_from_item, run_from_execution, task_arns_from_history, task_id
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from components.asl import LOCK_ACQUIRED_AT, LOCK_EXPIRES_AT, LOCK_HOLDER
+from components.model.lock_item import LOCK_ACQUIRED_AT, LOCK_EXPIRES_AT, LOCK_HOLDER
 
 # Step Functions execution status -> outcome key (the `--json` value).
 _STATUS_OUTCOME = {
@@ -23,7 +23,7 @@ _STATUS_OUTCOME = {
     "ABORTED": "aborted",
     "PENDING_REDRIVE": "pending_redrive",
 }
-# The SkippedAlreadyRunning state's output (components.asl) marks a run that found the lock held.
+# The SkippedAlreadyRunning state's output (components.documents.job_machine) marks a run that found the lock held.
 SKIPPED = "skipped"
 OUTCOME_LABELS = {
     "running": "running",
@@ -125,7 +125,7 @@ def task_id(task_arn: str) -> str:
 
 @dataclass(frozen=True)
 class Lock:
-    """The job's lock item, as components.asl's AcquireLock writes it."""
+    """The job's lock item, as components.documents.job_machine's AcquireLock writes it."""
 
     holder: str
     acquired_at: str

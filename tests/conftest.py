@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pulumi_mocks import Project, make_project
+from tests.support.pulumi_mocks import Project, make_project
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 

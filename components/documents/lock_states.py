@@ -1,0 +1,207 @@
+"""The lock states of a job's state machine: take, take over (replace), and release the DynamoDB lock.
+
+The lock item is {LockId: job name, ExecutionArn: holder, AcquiredAt, ExpiresAt (epoch seconds)}."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from components.documents.grants import State, Statement, Task
+from components.model.aws_constants import (
+    DYNAMODB_CONDITION_FAILED,
+    DYNAMODB_TRANSIENT_ERRORS,
+    SFN_EXECUTION_DOES_NOT_EXIST,
+)
+from components.model.lock_item import LOCK_ACQUIRED_AT, LOCK_EXPIRES_AT, LOCK_HOLDER, LOCK_KEY
+from components.model.spec import Job
+from components.model.timing import lock_lifetime_seconds
+
+
+@dataclass(frozen=True)
+class JobLock:
+    """One job's lock: the item keyed `job_name` in the stack's table (name and ARN)."""
+
+    table: str
+    table_arn: str
+    job_name: str
+
+    def grant(self, action: str) -> Statement:
+        """`action` on this job's item only: DynamoDB checks the partition key against dynamodb:LeadingKeys
+        (DynamoDB docs, "Using IAM policy conditions for fine-grained access control")."""
+        return {
+            "Sid": "TakeAndReleaseThisJobsLock",
+            "Effect": "Allow",
+            "Action": action,
+            "Resource": self.table_arn,
+            "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [self.job_name]}},
+        }
+
+
+EXECUTION_ID = "{% $states.context.Execution.Id %}"
+NOW_SECONDS = "{% $string($floor($millis() / 1000)) %}"
+# "Or already ours": DynamoDB may apply a put and still answer 5xx; the retried put must then succeed.
+FREE_EXPIRED_OR_OURS = f"attribute_not_exists({LOCK_KEY}) OR {LOCK_EXPIRES_AT} < :now OR {LOCK_HOLDER} = :me"
+REPLACED_ERROR = "Job.Replaced"
+_NOW_AND_ME = {":now": {"N": NOW_SECONDS}, ":me": {"S": EXECUTION_ID}}
+
+
+def retry_dynamodb() -> list[State]:
+    # The condition failure is an answer, not a fault: never retry it (as AWS's own lock sample does).
+    return [
+        {"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "MaxAttempts": 0},
+        {
+            "ErrorEquals": list(DYNAMODB_TRANSIENT_ERRORS),
+            "IntervalSeconds": 1,
+            "MaxAttempts": 6,
+            "BackoffRate": 2.0,
+            "MaxDelaySeconds": 20,
+            "JitterStrategy": "FULL",
+        },
+    ]
+
+
+def lock_key(job_name: str) -> dict[str, Any]:
+    return {LOCK_KEY: {"S": job_name}}
+
+
+def _put_lock(job: Job, lock: JobLock, condition: str, values: dict[str, Any]) -> dict[str, Any]:
+    lifetime = lock_lifetime_seconds(job.execution_timeout)
+    expires = f"{{% $string($floor($toMillis($states.context.Execution.StartTime) / 1000) + {lifetime}) %}}"
+    return {
+        "TableName": lock.table,
+        "Item": {
+            LOCK_KEY: {"S": lock.job_name},
+            LOCK_HOLDER: {"S": EXECUTION_ID},
+            LOCK_ACQUIRED_AT: {"S": "{% $states.context.State.EnteredTime %}"},
+            LOCK_EXPIRES_AT: {"N": expires},
+        },
+        # DynamoDB's TTL deletes expired items late (up to days), so the expiry is checked here too.
+        "ConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+    }
+
+
+def _release_arguments(lock: JobLock) -> dict[str, Any]:
+    """deleteItem arguments that delete the lock only while this execution still holds it."""
+    return {
+        "TableName": lock.table,
+        "Key": lock_key(lock.job_name),
+        "ConditionExpression": f"{LOCK_HOLDER} = :me",
+        "ExpressionAttributeValues": {":me": {"S": EXECUTION_ID}},
+    }
+
+
+def acquire_lock(job: Job, lock: JobLock, when_held: str, then: str) -> Task:
+    state = {
+        "Type": "Task",
+        "Comment": "Take the job's lock unless a live execution holds it; an expired lock is taken over.",
+        "Resource": "arn:aws:states:::dynamodb:putItem",
+        "Arguments": _put_lock(job, lock, FREE_EXPIRED_OR_OURS, _NOW_AND_ME),
+        "Retry": retry_dynamodb(),
+        "Catch": [{"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": when_held}],
+        "Output": "{% $states.input %}",
+        "Next": then,
+    }
+    return Task(state, (lock.grant("dynamodb:PutItem"),))
+
+
+def release_lock(lock: JobLock, catch: list[State], then: dict[str, Any]) -> Task:
+    """Delete the lock if this execution still holds it; `then` is {"Next": ...} or {"End": True}."""
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::dynamodb:deleteItem",
+        "Arguments": _release_arguments(lock),
+        "Retry": retry_dynamodb(),
+        "Catch": catch,
+        **then,
+    }
+    return Task(state, (lock.grant("dynamodb:DeleteItem"),))
+
+
+def skipped(job_name: str) -> State:
+    return {
+        "Type": "Succeed",
+        "Comment": "Another execution holds the lock: this run is skipped, visibly.",
+        "Output": {"outcome": "skipped", "reason": f"already running: another execution holds the lock of {job_name}"},
+    }
+
+
+def replace_states(job: Job, lock: JobLock, executions_arn: str, first_run_state: str) -> dict[str, State | Task]:
+    """concurrency="replace": read who holds the lock, stop that execution (Step Functions then stops its
+    ECS task), and take the lock over only if that same execution still holds it. Two replacers that read
+    the same holder cannot both win: one takes over, the other ends as a skip. A replacer that reads the
+    lock after another took it over replaces that one in turn: the newest start wins, as in Kubernetes.
+
+    `executions_arn` is the ARN pattern of this job's own executions (`execution:<machine>:*`): the only ones
+    StopLockHolder may stop."""
+    read_holder = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::dynamodb:getItem",
+        "Arguments": {"TableName": lock.table, "Key": lock_key(lock.job_name), "ConsistentRead": True},
+        "Retry": retry_dynamodb(),
+        "Assign": {"holder": f"{{% $exists($states.result.Item) ? $states.result.Item.{LOCK_HOLDER}.S : '' %}}"},
+        "Output": "{% $states.input %}",
+        "Next": "LockHolderFound",
+    }
+    stop_grant = {
+        "Sid": "StopThisJobsRunningExecution",
+        "Effect": "Allow",
+        "Action": "states:StopExecution",
+        "Resource": executions_arn,
+    }
+    return {
+        "ReadLockHolder": Task(read_holder, (lock.grant("dynamodb:GetItem"),)),
+        "LockHolderFound": {
+            "Type": "Choice",
+            "Comment": "The lock may have been released since the put failed.",
+            "Choices": [{"Condition": "{% $holder = '' %}", "Next": "TakeOverLock"}],
+            "Default": "StopLockHolder",
+        },
+        "StopLockHolder": Task(
+            {
+                "Type": "Task",
+                "Comment": "Stop the running execution; an execution that already ended is no obstacle.",
+                "Resource": "arn:aws:states:::aws-sdk:sfn:stopExecution",
+                "Arguments": {
+                    "ExecutionArn": "{% $holder %}",
+                    "Error": REPLACED_ERROR,
+                    "Cause": "{% 'replaced by ' & $states.context.Execution.Id %}",
+                },
+                "Retry": [{"ErrorEquals": ["Sfn.SfnException"], "IntervalSeconds": 1, "MaxAttempts": 3}],
+                "Catch": [
+                    {
+                        "ErrorEquals": list(SFN_EXECUTION_DOES_NOT_EXIST),
+                        "Output": "{% $states.input %}",
+                        "Next": "TakeOverLock",
+                    },
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "Assign": {"failure": "{% $states.errorOutput %}"},
+                        "Next": "FailRun",
+                    },
+                ],
+                "Output": "{% $states.input %}",
+                "Next": "TakeOverLock",
+            },
+            (stop_grant,),
+        ),
+        "TakeOverLock": Task(
+            {
+                "Type": "Task",
+                "Comment": "Take the lock only from the holder that was stopped (or if it is free or expired).",
+                "Resource": "arn:aws:states:::dynamodb:putItem",
+                "Arguments": _put_lock(
+                    job,
+                    lock,
+                    f"{FREE_EXPIRED_OR_OURS} OR {LOCK_HOLDER} = :holder",
+                    {**_NOW_AND_ME, ":holder": {"S": "{% $holder %}"}},
+                ),
+                "Retry": retry_dynamodb(),
+                "Catch": [{"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": "SkippedAlreadyRunning"}],
+                "Output": "{% $states.input %}",
+                "Next": first_run_state,
+            },
+            (lock.grant("dynamodb:PutItem"),),
+        ),
+    }

@@ -1,0 +1,103 @@
+"""Every document a stack deploys (state machine definitions, IAM policies), rendered from the same
+builders the Pulumi components use, so the offline plan shows exactly what `pulumi up` would send."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.documents import policies
+from components.documents.grants import MachineDocuments
+from components.documents.job_machine import job_machine
+from components.documents.lock_janitor import janitor_event_pattern, janitor_machine, start_janitor_policy
+from components.documents.run_task import RunTarget
+from components.model.arns import AwsEnv
+from components.model.config import StackConfig
+from components.model.naming import job_log_group_prefix, shared_names
+from components.model.permissions import task_role_policy
+from components.model.stack import Stack, StackJob
+
+
+def cluster_name(config: StackConfig) -> str:
+    return config.cluster_name or shared_names(config.name_prefix).cluster
+
+
+def dead_letter_queue_arn(env: AwsEnv, config: StackConfig) -> str | None:
+    if not config.schedule_dead_letter_queue:
+        return None
+    return env.arn("sqs", shared_names(config.name_prefix).schedule_dead_letter_queue)
+
+
+def run_target(job: StackJob, config: StackConfig, env: AwsEnv) -> RunTarget:
+    return RunTarget(
+        env=env,
+        cluster=cluster_name(config),
+        task_family=job.names.task_family,
+        container=job.names.container,
+        subnets=tuple(config.subnets),
+        security_groups=tuple(config.security_groups),
+        assign_public_ip=config.assign_public_ip,
+        task_role_arn=env.role_arn(job.names.task_role),
+        execution_role_arn=env.role_arn(shared_names(config.name_prefix).execution_role),
+    )
+
+
+def job_machine_documents(job: StackJob, config: StackConfig, env: AwsEnv) -> MachineDocuments:
+    """A job's state machine definition and its role's policy: run its task, pass its roles, hold its lock,
+    stop its own holder; each granted by the state that does it."""
+    return job_machine(job, run_target(job, config, env), shared_names(config.name_prefix).lock_table)
+
+
+def execution_role_policy(stack: Stack, env: AwsEnv) -> dict[str, Any]:
+    """The shared execution role's policy: every job's image and secrets, the jobs' log groups."""
+    config = stack.config
+    return policies.execution_role_policy(
+        env,
+        log_group_prefix=job_log_group_prefix(config.name_prefix),
+        images=sorted({job.spec.image or config.image for job in stack.jobs}),
+        secret_refs=sorted({ref for job in stack.jobs for ref in job.spec.secrets.values()}),
+    )
+
+
+def scheduler_role_policy(stack: Stack, env: AwsEnv) -> dict[str, Any]:
+    config = stack.config
+    return policies.scheduler_policy(
+        env,
+        config.name_prefix,
+        [job.names.state_machine for job in stack.jobs],
+        dead_letter_queue_arn(env, config),
+    )
+
+
+def janitor_documents(stack: Stack, env: AwsEnv) -> MachineDocuments:
+    prefix = stack.config.name_prefix
+    return janitor_machine(env, shared_names(prefix).lock_table, prefix, [job.name for job in stack.jobs])
+
+
+def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
+    """Relative file path -> document, for every job and the shared pieces."""
+    config = stack.config
+    shared = shared_names(config.name_prefix)
+    documents: dict[str, dict[str, Any]] = {}
+    for job in stack.jobs:
+        base = f"jobs/{job.name}"
+        machine = job_machine_documents(job, config, env)
+        documents[f"{base}/state-machine.asl.json"] = machine.definition
+        documents[f"{base}/state-machine-role.policy.json"] = machine.policy
+        documents[f"{base}/state-machine-role.trust.json"] = policies.state_machine_trust(env, job.names.state_machine)
+        documents[f"{base}/task-role.trust.json"] = policies.ecs_task_trust(env)
+        if (permissions := task_role_policy(job.spec.permissions)) is not None:
+            documents[f"{base}/task-role.policy.json"] = permissions
+    janitor = janitor_documents(stack, env)
+    documents["shared/lock-janitor.asl.json"] = janitor.definition
+    documents["shared/lock-janitor.event-pattern.json"] = janitor_event_pattern(
+        env.arn("states", f"stateMachine:{config.name_prefix}-")
+    )
+    documents["shared/lock-janitor-role.policy.json"] = janitor.policy
+    documents["shared/lock-janitor-role.trust.json"] = policies.state_machine_trust(env, shared.janitor_state_machine)
+    documents["shared/lock-janitor-events-role.policy.json"] = start_janitor_policy(env, shared.janitor_state_machine)
+    documents["shared/lock-janitor-events-role.trust.json"] = policies.events_trust(env, shared.janitor_rule)
+    documents["shared/execution-role.policy.json"] = execution_role_policy(stack, env)
+    documents["shared/execution-role.trust.json"] = policies.ecs_task_trust(env)
+    documents["shared/scheduler-role.policy.json"] = scheduler_role_policy(stack, env)
+    documents["shared/scheduler-role.trust.json"] = policies.scheduler_trust(env, shared.schedule_group)
+    return documents

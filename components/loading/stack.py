@@ -1,0 +1,124 @@
+"""The whole stack, validated before anything is built: config, every job, overrides applied, names checked."""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher, get_close_matches
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from components.loading.discovery import JobModule, discover_jobs
+from components.loading.messages import describe_validation_error
+from components.model.config import StackConfig, config_from_values
+from components.model.errors import InvalidSetup
+from components.model.naming import RESERVED_JOB_NAMES, job_names
+from components.model.spec import Job
+from components.model.stack import Stack, StackJob
+
+JOBS_LISTED = 10  # an error lists at most this many job names
+
+
+def load_stack(jobs_dir: Path, config_values: dict[str, Any], project: str, stack: str, config_source: str) -> Stack:
+    """Validate everything, collecting all problems; raise InvalidSetup with all of them or return the Stack."""
+    problems: list[str] = _misspelt_namespaces(config_values, project, config_source)
+    config: StackConfig | None = None
+    try:
+        config = StackConfig.model_validate(config_from_values(config_values, project, stack))
+    except ValidationError as error:
+        problems.extend(_config_problems(error, config_source, project))
+    modules: list[JobModule] = []
+    try:
+        modules = discover_jobs(jobs_dir)
+    except InvalidSetup as error:
+        problems.extend(error.problems)
+    jobs: list[StackJob] = []
+    if config is not None:
+        jobs, job_problems = _apply_config(modules, config, config_source, project)
+        problems.extend(job_problems)
+    if problems:
+        raise InvalidSetup(problems)
+    assert config is not None
+    return Stack(project=project, stack=stack, config=config, jobs=jobs)
+
+
+def _misspelt_namespaces(values: dict[str, Any], project: str, source: str) -> list[str]:
+    """Keys of other namespaces are other programs' business, except one that is nearly ours: such a
+    setting would otherwise be ignored without a word."""
+    problems = []
+    for key in sorted(values):
+        namespace, _, name = key.partition(":")
+        if name and namespace != project and SequenceMatcher(None, namespace, project).ratio() >= 0.8:
+            problems.append(f"{source}: {key}: unknown namespace {namespace!r}; did you mean {project}:{name}?")
+    return problems
+
+
+def _config_problems(error: ValidationError, source: str, project: str) -> list[str]:
+    def key_name(field: str) -> str:
+        # The region is the AWS provider's setting; every other key is in the project's namespace.
+        return f"aws:{field}" if field.split(".")[0] == "region" else f"{project}:{field}"
+
+    return describe_validation_error(
+        error,
+        source,
+        model=StackConfig,
+        key_name=key_name,
+        unknown_key="unknown setting",
+        unknown_key_help=" (see README 'Stack settings')",
+    )
+
+
+def _which(name: str, known: set[str]) -> str:
+    """The job a misspelt override meant, else the jobs there are; a stack may have hundreds."""
+    guess = get_close_matches(name, known, n=1, cutoff=0.6)
+    if guess:
+        return f"did you mean {guess[0]!r}?"
+    listed = sorted(known)
+    more = f" and {len(listed) - JOBS_LISTED} more" if len(listed) > JOBS_LISTED else ""
+    return f"jobs are: {', '.join(listed[:JOBS_LISTED]) or '(none)'}{more}"
+
+
+def _apply_config(
+    modules: list[JobModule], config: StackConfig, source: str, project: str
+) -> tuple[list[StackJob], list[str]]:
+    problems: list[str] = []
+    known = {m.name for m in modules}
+    for name in sorted(set(config.jobs) - known):
+        problems.append(
+            f"{source}: {project}:jobs.{name}: override for a job that does not exist; {_which(name, known)}"
+        )
+    jobs = []
+    for module in modules:
+        spec = module.job
+        override = config.jobs.get(module.name)
+        update = override.as_update() if override is not None else {}
+        if config.capacity and "capacity" not in spec.model_fields_set:
+            update = {"capacity": config.capacity, **update}
+        if update:
+            try:
+                spec = Job.model_validate({**spec.model_dump(exclude_unset=True), **update})
+            except ValidationError as error:
+                problems.extend(
+                    describe_validation_error(error, source, prefix=f"{project}:jobs.{module.name}.", model=Job)
+                )
+                continue
+        names = job_names(config.name_prefix, module.name)
+        if module.name in RESERVED_JOB_NAMES:
+            problems.append(
+                f"{module.where}: name: {module.name!r} is reserved for the stack's shared resources; "
+                f"choose another name (reserved: {', '.join(sorted(RESERVED_JOB_NAMES))})"
+            )
+        too_long = names.too_long()
+        if too_long:  # one message, for the longest name; the limit covers all of them
+            problems.append(
+                f"{module.where}: name: {module.name!r} is {len(module.name)} characters, too long with stack prefix "
+                f"{config.name_prefix!r}: {max(too_long, key=len)}; use at most "
+                f"{_longest_job_name(config.name_prefix)} characters (set name= or rename the file)"
+            )
+        jobs.append(StackJob(name=module.name, source=module.source, spec=spec, names=names))
+    return jobs, problems
+
+
+def _longest_job_name(prefix: str) -> int:
+    """How long a job name may be with this prefix before some derived AWS name passes its limit."""
+    return max((n for n in range(1, 256) if not job_names(prefix, "a" * n).too_long()), default=0)

@@ -1,0 +1,164 @@
+"""The stack config (`Pulumi.<stack>.yaml`), validated as strictly as the job modules."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from components.model.aws_constants import LOG_RETENTION_DAYS
+from components.model.errors import FieldError
+from components.model.permissions import Permission
+
+SUBNET_ID = re.compile(r"subnet-[0-9a-f]{8}([0-9a-f]{9})?")
+SECURITY_GROUP_ID = re.compile(r"sg-[0-9a-f]{8}([0-9a-f]{9})?")
+CLUSTER_ARN = re.compile(r"arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9_-]{1,255}")
+TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d")
+NAME_PREFIX = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def _matching(pattern: re.Pattern[str], what: str, example: str) -> Any:
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise FieldError("", f"{value!r} is not {what}, e.g. {example!r}", value)
+        return value
+
+    return check
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+
+class JobOverride(_Strict):
+    """Per-stack changes to one job, so dev can run it hourly while prod runs it nightly."""
+
+    enabled: StrictBool | None = None
+    schedule: str | None = None
+    timezone: str | None = None
+    cpu: int | None = None
+    memory: int | None = None
+    image: str | None = Field(None, min_length=1)
+    capacity: Literal["on-demand", "spot"] | None = None
+    # Replaces the job's own list: a stack's buckets and queues are often its own.
+    permissions: list[Permission] | None = None
+
+    def as_update(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True, by_alias=False)
+
+
+class StackConfig(_Strict):
+    """Everything per environment; keys are `scheduled-jobs:<camelCaseName>` in Pulumi.<stack>.yaml."""
+
+    # `examples` end the message a user gets for a missing or mistyped setting.
+    region: str = Field(examples=["eu-central-1"])
+    name_prefix: str = Field(min_length=1, max_length=24, examples=["prod"])
+    image: str = Field(min_length=1, examples=["123456789012.dkr.ecr.eu-central-1.amazonaws.com/app:1.0"])
+    subnets: list[str] = Field(min_length=1, examples=[["subnet-0123456789abcdef0"]])
+    security_groups: list[str] = Field(min_length=1, examples=[["sg-0123456789abcdef0"]])
+    assign_public_ip: StrictBool = False
+    cluster_arn: str | None = None
+    alarm_emails: list[str] = Field([], examples=[["oncall@example.com"]])
+    alarm_topic_arn: str | None = None
+    log_retention_days: int = Field(30, examples=[30])
+    # Default capacity of jobs that do not choose one; a job's own `capacity` wins.
+    capacity: Literal["on-demand", "spot"] | None = None
+    # Starts EventBridge Scheduler could not deliver go to an SQS queue (with an alarm), not nowhere.
+    schedule_dead_letter_queue: StrictBool = True
+    tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = Field(
+        {}, examples=[{"team": "platform"}]
+    )
+    jobs: dict[str, JobOverride] = Field({}, examples=[{"nightly-report": {"schedule": "@hourly"}}])
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        return str(_matching(REGION, "an AWS region", "eu-central-1")(value))
+
+    @field_validator("name_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        return str(_matching(NAME_PREFIX, "a name prefix (lowercase letters, digits, hyphens)", "prod")(value))
+
+    @field_validator("subnets")
+    @classmethod
+    def _subnets(cls, value: list[str]) -> list[str]:
+        return [_matching(SUBNET_ID, "a subnet id", "subnet-0123456789abcdef0")(v) for v in value]
+
+    @field_validator("security_groups")
+    @classmethod
+    def _security_groups(cls, value: list[str]) -> list[str]:
+        return [_matching(SECURITY_GROUP_ID, "a security group id", "sg-0123456789abcdef0")(v) for v in value]
+
+    @field_validator("cluster_arn")
+    @classmethod
+    def _cluster(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        example = "arn:aws:ecs:eu-central-1:123456789012:cluster/jobs"
+        return str(_matching(CLUSTER_ARN, "an ECS cluster ARN", example)(value))
+
+    @field_validator("alarm_topic_arn")
+    @classmethod
+    def _topic(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return str(_matching(TOPIC_ARN, "an SNS topic ARN", "arn:aws:sns:eu-central-1:123456789012:alarms")(value))
+
+    @field_validator("alarm_emails")
+    @classmethod
+    def _emails(cls, value: list[str]) -> list[str]:
+        return [_matching(EMAIL, "an e-mail address", "oncall@example.com")(v) for v in value]
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            allowed = ", ".join(map(str, LOG_RETENTION_DAYS))
+            raise FieldError("", f"{value} days is not a retention CloudWatch Logs accepts; allowed: {allowed}", value)
+        return value
+
+    @model_validator(mode="after")
+    def _region_matches_arns(self) -> StackConfig:
+        for key, arn in (("clusterArn", self.cluster_arn), ("alarmTopicArn", self.alarm_topic_arn)):
+            if arn is not None and arn.split(":")[3] != self.region:
+                raise FieldError(
+                    key, f"is in {arn.split(':')[3]}, but the stack deploys to {self.region} (aws:region)", arn
+                )
+        return self
+
+    @property
+    def cluster_name(self) -> str | None:
+        return self.cluster_arn.rsplit("/", 1)[1] if self.cluster_arn else None
+
+
+def config_from_values(values: dict[str, Any], project: str, stack: str) -> dict[str, Any]:
+    """Turn `project:key` config values (from Pulumi or from the YAML file) into StackConfig input.
+
+    Pulumi hands structured values over as JSON strings; the YAML file gives them parsed."""
+    data: dict[str, Any] = {"namePrefix": stack}
+    for key, value in values.items():
+        # A key without a namespace belongs to the project (Pulumi's rule for the stack file).
+        namespace, _, name = key.partition(":") if ":" in key else (project, ":", key)
+        if key == "aws:region":
+            data["region"] = value
+        elif namespace == project:
+            data[name] = _decode(value)
+    return data
+
+
+def _decode(value: Any) -> Any:
+    # Pulumi passes a YAML `false` as the string "false"; without this a StrictBool setting would fail.
+    if value in ("true", "false"):
+        return value == "true"
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value

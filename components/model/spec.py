@@ -1,0 +1,191 @@
+"""The job spec a user writes in `jobs/<name>.py`: a frozen, strict pydantic model."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
+
+from components.model.aws_constants import FARGATE_CPU_MEMORY, STEP_FUNCTIONS_MAX_EXECUTION_SECONDS
+from components.model.duration import format_duration, parse_duration
+from components.model.errors import HIDDEN, FieldError
+from components.model.permissions import Permission, fits_inline, task_role_policy
+from components.model.schedule import Schedule, check_timezone, parse_schedule
+from components.model.timing import execution_timeout_seconds
+
+Duration = Annotated[int, BeforeValidator(parse_duration)]
+
+JOB_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# ECS `valueFrom`: an SSM parameter ARN or name (same region), or a Secrets Manager secret ARN,
+# optionally with ":json-key:version-stage:version-id" after the secret's name.
+SSM_PARAMETER_ARN = re.compile(r"arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9_.\-/]+")
+# Names must start with "/" here: a bare word is more likely a pasted secret than a parameter name.
+SSM_PARAMETER_NAME = re.compile(r"(/[A-Za-z0-9_.\-]+)+")
+SECRETS_MANAGER_ARN = re.compile(
+    r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@\-]+(:[^:]*:[^:]*:[^:]*)?"
+)
+MAX_RETRY_ATTEMPTS = 10
+
+
+class Retries(BaseModel):
+    """How often a failed run is run again, and how long to wait in between (Step Functions Retry)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    attempts: int = Field(0, ge=0, le=MAX_RETRY_ATTEMPTS, description="extra runs after a failed run")
+    interval: Duration = Field(60, le=86400, description="wait before the first retry")
+    backoff_rate: float = Field(2.0, ge=1.0, le=10.0, description="each wait is this many times the last")
+
+
+class Job(BaseModel):
+    """One scheduled job. Only `command` and `timeout` are required; see README "Job fields"."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # `examples` end the message a user gets for a missing or mistyped field.
+    name: str | None = Field(
+        None, description="defaults to the module's file name, '_' as '-'", examples=["nightly-report"]
+    )
+    command: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=1, examples=[["python", "-m", "app.tasks.nightly_report"]]
+    )
+    timeout: Duration = Field(examples=["30m"])
+    schedule: str | None = Field(
+        None, description="cron(...), rate(...), an @alias, or None: manual runs", examples=["cron(0 6 * * ? *)"]
+    )
+    timezone: str = Field("UTC", examples=["Europe/Berlin"])
+    retries: Retries = Field(Retries(), examples=[2])
+    concurrency: Literal["forbid", "replace", "allow"] = "forbid"
+    capacity: Literal["on-demand", "spot"] = "on-demand"
+    enabled: StrictBool = True
+    image: str | None = Field(None, min_length=1, examples=["123456789012.dkr.ecr.eu-central-1.amazonaws.com/app:1.0"])
+    cpu: int = Field(256, examples=[512])
+    memory: int = Field(512, examples=[1024])
+    environment: dict[str, str] = Field({}, examples=[{"MODE": "full"}])
+    secrets: dict[str, str] = Field(
+        {}, description="env var -> SSM parameter or Secrets Manager ARN", examples=[{"DB_PASSWORD": "/app/db/pw"}]
+    )
+    permissions: list[Permission] = Field(
+        [], examples=[[{"actions": ["s3:PutObject"], "resources": ["arn:aws:s3:::reports-bucket/*"]}]]
+    )
+    description: str = Field("", max_length=256)
+    tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = Field(
+        {}, examples=[{"team": "data"}]
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_aws_safe(cls, name: str | None) -> str | None:
+        if name is not None and not JOB_NAME.fullmatch(name):
+            raise ValueError(
+                f"{name!r} is not a job name: use lowercase letters, digits and single hyphens, e.g. 'nightly-report'"
+            )
+        return name
+
+    @field_validator("retries", mode="before")
+    @classmethod
+    def _retries_shorthand(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return {"attempts": value}
+        if not isinstance(value, (dict, Retries)):
+            raise ValueError(
+                "give a number of retries, e.g. 2, or a dict such as "
+                "{'attempts': 2, 'interval': '5m', 'backoff_rate': 2.0}"
+            )
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule_is_aws_valid(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_schedule(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @field_validator("environment", "secrets")
+    @classmethod
+    def _env_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not ENV_NAME.fullmatch(key):
+                raise FieldError(key, "not an environment variable name: use letters, digits and '_', no digit first")
+        return value
+
+    @field_validator("secrets")
+    @classmethod
+    def _secret_refs(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, ref in value.items():
+            if ref.startswith("arn:"):
+                if not (SSM_PARAMETER_ARN.fullmatch(ref) or SECRETS_MANAGER_ARN.fullmatch(ref)):
+                    raise FieldError(
+                        key,
+                        f"{ref!r} is neither an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) "
+                        "nor a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)",
+                    )
+            elif not SSM_PARAMETER_NAME.fullmatch(ref):
+                # Not echoed: a value that is no reference may be the secret itself, pasted in.
+                raise FieldError(
+                    key,
+                    "is not a secret reference (value not shown, in case it is the secret itself): give an SSM "
+                    "parameter name such as '/app/db-password', an SSM parameter ARN or a Secrets Manager secret ARN",
+                    HIDDEN,
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Job:
+        allowed = FARGATE_CPU_MEMORY.get(self.cpu)
+        if allowed is None:
+            sizes = ", ".join(map(str, FARGATE_CPU_MEMORY))
+            raise FieldError("cpu", f"not a Fargate cpu size; allowed: {sizes} (1024 = 1 vCPU)", self.cpu)
+        if self.memory not in allowed:
+            steps = (
+                ", ".join(map(str, allowed))
+                if len(allowed) <= 4
+                else (f"{allowed[0]} to {allowed[-1]} in steps of {allowed[1] - allowed[0]}")
+            )
+            default = "" if "memory" in self.model_fields_set else " (the default)"
+            message = f"Fargate has no {self.memory} MiB{default} with cpu={self.cpu}; allowed: {steps}"
+            raise FieldError("memory", message, self.memory)
+        both = sorted(set(self.environment) & set(self.secrets))
+        if both:
+            field, names = (f"secrets.{both[0]}", "") if len(both) == 1 else ("secrets", ", ".join(both) + " ")
+            raise FieldError(field, f"{names}also set in environment; set each variable in one place")
+        if self.schedule is None and "timezone" in self.model_fields_set and self.timezone != "UTC":
+            raise FieldError(
+                "timezone",
+                "set, but the job has no schedule (manual runs only); add a schedule or drop the timezone",
+                self.timezone,
+            )
+        policy = task_role_policy(self.permissions)
+        if policy is not None and not fits_inline(policy):
+            raise FieldError(
+                "permissions",
+                "too long for the task role's inline policy (IAM allows 10,240 characters per role): "
+                "use wildcards such as 'arn:aws:s3:::reports-bucket/*' or fewer statements",
+            )
+        total = self.execution_timeout
+        if total > STEP_FUNCTIONS_MAX_EXECUTION_SECONDS:
+            raise FieldError(
+                "timeout",
+                f"{format_duration(self.timeout)} with {self.retries.attempts} retries needs up to "
+                f"{format_duration(total)} per execution (all runs, waits and start retries); Step Functions "
+                "allows at most 365d per execution: shorten the timeout or retry less",
+                format_duration(self.timeout),
+            )
+        return self
+
+    @property
+    def parsed_schedule(self) -> Schedule | None:
+        return parse_schedule(self.schedule) if self.schedule is not None else None
+
+    @property
+    def execution_timeout(self) -> int:
+        return execution_timeout_seconds(
+            self.timeout, self.retries.attempts, self.retries.interval, self.retries.backoff_rate
+        )

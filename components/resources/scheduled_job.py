@@ -1,0 +1,216 @@
+"""ScheduledJob: one job's task, state machine, schedule and alarm, wired from the pure builders."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.documents import policies
+from components.documents import rendered as render
+from components.documents.alarms import failure_alarm
+from components.documents.containers import container_definitions
+from components.documents.missed_run import MissedRunAlarm, missed_run_alarm
+from components.model.config import StackConfig
+from components.model.duration import format_duration
+from components.model.permissions import task_role_policy
+from components.model.stack import StackJob
+from components.resources.iam_role import service_role
+from components.resources.shared import SharedInfra
+
+TYPE = "scheduled-jobs:jobs:ScheduledJob"
+# A start EventBridge Scheduler could not deliver is retried for up to an hour, then goes to the
+# dead-letter queue (RetryPolicy allows 0-185 attempts and 60-86400 s, CreateSchedule API).
+SCHEDULE_RETRY_ATTEMPTS = 20
+SCHEDULE_MAX_EVENT_AGE_SECONDS = 3600
+ALARM_PERIOD_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class ScheduledJobArgs:
+    """One validated job as this stack deploys it, and the shared pieces it runs on."""
+
+    job: StackJob
+    config: StackConfig
+    shared: SharedInfra
+
+
+class ScheduledJob(pulumi.ComponentResource):
+    state_machine_arn: pulumi.Output[str]
+    state_machine_name: pulumi.Output[str]
+    schedule_name: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: ScheduledJobArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, None, opts)
+        job, spec, names, config, shared = args.job, args.job.spec, args.job.names, args.config, args.shared
+        child = pulumi.ResourceOptions(parent=self)
+        tags = {**config.tags, **spec.tags, "scheduled-jobs:job": job.name}
+
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=names.log_group, retention_in_days=config.log_retention_days, tags=tags, opts=child
+        )
+        permissions = task_role_policy(spec.permissions)
+        task_role = service_role(
+            f"{name}-task-role",
+            name=names.task_role,
+            description=f"Identity of job {job.name}'s container: it may do what the job's permissions grant.",
+            trust=policies.ecs_task_trust(shared.env),
+            policy=("job-permissions", permissions) if permissions is not None else None,
+            tags=tags,
+            parent=self,
+        )
+        containers = container_definitions(spec, names, spec.image or config.image, config.region)
+        task_definition = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=names.task_family,
+            cpu=str(spec.cpu),
+            memory=str(spec.memory),
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+            execution_role_arn=shared.execution_role_arn,
+            task_role_arn=task_role.arn,
+            container_definitions=json.dumps(containers, sort_keys=True),
+            tags=tags,
+            # After the log group, so the first run never logs into a group that does not exist yet.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
+        )
+
+        machine_documents = render.job_machine_documents(job, config, shared.env)
+        # The definition and the policy name the cluster, table and roles by their known names, the same
+        # documents the offline plan renders; so a preview shows them in full, even for a new job.
+        machine_role = service_role(
+            f"{name}-state-machine-role",
+            name=names.state_machine_role,
+            description=f"Lets job {job.name}'s state machine run its task and hold its lock.",
+            trust=policies.state_machine_trust(shared.env, names.state_machine),
+            policy=("run-job", machine_documents.policy),
+            tags=tags,
+            parent=self,
+        )
+        machine = aws.sfn.StateMachine(
+            f"{name}-state-machine",
+            name=names.state_machine,
+            type="STANDARD",
+            role_arn=machine_role.arn,
+            definition=json.dumps(machine_documents.definition, sort_keys=True),
+            logging_configuration={
+                "level": "ALL",
+                # Execution input may carry environment overrides; keep data out of the logs.
+                "include_execution_data": False,
+                "log_destination": shared.state_machine_log_destination,
+            },
+            tags=tags,
+            # What the definition names must exist before the first run can start.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[task_definition, *shared.job_prerequisites]),
+        )
+        self.state_machine_arn = machine.arn
+        self.state_machine_name = machine.name
+
+        schedule = spec.parsed_schedule
+        self.schedule_name = None
+        if schedule is not None:
+            created = aws.scheduler.Schedule(
+                f"{name}-schedule",
+                name=names.schedule,
+                group_name=shared.schedule_group_name,
+                description=(spec.description or f"Starts job {job.name}")[:512],
+                schedule_expression=schedule.expression,
+                schedule_expression_timezone=spec.timezone,
+                state="ENABLED" if spec.enabled else "DISABLED",
+                flexible_time_window={"mode": "OFF"},
+                target={
+                    "arn": machine.arn,
+                    "role_arn": shared.scheduler_role_arn,
+                    "input": json.dumps({}),
+                    "retry_policy": {
+                        "maximum_retry_attempts": SCHEDULE_RETRY_ATTEMPTS,
+                        "maximum_event_age_in_seconds": SCHEDULE_MAX_EVENT_AGE_SECONDS,
+                    },
+                    "dead_letter_config": (
+                        {"arn": shared.schedule_dead_letter_queue_arn}
+                        if shared.schedule_dead_letter_queue_arn is not None
+                        else None
+                    ),
+                },
+                opts=child,
+            )
+            self.schedule_name = created.name
+
+        failure = failure_alarm(spec)
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-failed-alarm",
+            name=names.failure_alarm,
+            alarm_description=(
+                f"Job {job.name} ({job.source}) {failure.what}. Look at its last execution "
+                f"of state machine {names.state_machine} and the container logs in {names.log_group}. "
+                "Its lock was released; the next scheduled run goes ahead."
+            ),
+            comparison_operator="GreaterThanThreshold",
+            threshold=0,
+            evaluation_periods=1,
+            treat_missing_data="notBreaching",
+            metric_queries=[
+                *[
+                    aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                        id=query_id,
+                        return_data=False,
+                        metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                            namespace="AWS/States",
+                            metric_name=metric,
+                            dimensions={"StateMachineArn": machine.arn},
+                            period=ALARM_PERIOD_SECONDS,
+                            stat="Sum",
+                        ),
+                    )
+                    for query_id, metric in failure.metrics
+                ],
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="bad",
+                    expression=failure.expression,
+                    label=f"Executions that {failure.what}",
+                    return_data=True,
+                ),
+            ],
+            alarm_actions=[shared.alarm_topic_arn],
+            ok_actions=[shared.alarm_topic_arn],
+            tags=tags,
+            opts=child,
+        )
+
+        missed = missed_run_alarm(spec)
+        if isinstance(missed, MissedRunAlarm):
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-missed-run-alarm",
+                name=names.missed_run_alarm,
+                alarm_description=(
+                    f"Job {job.name} ({job.source}) has not succeeded for {format_duration(missed.window_seconds)} "
+                    f"although it is scheduled {spec.schedule} ({spec.timezone}). Check that its schedule is enabled "
+                    f"and look at the last executions of {names.state_machine}."
+                ),
+                namespace="AWS/States",
+                metric_name="ExecutionsSucceeded",
+                dimensions={"StateMachineArn": machine.arn},
+                statistic="Sum",
+                period=missed.period_seconds,
+                evaluation_periods=missed.evaluation_periods,
+                datapoints_to_alarm=missed.evaluation_periods,
+                comparison_operator="LessThanThreshold",
+                threshold=1,
+                # No data means no run: that is exactly what this alarm is for.
+                treat_missing_data="breaching",
+                alarm_actions=[shared.alarm_topic_arn],
+                ok_actions=[shared.alarm_topic_arn],
+                tags=tags,
+                opts=child,
+            )
+
+        self.register_outputs(
+            {
+                "stateMachineArn": self.state_machine_arn,
+                "stateMachineName": self.state_machine_name,
+                "scheduleName": self.schedule_name,
+            }
+        )

@@ -1,0 +1,58 @@
+"""The offline plan: what a reviewer reads and diffs before `pulumi up`."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+import plan
+from components.documents.rendered import rendered_documents
+from components.model.arns import AwsEnv
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_plan_of_the_dev_stack_shows_every_job_and_writes_its_documents(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert plan.main(["--stack", "dev", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    for job in ("nightly-report", "disable-inactive-users", "purge-stale-data"):
+        assert job in out
+    assert "at 07:30 on MON [cron(30 7 ? * MON *)]" in out  # plain words next to the expression
+    assert "none: job disabled" in out  # dev switches purge-stale-data off
+    stack = plan.load("dev")
+    expected = rendered_documents(stack, AwsEnv("aws", "eu-central-1", plan.PLACEHOLDER_ACCOUNT))
+    written = {
+        str(p.relative_to(tmp_path / "dev")): json.loads(p.read_text()) for p in (tmp_path / "dev").rglob("*.json")
+    }
+    assert written == expected
+
+
+def test_a_removed_job_disappears_from_the_rendered_documents(tmp_path: Path) -> None:
+    stale = tmp_path / "dev" / "jobs" / "removed-job" / "state-machine.asl.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}")
+    assert plan.main(["--stack", "dev", "--out", str(tmp_path)]) == 0
+    assert not stale.exists()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_appears_only_on_a_terminal_and_only_when_it_takes_long(tmp_path: Path) -> None:
+    stack = plan.load("dev")
+    env = AwsEnv("aws", "eu-central-1", plan.PLACEHOLDER_ACCOUNT)
+    total = len(rendered_documents(stack, env))
+    quick, slow, piped = _Terminal(), _Terminal(), io.StringIO()
+    plan.write_documents(stack, tmp_path / "a", env, plan.Progress(total, quick, after=60))
+    plan.write_documents(stack, tmp_path / "b", env, plan.Progress(total, slow, after=0))
+    plan.write_documents(stack, tmp_path / "c", env, plan.Progress(total, piped, after=0))
+    assert quick.getvalue() == ""
+    assert slow.getvalue().endswith(f"writing documents: {total}/{total}\n")
+    assert piped.getvalue() == ""

@@ -1,0 +1,235 @@
+"""Every mistake in a stack's config, and several at once: one clear message each, nothing deployed; the
+offline plan says the same.
+
+Each case runs twice (tests/support/bad_input.py): through the pure loader (what plan.py uses) and through the
+Pulumi program under mocks, which must fail with the same message before registering a single resource."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import plan
+from components.loading.stack import load_stack
+from components.model.errors import InvalidSetup
+from tests.support.bad_input import CONFIG_FILE, DROP, P, assert_rejected_everywhere, configured, good, problems
+from tests.support.pulumi_mocks import Project, run_program
+
+CONFIG_CASES = [
+    (
+        "subnets-missing",
+        {P + "subnets": DROP},
+        [f"{CONFIG_FILE}: scheduled-jobs:subnets: required but not given, e.g. ['subnet-0123456789abcdef0']"],
+    ),
+    (
+        "security-groups-missing",
+        {P + "securityGroups": DROP},
+        ["scheduled-jobs:securityGroups: required but not given"],
+    ),
+    (
+        "region-missing",
+        {"aws:region": DROP},
+        [f"{CONFIG_FILE}: aws:region: required but not given, e.g. 'eu-central-1'"],
+    ),
+    ("subnets-empty", {P + "subnets": []}, ["scheduled-jobs:subnets: List should have at least 1 item, not 0"]),
+    (
+        "subnets-a-string",
+        {P + "subnets": "subnet-0123456789abcdef0"},
+        ["scheduled-jobs:subnets: Input should be a valid list"],
+    ),
+    (
+        "subnet-id-malformed",
+        {P + "subnets": ["subnet-xyz"]},
+        [
+            "scheduled-jobs:subnets: 'subnet-xyz' is not a subnet id, e.g. 'subnet-0123456789abcdef0' "
+            "(given: 'subnet-xyz')"
+        ],
+    ),
+    (
+        "security-group-id-malformed",
+        {P + "securityGroups": ["sg-12"]},
+        ["scheduled-jobs:securityGroups: 'sg-12' is not a security group id"],
+    ),
+    ("region-malformed", {"aws:region": "europe"}, ["aws:region: 'europe' is not an AWS region"]),
+    (
+        "unknown-top-level-key",
+        {P + "subnet": ["subnet-0123456789abcdef0"]},
+        [
+            f"{CONFIG_FILE}: scheduled-jobs:subnet: unknown setting; did you mean 'subnets'? "
+            "(see README 'Stack settings')"
+        ],
+    ),
+    (
+        "override-for-missing-job",
+        {P + "jobs": {"reprot": {"enabled": False}}},
+        [f"{CONFIG_FILE}: scheduled-jobs:jobs.reprot: override for a job that does not exist; did you mean 'report'?"],
+    ),
+    (
+        "override-for-unrelated-missing-job",
+        {P + "jobs": {"billing": {"enabled": False}}},
+        [f"{CONFIG_FILE}: scheduled-jobs:jobs.billing: override for a job that does not exist; jobs are: report"],
+    ),
+    (
+        "override-with-bad-schedule",
+        {P + "jobs": {"report": {"schedule": "cron(0 6 * * *)"}}},
+        [f"{CONFIG_FILE}: scheduled-jobs:jobs.report.schedule: cron(0 6 * * *) has 5 fields"],
+    ),
+    (
+        "override-with-permission-for-every-action",
+        {P + "jobs": {"report": {"permissions": [{"actions": ["*"], "resources": ["*"]}]}}},
+        [f"{CONFIG_FILE}: scheduled-jobs:jobs.report.permissions[0].actions[0]: grants every action of every service"],
+    ),
+    (
+        "override-with-bad-cpu",
+        {P + "jobs": {"report": {"cpu": 300}}},
+        ["scheduled-jobs:jobs.report.cpu: not a Fargate cpu size"],
+    ),
+    (
+        "override-with-unknown-field",
+        {P + "jobs": {"report": {"enabeld": False}}},
+        ["scheduled-jobs:jobs.report.enabeld: unknown setting; did you mean 'enabled'?"],
+    ),
+    (
+        "override-with-wrong-type",
+        {P + "jobs": {"report": {"enabled": "no"}}},
+        ["scheduled-jobs:jobs.report.enabled: Input should be a valid boolean (given: 'no')"],
+    ),
+    (
+        "log-retention-not-accepted",
+        {P + "logRetentionDays": 10},
+        [
+            "scheduled-jobs:logRetentionDays: 10 days is not a retention CloudWatch Logs accepts; "
+            "allowed: 1, 3, 5, 7, 14, 30"
+        ],
+    ),
+    (
+        "alarm-email-not-an-address",
+        {P + "alarmEmails": ["oncall"]},
+        ["scheduled-jobs:alarmEmails: 'oncall' is not an e-mail address, e.g. 'oncall@example.com' (given: 'oncall')"],
+    ),
+    (
+        "alarm-emails-a-string",
+        {P + "alarmEmails": "oncall@example.com"},
+        ["scheduled-jobs:alarmEmails: Input should be a valid list"],
+    ),
+    ("name-prefix-upper-case", {P + "namePrefix": "Prod"}, ["scheduled-jobs:namePrefix: 'Prod' is not a name prefix"]),
+    (
+        "public-ip-not-a-bool",
+        {P + "assignPublicIp": "yes"},
+        ["scheduled-jobs:assignPublicIp: Input should be a valid boolean"],
+    ),
+    (
+        "config-namespace-misspelt",
+        {"scheduled-job:logRetentionDays": 14},
+        [
+            f"{CONFIG_FILE}: scheduled-job:logRetentionDays: unknown namespace 'scheduled-job'; "
+            "did you mean scheduled-jobs:logRetentionDays?"
+        ],
+    ),
+    (
+        "cluster-in-another-region",
+        {P + "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/jobs"},
+        ["scheduled-jobs:clusterArn: is in us-east-1, but the stack deploys to eu-central-1"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "fragments"), [pytest.param(c, f, id=i) for i, c, f in CONFIG_CASES])
+def test_bad_stack_config_gets_one_clear_message_and_nothing_is_deployed(
+    project: Project, change: dict[str, Any], fragments: list[str]
+) -> None:
+    project.add_job("report.py", good())
+    assert_rejected_everywhere(project, configured(change), fragments)
+
+
+def test_all_problems_across_jobs_and_config_are_reported_together(project: Project) -> None:
+    project.add_job("a.py", good().replace('timeout="30m"', 'timeout="10 mins"'))
+    project.add_job("b.py", good().replace("cron(0 6 * * ? *)", "cron(0 6 * * *)"))
+    project.add_job("c.py", good())
+    config = configured({P + "subnets": DROP, P + "logRetentionDays": 10})
+    found = problems(project, config)
+    assert [line.split(": ")[0:2] for line in found] == [
+        [CONFIG_FILE, "scheduled-jobs:subnets"],
+        [CONFIG_FILE, "scheduled-jobs:logRetentionDays"],
+        ["jobs/a.py:3", "timeout"],
+        ["jobs/b.py:3", "schedule"],
+    ]
+    mocks = run_program(project, config, capture_error=True)
+    assert str(mocks.error).startswith("4 problems found; nothing was deployed:")
+    assert all(f"  - {line}" in str(mocks.error) for line in found)
+    assert mocks.resources == []
+
+
+def test_override_for_a_missing_job_in_a_large_stack_lists_only_a_few_jobs(project: Project) -> None:
+    for index in range(30):
+        project.add_job(f"job_{index:02d}.py", good())
+    [problem] = problems(project, configured({P + "jobs": {"billing": {"enabled": False}}}))
+    assert problem.endswith(
+        "jobs are: job-00, job-01, job-02, job-03, job-04, job-05, job-06, job-07, job-08, job-09 and 20 more"
+    )
+
+
+def test_values_pulumi_hands_over_as_strings_are_read_like_the_yaml(project: Project) -> None:
+    """Pulumi passes `assignPublicIp: false` and `logRetentionDays: 14` as "false" and "14"."""
+    project.add_job("report.py", good())
+    config = configured(
+        {P + "assignPublicIp": "false", P + "logRetentionDays": "14", P + "jobs": '{"report": {"enabled": false}}'}
+    )
+    stack = load_stack(project.jobs, config, "scheduled-jobs", "test", CONFIG_FILE)
+    assert (stack.config.assign_public_ip, stack.config.log_retention_days, stack.jobs[0].spec.enabled) == (
+        False,
+        14,
+        False,
+    )
+
+
+def _plan_project(root: Path, stack_yaml: str) -> None:
+    (root / "Pulumi.yaml").write_text("name: scheduled-jobs\nruntime: python\n")
+    (root / "Pulumi.test.yaml").write_text(stack_yaml)
+
+
+def test_plan_reports_the_same_problems_as_the_program_and_writes_nothing(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.add_job("report.py", good(', timeout="10 mins"').replace('timeout="30m", ', ""))
+    _plan_project(
+        project.root,
+        "config:\n  aws:region: eu-central-1\n  scheduled-jobs:image: app:1\n"
+        "  scheduled-jobs:securityGroups: [sg-0123456789abcdef0]\n",
+    )
+    out = project.root / "build"
+    assert plan.main(["--stack", "test", "--root", str(project.root), "--out", str(out)]) == 1
+    printed = capsys.readouterr().err
+    assert "2 problems found; nothing was deployed:" in printed
+    assert "  - Pulumi.test.yaml: scheduled-jobs:subnets: required but not given" in printed
+    assert "  - jobs/report.py:3: timeout: '10 mins' is not a duration" in printed
+    assert not out.exists()
+    config = {"aws:region": "eu-central-1", P + "image": "app:1", P + "securityGroups": ["sg-0123456789abcdef0"]}
+    program = str(run_program(project, config, capture_error=True).error)
+    assert [line for line in printed.splitlines() if line.startswith("  - ")] == [
+        line for line in program.splitlines() if line.startswith("  - ")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stack_yaml", "expected"),
+    [
+        pytest.param("config:\n  aws:region: [eu\n", "Pulumi.test.yaml: not valid YAML:", id="yaml-syntax-error"),
+        pytest.param(
+            "- just\n- a list\n", "Pulumi.test.yaml: should be a YAML mapping, not a list", id="yaml-not-a-mapping"
+        ),
+        pytest.param(
+            "config: eu-central-1\n",
+            "Pulumi.test.yaml: config: should be a mapping of settings",
+            id="config-not-a-mapping",
+        ),
+    ],
+)
+def test_plan_load_reports_a_broken_stack_file(project: Project, stack_yaml: str, expected: str) -> None:
+    project.add_job("report.py", good())
+    _plan_project(project.root, stack_yaml)
+    with pytest.raises(InvalidSetup) as raised:
+        plan.load("test", project.root)
+    assert expected in str(raised.value)

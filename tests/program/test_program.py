@@ -1,0 +1,353 @@
+"""The Pulumi program under mocks: what a user's `pulumi up` would register, and with which inputs."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import SIMPLE_JOB
+from tests.support.pulumi_mocks import ACCOUNT, BASE_CONFIG, Project, run_program
+
+JOB_TYPE = "scheduled-jobs:jobs:ScheduledJob"
+
+
+def _definition(mocks, name: str) -> dict:
+    machine = mocks.one("aws:sfn/stateMachine:StateMachine", f"{name}-state-machine")
+    return json.loads(machine.inputs["definition"])
+
+
+def test_each_job_gets_its_resources_parented_to_its_component(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    mocks = run_program(project, BASE_CONFIG)
+    children = {r.type for r in mocks.resources if r.parent and r.parent.endswith(f"{JOB_TYPE}::nightly-report")}
+    assert children == {
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:iam/role:Role",
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "aws:sfn/stateMachine:StateMachine",
+        "aws:scheduler/schedule:Schedule",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+    }
+    # log group, task role, task definition, state machine role, state machine, schedule, two alarms
+    assert len([r for r in mocks.resources if r.parent and r.parent.endswith("::nightly-report")]) == 8
+
+
+def test_dropping_a_module_into_jobs_adds_a_job_with_no_other_edit(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    before = run_program(project, BASE_CONFIG)
+    project.add_job("cleanup.py", SIMPLE_JOB.replace("app.report", "app.cleanup"))
+    after = run_program(project, BASE_CONFIG)
+    names = lambda m: sorted(r.name for r in m.of_type(JOB_TYPE))  # noqa: E731
+    assert names(before) == ["nightly-report"]
+    assert names(after) == ["cleanup", "nightly-report"]
+    assert len(after.resources) - len(before.resources) == 9  # the component and its 8 children
+
+
+def test_state_machine_and_roles_get_the_documents_the_plan_renders(project: Project) -> None:
+    from components.documents.rendered import rendered_documents
+    from components.loading.stack import load_stack
+    from components.model.arns import AwsEnv
+
+    grant = '{"actions": ["sqs:SendMessage"], "resources": ["arn:aws:sqs:eu-central-1:123456789012:out"]}'
+    project.add_job("nightly_report.py", SIMPLE_JOB.replace('timeout="30m"', f'timeout="30m", permissions=[{grant}]'))
+    mocks = run_program(project, BASE_CONFIG)
+    stack = load_stack(project.jobs, BASE_CONFIG, "scheduled-jobs", "test", "Pulumi.test.yaml")
+    rendered = rendered_documents(stack, AwsEnv("aws", "eu-central-1", ACCOUNT))
+    assert _definition(mocks, "nightly-report") == rendered["jobs/nightly-report/state-machine.asl.json"]
+    for role_name, document in (
+        ("nightly-report-state-machine-role", "jobs/nightly-report/state-machine-role.policy.json"),
+        ("nightly-report-task-role", "jobs/nightly-report/task-role.policy.json"),
+        ("shared-execution-role", "shared/execution-role.policy.json"),
+        ("shared-scheduler-role", "shared/scheduler-role.policy.json"),
+        ("shared-janitor-role", "shared/lock-janitor-role.policy.json"),
+    ):
+        role = mocks.one("aws:iam/role:Role", role_name)
+        assert json.loads(role.inputs["inlinePolicies"][0]["policy"]) == rendered[document]
+
+
+def test_state_machine_is_standard_with_logging_and_runs_the_jobs_task(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    mocks = run_program(project, BASE_CONFIG)
+    machine = mocks.one("aws:sfn/stateMachine:StateMachine", "nightly-report-state-machine")
+    assert machine.inputs["type"] == "STANDARD"
+    assert machine.inputs["name"] == "test-nightly-report"
+    assert machine.inputs["loggingConfiguration"]["level"] == "ALL"
+    assert machine.inputs["loggingConfiguration"]["logDestination"].endswith(
+        ":log-group:/aws/vendedlogs/states/test-jobs:*"
+    )
+    run = _definition(mocks, "nightly-report")["States"]["RunJob"]
+    assert run["Arguments"]["Cluster"] == "test-jobs"
+    assert run["Arguments"]["TaskDefinition"] == "test-nightly-report"
+    assert run["TimeoutSeconds"] == 1800
+
+
+def test_state_machine_is_created_after_the_task_lock_table_and_spot_capacity_it_names(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    mocks = run_program(project, BASE_CONFIG)
+    machine = mocks.one("aws:sfn/stateMachine:StateMachine", "nightly-report-state-machine")
+    after = {urn.split("::")[-1] for urn in machine.dependencies}
+    assert {
+        "nightly-report-state-machine-role",
+        "nightly-report-task",
+        "shared-locks",
+        "shared-cluster-capacity",
+        "shared-execution-logs",
+    } <= after
+
+
+def test_task_definition_runs_the_command_with_secrets_by_reference(project: Project) -> None:
+    project.add_job(
+        "nightly_report.py",
+        SIMPLE_JOB.replace(
+            'timeout="30m"',
+            'timeout="30m", cpu=512, memory=2048, environment={"MODE": "full"}, '
+            'secrets={"DB_PASSWORD": "/app/db/password"}',
+        ),
+    )
+    mocks = run_program(project, BASE_CONFIG)
+    task = mocks.one("aws:ecs/taskDefinition:TaskDefinition", "nightly-report-task")
+    assert (task.inputs["cpu"], task.inputs["memory"]) == ("512", "2048")
+    assert task.inputs["requiresCompatibilities"] == ["FARGATE"]
+    [container] = json.loads(task.inputs["containerDefinitions"])
+    assert container["command"] == ["python", "-m", "app.report"]
+    assert container["image"] == BASE_CONFIG["scheduled-jobs:image"]
+    assert container["environment"] == [{"name": "MODE", "value": "full"}]
+    assert container["secrets"] == [{"name": "DB_PASSWORD", "valueFrom": "/app/db/password"}]
+    assert container["logConfiguration"]["options"]["awslogs-group"] == "/scheduled-jobs/test/nightly-report"
+    execution = mocks.one("aws:iam/role:Role", "shared-execution-role")
+    policy = json.loads(execution.inputs["inlinePolicies"][0]["policy"])
+    reads = [s for s in policy["Statement"] if s["Sid"] == "ReadJobParameters"]
+    assert reads[0]["Resource"] == [f"arn:aws:ssm:eu-central-1:{ACCOUNT}:parameter/app/db/password"]
+
+
+def test_schedule_starts_the_state_machine_in_the_jobs_time_zone(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB.replace('timeout="30m"', 'timeout="30m", timezone="Europe/Berlin"'))
+    mocks = run_program(project, BASE_CONFIG)
+    schedule = mocks.one("aws:scheduler/schedule:Schedule", "nightly-report-schedule")
+    assert schedule.inputs["scheduleExpression"] == "cron(0 6 * * ? *)"
+    assert schedule.inputs["scheduleExpressionTimezone"] == "Europe/Berlin"
+    assert schedule.inputs["state"] == "ENABLED"
+    assert schedule.inputs["flexibleTimeWindow"] == {"mode": "OFF"}
+    assert schedule.inputs["groupName"] == "test-jobs"
+    target = schedule.inputs["target"]
+    assert target["arn"] == f"arn:aws:states:eu-central-1:{ACCOUNT}:stateMachine:test-nightly-report"
+    assert target["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/test-job-scheduler"
+    assert target["retryPolicy"]["maximumRetryAttempts"] > 0
+
+
+def test_disabled_job_keeps_its_schedule_but_disabled(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB.replace('timeout="30m"', 'timeout="30m", enabled=False'))
+    mocks = run_program(project, BASE_CONFIG)
+    assert mocks.one("aws:scheduler/schedule:Schedule", "nightly-report-schedule").inputs["state"] == "DISABLED"
+
+
+def test_manual_only_job_has_no_schedule_but_can_be_run(project: Project) -> None:
+    project.add_job("backfill.py", 'from components import Job\njob = Job(command=["backfill"], timeout="4h")\n')
+    mocks = run_program(project, BASE_CONFIG)
+    assert mocks.of_type("aws:scheduler/schedule:Schedule") == []
+    assert mocks.one("aws:sfn/stateMachine:StateMachine", "backfill-state-machine")
+
+
+def test_failure_alarm_watches_failed_timed_out_and_aborted_runs_and_notifies(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    mocks = run_program(project, BASE_CONFIG)
+    alarm = mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "nightly-report-failed-alarm")
+    metrics = {q["metric"]["metricName"]: q["metric"] for q in alarm.inputs["metricQueries"] if "metric" in q}
+    assert set(metrics) == {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"}
+    machine_arn = f"arn:aws:states:eu-central-1:{ACCOUNT}:stateMachine:test-nightly-report"
+    assert all(
+        m["namespace"] == "AWS/States" and m["dimensions"] == {"StateMachineArn": machine_arn} for m in metrics.values()
+    )
+    topic = f"arn:aws:sns:eu-central-1:{ACCOUNT}:test-job-alarms"
+    assert alarm.inputs["alarmActions"] == [topic] and alarm.inputs["okActions"] == [topic]
+    assert "nightly-report" in alarm.inputs["alarmDescription"]
+    assert alarm.inputs["treatMissingData"] == "notBreaching"
+    # Step Functions publishes each metric only when it happens: a failure with no timed-out data point in
+    # the same period must still add up, so each series is filled with 0.
+    [expression] = [q["expression"] for q in alarm.inputs["metricQueries"] if "expression" in q]
+    assert expression == "FILL(failed, 0) + FILL(timedout, 0) + FILL(aborted, 0)"
+
+
+def test_shared_infrastructure_is_built_once(project: Project) -> None:
+    project.add_job("a.py", SIMPLE_JOB)
+    project.add_job("b.py", SIMPLE_JOB)
+    mocks = run_program(project, BASE_CONFIG)
+    [table] = mocks.of_type("aws:dynamodb/table:Table")
+    assert table.inputs["billingMode"] == "PAY_PER_REQUEST"
+    assert table.inputs["hashKey"] == "LockId"
+    assert table.inputs["ttl"] == {"attributeName": "ExpiresAt", "enabled": True}
+    assert len(mocks.of_type("aws:sns/topic:Topic")) == 1
+    [subscription] = mocks.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert subscription.inputs["endpoint"] == "oncall@example.com"
+    assert len(mocks.of_type("aws:ecs/cluster:Cluster")) == 1
+    janitors = [m for m in mocks.of_type("aws:sfn/stateMachine:StateMachine") if m.name == "shared-janitor"]
+    assert len(janitors) == 1
+    [rule] = mocks.of_type("aws:cloudwatch/eventRule:EventRule")
+    pattern = json.loads(rule.inputs["eventPattern"])
+    assert pattern["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
+
+
+def test_existing_cluster_and_topic_are_used_not_created(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    config = {
+        **BASE_CONFIG,
+        "scheduled-jobs:clusterArn": f"arn:aws:ecs:eu-central-1:{ACCOUNT}:cluster/platform",
+        "scheduled-jobs:alarmTopicArn": f"arn:aws:sns:eu-central-1:{ACCOUNT}:ops",
+    }
+    mocks = run_program(project, config)
+    assert mocks.of_type("aws:ecs/cluster:Cluster") == []
+    assert mocks.of_type("aws:sns/topic:Topic") == []
+    assert _definition(mocks, "nightly-report")["States"]["RunJob"]["Arguments"]["Cluster"] == "platform"
+    alarm = mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "nightly-report-failed-alarm")
+    assert alarm.inputs["alarmActions"] == [f"arn:aws:sns:eu-central-1:{ACCOUNT}:ops"]
+
+
+def test_stack_overrides_change_schedule_and_switch_a_job_off(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    project.add_job("cleanup.py", SIMPLE_JOB)
+    config = {
+        **BASE_CONFIG,
+        "scheduled-jobs:jobs": {
+            "nightly-report": {"schedule": "rate(1 hour)", "cpu": 1024, "memory": 2048, "image": "busybox:1"},
+            "cleanup": {"enabled": False},
+        },
+    }
+    mocks = run_program(project, config)
+    report = mocks.one("aws:scheduler/schedule:Schedule", "nightly-report-schedule")
+    assert report.inputs["scheduleExpression"] == "rate(1 hour)"
+    task = mocks.one("aws:ecs/taskDefinition:TaskDefinition", "nightly-report-task")
+    assert (task.inputs["cpu"], task.inputs["memory"]) == ("1024", "2048")
+    assert json.loads(task.inputs["containerDefinitions"])[0]["image"] == "busybox:1"
+    assert mocks.one("aws:scheduler/schedule:Schedule", "cleanup-schedule").inputs["state"] == "DISABLED"
+
+
+def test_task_role_gets_exactly_the_jobs_permissions_and_a_stack_may_replace_them(project: Project) -> None:
+    grant = '{"actions": ["s3:PutObject"], "resources": ["arn:aws:s3:::reports/*"]}'
+    project.add_job("nightly_report.py", SIMPLE_JOB.replace('timeout="30m"', f'timeout="30m", permissions=[{grant}]'))
+    project.add_job("cleanup.py", SIMPLE_JOB)
+
+    def task_role_inline(config: dict[str, object], job: str) -> list[dict[str, str]]:
+        return run_program(project, config).one("aws:iam/role:Role", f"{job}-task-role").inputs["inlinePolicies"]
+
+    [policy] = task_role_inline(BASE_CONFIG, "nightly-report")
+    assert policy["name"] == "job-permissions"
+    assert json.loads(policy["policy"])["Statement"] == [
+        {"Sid": "JobPermission1", "Effect": "Allow", "Action": ["s3:PutObject"], "Resource": ["arn:aws:s3:::reports/*"]}
+    ]
+    # No permissions: one empty block, so Pulumi removes any inline policy the role still has.
+    assert task_role_inline(BASE_CONFIG, "cleanup") == [{}]
+    prod = {"actions": ["s3:PutObject"], "resources": ["arn:aws:s3:::prod-reports/*"]}
+    overridden = {**BASE_CONFIG, "scheduled-jobs:jobs": {"nightly-report": {"permissions": [prod]}}}
+    [policy] = task_role_inline(overridden, "nightly-report")
+    assert json.loads(policy["policy"])["Statement"][0]["Resource"] == ["arn:aws:s3:::prod-reports/*"]
+
+
+def test_bad_job_stops_the_program_before_any_resource_is_registered(project: Project) -> None:
+    project.add_job("good.py", SIMPLE_JOB)
+    project.add_job("bad.py", SIMPLE_JOB.replace('timeout="30m"', 'timout="30m"'))
+    mocks = run_program(project, BASE_CONFIG, capture_error=True)
+    assert mocks.error is not None
+    message = str(mocks.error)
+    assert "jobs/bad.py:4: timout: unknown field" in message
+    assert "nothing was deployed" in message
+    assert mocks.resources == []  # not the shared pieces, not the good job
+
+
+def test_exports_name_each_jobs_state_machine_and_schedule(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    project.add_job("backfill.py", 'from components import Job\njob = Job(command=["backfill"], timeout="4h")\n')
+    mocks = run_program(project, BASE_CONFIG)
+    assert mocks.exports["jobs"] == {
+        "nightly-report": {
+            "stateMachineArn": f"arn:aws:states:eu-central-1:{ACCOUNT}:stateMachine:test-nightly-report",
+            "scheduleName": "test-nightly-report",
+        },
+        "backfill": {
+            "stateMachineArn": f"arn:aws:states:eu-central-1:{ACCOUNT}:stateMachine:test-backfill",
+            "scheduleName": None,
+        },
+    }
+    assert mocks.exports["lockTableName"] == "test-job-locks"
+    assert mocks.exports["namePrefix"] == "test"  # what `jobctl --stack` reads
+
+
+def test_missed_run_alarm_fires_when_no_run_succeeded_within_the_interval_plus_grace(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    mocks = run_program(project, BASE_CONFIG)
+    alarm = mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "nightly-report-missed-run-alarm")
+    assert alarm.inputs["metricName"] == "ExecutionsSucceeded"
+    assert alarm.inputs["treatMissingData"] == "breaching"
+    assert alarm.inputs["comparisonOperator"] == "LessThanThreshold" and alarm.inputs["threshold"] == 1
+    window = alarm.inputs["period"] * alarm.inputs["evaluationPeriods"]
+    assert 24 * 3600 < window <= 26 * 3600  # a day between runs, plus the run's timeout and a margin
+    assert alarm.inputs["datapointsToAlarm"] == alarm.inputs["evaluationPeriods"]
+
+
+def test_weekly_disabled_and_manual_jobs_get_no_missed_run_alarm(project: Project) -> None:
+    project.add_job("weekly.py", SIMPLE_JOB.replace("cron(0 6 * * ? *)", "@weekly"))
+    project.add_job("off.py", SIMPLE_JOB.replace('timeout="30m"', 'timeout="30m", enabled=False'))
+    project.add_job("manual.py", 'from components import Job\njob = Job(command=["x"], timeout="1h")\n')
+    mocks = run_program(project, BASE_CONFIG)
+    assert [a.name for a in mocks.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if "missed" in a.name] == []
+
+
+def test_dashboard_shows_each_jobs_runs_and_every_alarm(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    project.add_job("manual.py", 'from components import Job\njob = Job(command=["x"], timeout="1h")\n')
+    mocks = run_program(project, BASE_CONFIG)
+    [dashboard] = mocks.of_type("aws:cloudwatch/dashboard:Dashboard")
+    assert dashboard.inputs["dashboardName"] == "test-jobs"
+    widgets = json.loads(dashboard.inputs["dashboardBody"])["widgets"]
+    assert widgets[0]["properties"]["alarms"] == [
+        f"arn:aws:cloudwatch:eu-central-1:{ACCOUNT}:alarm:test-manual-failed",
+        f"arn:aws:cloudwatch:eu-central-1:{ACCOUNT}:alarm:test-nightly-report-failed",
+        f"arn:aws:cloudwatch:eu-central-1:{ACCOUNT}:alarm:test-nightly-report-missed-run",
+    ]
+    assert [w["properties"]["title"] for w in widgets[1:]] == ["manual", "nightly-report"]
+    metrics = {m[1] for m in widgets[2]["properties"]["metrics"]}
+    assert metrics == {
+        "ExecutionsSucceeded",
+        "ExecutionsFailed",
+        "ExecutionsTimedOut",
+        "ExecutionsAborted",
+        "ExecutionTime",
+    }
+
+
+def test_schedules_send_undeliverable_starts_to_a_watched_dead_letter_queue(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    mocks = run_program(project, BASE_CONFIG)
+    [queue] = mocks.of_type("aws:sqs/queue:Queue")
+    assert queue.inputs["name"] == "test-job-schedule-dlq"
+    schedule = mocks.one("aws:scheduler/schedule:Schedule", "nightly-report-schedule")
+    queue_arn = f"arn:aws:sqs:eu-central-1:{ACCOUNT}:test-job-schedule-dlq"
+    assert schedule.inputs["target"]["deadLetterConfig"] == {"arn": queue_arn}
+    alarm = mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "shared-schedule-dlq-alarm")
+    assert alarm.inputs["metricName"] == "ApproximateNumberOfMessagesVisible"
+    role = mocks.one("aws:iam/role:Role", "shared-scheduler-role")
+    assert queue_arn in role.inputs["inlinePolicies"][0]["policy"]
+    off = run_program(project, {**BASE_CONFIG, "scheduled-jobs:scheduleDeadLetterQueue": False})
+    assert off.of_type("aws:sqs/queue:Queue") == []
+    schedule = off.one("aws:scheduler/schedule:Schedule", "nightly-report-schedule")
+    assert "deadLetterConfig" not in schedule.inputs["target"]
+
+
+def test_stack_capacity_makes_jobs_run_on_spot_unless_a_job_says_otherwise(project: Project) -> None:
+    project.add_job("cheap.py", SIMPLE_JOB)
+    project.add_job("urgent.py", SIMPLE_JOB.replace('timeout="30m"', 'timeout="30m", capacity="on-demand"'))
+    mocks = run_program(project, {**BASE_CONFIG, "scheduled-jobs:capacity": "spot"})
+    assert _definition(mocks, "cheap")["StartAt"] == "AcquireLock"
+    assert "RunJobOnSpot" in _definition(mocks, "cheap")["States"]
+    assert "RunJobOnSpot" not in _definition(mocks, "urgent")["States"]
+    [providers] = mocks.of_type("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+    assert providers.inputs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+
+
+def test_replacing_job_is_not_alarmed_for_the_runs_it_stops_on_purpose(project: Project) -> None:
+    project.add_job("sync.py", SIMPLE_JOB.replace('timeout="30m"', 'timeout="30m", concurrency="replace"'))
+    mocks = run_program(project, BASE_CONFIG)
+    alarm = mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "sync-failed-alarm")
+    metrics = {q["metric"]["metricName"] for q in alarm.inputs["metricQueries"] if "metric" in q}
+    assert metrics == {"ExecutionsFailed", "ExecutionsTimedOut"}
+    [expression] = [q["expression"] for q in alarm.inputs["metricQueries"] if "expression" in q]
+    assert expression == "FILL(failed, 0) + FILL(timedout, 0)"
+    assert "failed or timed out" in alarm.inputs["alarmDescription"]

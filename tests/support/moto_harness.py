@@ -1,0 +1,398 @@
+"""moto, made to run the generated lock: job state machines and the lock janitor on moto's Step Functions
+interpreter, with moto's DynamoDB as the lock table, and the test playing ECS. The `aws` fixture is used
+by test_lock_on_moto.py, test_replace_on_moto.py and test_spot_on_moto.py.
+
+Workarounds for moto 5's limits, kept in this file only and each named where it is applied. None of
+them changes a lock, retry or catch state: the definitions run as generated except RunJob's target.
+
+1. RunJob: moto cannot run `ecs:runTask.sync` (no Fargate task ever stops there with an exit code). The
+   test swaps RunJob's `Resource` and `Arguments` for `sqs:sendMessage.waitForTaskToken`, reads the message
+   and plays ECS: SendTaskSuccess with a stopped task's description, or SendTaskFailure with the error
+   runTask.sync raises. RunJob's TimeoutSeconds, Retry, Catch, Output and Next, and every other state,
+   stay exactly as generated (asserted in `with_run_job_stand_in`).
+2. JSONata: moto 5's evaluator is a stub (`_eval_jsonata` is left None where LocalStack, which moto's
+   interpreter comes from, starts a JVM), so jsonata-python evaluates the expressions moto composes.
+3. Retry waits: moto sleeps every Retry interval for real (up to 30 s for ECS start errors); the test
+   records each wait instead of sleeping it.
+4. A fresh task token per attempt: moto issues RunJob's token once per state, not per retry attempt, and
+   its callback keeps the first answer, so every retry would fail at once with the first error. The
+   stand-in gets a new token before each attempt, as AWS gives one.
+5. "States." errors: runTask.sync itself fails a run with States.TaskFailed, but SendTaskFailure may not
+   report a name starting with "States." (moto refuses it, as AWS does); the stand-in lets it through.
+   (FailRun itself re-raises caught States.* errors as Job.*, since "States." names are reserved.)
+6. SendTaskFailure's cause: moto's API handler drops `cause`, so the test hands failures to moto's
+   backend directly.
+7. Stopping: moto marks a stopped execution ABORTED only when the state it is in returns, i.e. after
+   RunJob's TimeoutSeconds. After StopExecution the test answers the pending run so the state returns at
+   once; that no state is entered after the stop is asserted.
+8. Atomic conditional writes: moto's DynamoDB checks a ConditionExpression and writes in two steps with
+   no lock between them, so racing threads could both pass (not seen here, but nothing prevents it); real
+   DynamoDB applies a conditional write atomically. The test serialises moto's item writes: DynamoDB's
+   guarantee, not a change to the definitions.
+9. Execution timeout: moto times executions out in real time and a job's smallest execution timeout is
+   minutes, so the one test of a timed-out execution lowers the top-level TimeoutSeconds to 1 s.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+try:
+    import boto3
+    import jsonata
+    from moto import mock_aws
+    from moto.core.exceptions import JsonRESTError
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_callback,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs import (
+        StateTaskServiceSqs,
+    )
+    from moto.stepfunctions.parser.asl.component.state.fail import state_fail
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+except ImportError as missing:  # pragma: no cover - the message is the point
+    raise ImportError(
+        f"{missing}: the lock tests need moto[stepfunctions,dynamodb,sqs], boto3 and jsonata-python; "
+        "run `pip install -e '.[test]'`"
+    ) from missing
+
+from components.documents.job_machine import job_definition
+from components.documents.lock_janitor import janitor_machine
+from components.documents.run_task import RunTarget
+from components.model.arns import AwsEnv
+from components.model.naming import job_names, shared_names
+from components.model.spec import Job
+from tests.support.builders import stack_job
+
+REGION = "eu-central-1"
+ACCOUNT = "123456789012"  # moto's default account
+PREFIX = "test"
+JOB = "report"
+SHARED = shared_names(PREFIX)
+NAMES = job_names(PREFIX, JOB)
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/{NAMES.state_machine_role}"
+ENV = AwsEnv("aws", REGION, ACCOUNT)
+TARGET = RunTarget(
+    env=ENV,
+    cluster=SHARED.cluster,
+    task_family=NAMES.task_family,
+    container=NAMES.container,
+    subnets=("subnet-0123456789abcdef0",),
+    security_groups=("sg-0123456789abcdef0",),
+    assign_public_ip=False,
+    task_role_arn=ENV.role_arn(NAMES.task_role),
+    execution_role_arn=ENV.role_arn(SHARED.execution_role),
+)
+REPORT = Job(name=JOB, command=["python", "-m", "app.report"], timeout="10m", retries={"attempts": 1, "interval": "1m"})
+WAIT = 15.0  # seconds any one step may take before a test gives up
+
+
+def _evaluate_jsonata(expression: str) -> Any:
+    """Workaround 2: what moto's stub should do. moto composes the whole expression, with $states and
+    variables bound inline, and expects plain JSON values back."""
+    try:
+        result = jsonata.Jsonata(expression).evaluate(None)
+    except Exception as error:
+        raise moto_jsonata.JSONataException("UNKNOWN", str(error)) from error
+    return json.loads(json.dumps(result))
+
+
+def _error_name(error_name: str) -> CustomErrorName | StatesErrorName:
+    """Workaround 5: a "States." name is the States error it names, not a refused custom one."""
+    if error_name.startswith("States."):
+        return StatesErrorName.from_name(error_name)
+    return CustomErrorName(error_name)
+
+
+class _InternalServerError(JsonRESTError):
+    code = 500
+
+    def __init__(self) -> None:
+        super().__init__("InternalServerError", "injected by the test: the write may or may not have happened")
+
+
+@dataclass
+class RunRequest:
+    """One RunJob attempt, as the stand-in delivered it: what the state machine asked ECS to run."""
+
+    token: str
+    execution: str
+    run_task: dict[str, Any]
+
+
+class Aws:
+    """moto's Step Functions, DynamoDB and SQS, and the test's part: playing ECS, reading the lock."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.sfn = boto3.client("stepfunctions", region_name=REGION)
+        self.ddb = boto3.client("dynamodb", region_name=REGION)
+        self.sqs = boto3.client("sqs", region_name=REGION)
+        self.monkeypatch = monkeypatch
+        self.retry_waits: list[float] = []
+        self.ddb.create_table(
+            TableName=SHARED.lock_table,
+            KeySchema=[{"AttributeName": "LockId", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "LockId", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        self.queue = self.sqs.create_queue(QueueName="run-job-stand-in")["QueueUrl"]
+        self.executions: list[str] = []
+        self.pending: dict[str, RunRequest] = {}  # token -> run not answered yet
+
+    # --- state machines and executions -------------------------------------------------------------
+
+    def job_machine(self, job: Job = REPORT) -> str:
+        definition = with_run_job_stand_in(
+            job_definition(stack_job(job, PREFIX), TARGET, SHARED.lock_table), self.queue
+        )
+        created = self.sfn.create_state_machine(
+            name=job_names(PREFIX, job.name or JOB).state_machine, definition=json.dumps(definition), roleArn=ROLE
+        )
+        return str(created["stateMachineArn"])
+
+    def janitor_machine(self) -> str:
+        definition = janitor_machine(ENV, SHARED.lock_table, PREFIX, [JOB]).definition
+        created = self.sfn.create_state_machine(
+            name=SHARED.janitor_state_machine, definition=json.dumps(definition), roleArn=ROLE
+        )
+        return str(created["stateMachineArn"])
+
+    def start(self, machine: str, name: str, payload: dict[str, Any] | None = None) -> str:
+        arn = str(
+            self.sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload or {}))[
+                "executionArn"
+            ]
+        )
+        self.executions.append(arn)
+        return arn
+
+    def start_together(self, machine: str, count: int) -> list[str]:
+        """Start `count` executions from as many threads at once, as overlapping schedules would."""
+        barrier = threading.Barrier(count)
+        arns: list[str | None] = [None] * count
+        errors: list[BaseException] = []
+
+        def start(i: int) -> None:
+            try:
+                barrier.wait()
+                arns[i] = self.start(machine, f"together-{i}")
+            except BaseException as error:  # surfaced below
+                errors.append(error)
+
+        threads = [threading.Thread(target=start, args=(i,)) for i in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(WAIT)
+        assert not errors, errors
+        return [arn for arn in arns if arn is not None]
+
+    def ended(self, execution: str) -> dict[str, Any]:
+        """describe_execution once the execution is no longer RUNNING."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            described: dict[str, Any] = self.sfn.describe_execution(executionArn=execution)
+            if described["status"] != "RUNNING":
+                return described
+            assert time.monotonic() < deadline, f"{execution} still RUNNING after {WAIT}s: {self.entered(execution)}"
+            time.sleep(0.02)
+
+    def entered(self, execution: str) -> list[str]:
+        """The states the execution entered, in order (retries re-enter no state)."""
+        events = self.sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]
+        return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+    def entered_until(self, execution: str, count: int) -> list[str]:
+        """The first `count` states the execution entered, waiting for them."""
+        deadline = time.monotonic() + WAIT
+        while len(entered := self.entered(execution)) < count:
+            assert time.monotonic() < deadline, f"{execution} entered only {entered}"
+            time.sleep(0.02)
+        return entered[:count]
+
+    # --- playing ECS (workaround 1) -------------------------------------------------------------------
+
+    def next_run(self) -> RunRequest:
+        deadline = time.monotonic() + WAIT
+        while True:
+            messages = self.sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=1).get("Messages", [])
+            if messages:
+                self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=messages[0]["ReceiptHandle"])
+                body = json.loads(messages[0]["Body"])
+                run = RunRequest(body["token"], body["execution"], body["runTask"])
+                self.pending[run.token] = run
+                return run
+            assert time.monotonic() < deadline, "no execution reached RunJob"
+            time.sleep(0.02)
+
+    def no_more_runs(self) -> None:
+        messages = self.sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10).get("Messages", [])
+        assert messages == [], f"unexpected RunJob attempts: {[json.loads(m['Body'])['execution'] for m in messages]}"
+
+    def task_stopped(
+        self, run: RunRequest, exit_code: int | None, reason: str = "Essential container in task exited"
+    ) -> None:
+        """ECS reports the task STOPPED, as runTask.sync returns DescribeTasks' task (exit code None: the
+        container never ran)."""
+        container: dict[str, Any] = {"Name": NAMES.container, "LastStatus": "STOPPED"}
+        if exit_code is not None:
+            container["ExitCode"] = exit_code
+        task = {
+            "TaskArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{SHARED.cluster}/0123456789abcdef",
+            "LastStatus": "STOPPED",
+            "StoppedReason": reason,
+            "Containers": [container],
+        }
+        del self.pending[run.token]
+        self.sfn.send_task_success(taskToken=run.token, output=json.dumps(task))
+
+    def task_failed(self, run: RunRequest, error: str, cause: str) -> None:
+        del self.pending[run.token]
+        backend = stepfunctions_parser_backends[ACCOUNT][REGION]
+        backend.send_task_failure(run.token, error=error, cause=cause)  # workaround 6
+
+    def stop(self, execution: str) -> dict[str, Any]:
+        """StopExecution, as an operator or a deployment would, while the execution waits in RunJob."""
+        self.sfn.stop_execution(executionArn=execution)
+        for run in [run for run in self.pending.values() if run.execution == execution]:
+            self.task_stopped(run, exit_code=0)  # workaround 7: only wakes moto's waiting thread
+        ended = self.ended(execution)
+        assert ended["status"] == "ABORTED", ended
+        assert self.entered(execution) == ["AcquireLock", "RunJob"]  # nothing ran after the stop
+        return ended
+
+    # --- the lock table ---------------------------------------------------------------------------------
+
+    def lock(self, job: str = JOB) -> dict[str, Any] | None:
+        item: dict[str, Any] = self.ddb.get_item(
+            TableName=SHARED.lock_table, Key={"LockId": {"S": job}}, ConsistentRead=True
+        )
+        return item.get("Item")
+
+    def holder(self, job: str = JOB) -> str | None:
+        item = self.lock(job)
+        return item["ExecutionArn"]["S"] if item else None
+
+    def put_lock(self, holder: str, expires_at: int, job: str = JOB) -> None:
+        self.ddb.put_item(
+            TableName=SHARED.lock_table,
+            Item={
+                "LockId": {"S": job},
+                "ExecutionArn": {"S": holder},
+                "AcquiredAt": {"S": "2024-01-01T00:00:00Z"},
+                "ExpiresAt": {"N": str(expires_at)},
+            },
+        )
+
+    def expire_lock(self, job: str = JOB) -> None:
+        """Move the lock's expiry into the past, as if its lifetime had run out."""
+        self.ddb.update_item(
+            TableName=SHARED.lock_table,
+            Key={"LockId": {"S": job}},
+            UpdateExpression="SET ExpiresAt = :past",
+            ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 1)}},
+        )
+
+    def fail_next_put_after_writing(self) -> None:
+        """The next PutItem is applied but answered with a 500, as DynamoDB may do (InternalServerError:
+        the request may have succeeded)."""
+        original: Callable[..., Any] = DynamoDBBackend.put_item
+        armed = [True]
+
+        def put_item(backend: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+            result = original(backend, *args, **kwargs)
+            if armed[0]:
+                armed[0] = False
+                raise _InternalServerError()
+            return result
+
+        self.monkeypatch.setattr(DynamoDBBackend, "put_item", put_item)
+
+    def stop_leftovers(self) -> None:
+        """Stop executions still waiting, so no interpreter thread outlives the mock."""
+        for arn in self.executions:
+            if self.sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+                self.sfn.stop_execution(executionArn=arn)
+        for run in list(self.pending.values()):
+            if self.sfn.describe_execution(executionArn=run.execution)["status"] == "RUNNING":
+                self.task_stopped(run, exit_code=0)  # workaround 7
+        for arn in self.executions:
+            self.ended(arn)
+
+
+def with_run_job_stand_in(definition: dict[str, Any], queue_url: str) -> dict[str, Any]:
+    """Workaround 1: RunJob hands its runTask arguments and task token to the test instead of ECS."""
+    swapped = copy.deepcopy(definition)
+    run = swapped["States"]["RunJob"]
+    run["Resource"] = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+    run["Arguments"] = {
+        "QueueUrl": queue_url,
+        "MessageBody": {
+            "token": "{% $states.context.Task.Token %}",
+            "execution": "{% $states.context.Execution.Id %}",
+            "runTask": definition["States"]["RunJob"]["Arguments"],  # still evaluated, so the test sees them
+        },
+    }
+    original = definition["States"]["RunJob"]
+    assert {k: v for k, v in run.items() if k not in ("Resource", "Arguments")} == {
+        k: v for k, v in original.items() if k not in ("Resource", "Arguments")
+    }
+    assert {k: v for k, v in swapped["States"].items() if k != "RunJob"} == {
+        k: v for k, v in definition["States"].items() if k != "RunJob"
+    }
+    assert {k: v for k, v in swapped.items() if k != "States"} == {k: v for k, v in definition.items() if k != "States"}
+    return swapped
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+    monkeypatch.setattr(moto_jsonata, "_eval_jsonata", _evaluate_jsonata)  # workaround 2
+    harness: Aws | None = None
+
+    def record_wait(seconds: float) -> None:  # workaround 3
+        assert harness is not None
+        harness.retry_waits.append(seconds)
+
+    monkeypatch.setattr(retrier_decl, "time", SimpleNamespace(sleep=record_wait))
+
+    original_attempt = StateTaskServiceSqs._eval_execution
+
+    def attempt_with_fresh_token(service: StateTaskServiceSqs, env: Environment) -> None:  # workaround 4
+        env.callback_pool_manager.add(env.states.context_object.update_task_token())
+        original_attempt(service, env)
+
+    monkeypatch.setattr(StateTaskServiceSqs, "_eval_execution", attempt_with_fresh_token)
+    monkeypatch.setattr(state_task_service_callback, "CustomErrorName", _error_name)  # workaround 5
+    monkeypatch.setattr(state_fail, "CustomErrorName", _error_name)  # workaround 5
+
+    writes = threading.Lock()  # workaround 8
+    for operation in ("put_item", "delete_item", "update_item"):
+        original = getattr(DynamoDBBackend, operation)
+
+        def serialised(backend: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with writes:
+                return _original(backend, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, operation, serialised)
+
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        harness = Aws(monkeypatch)
+        try:
+            yield harness
+        finally:
+            harness.stop_leftovers()

@@ -1,0 +1,227 @@
+"""The state machine definition each job gets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.documents.job_machine import job_definition
+from components.documents.lock_janitor import janitor_event_pattern, janitor_machine
+from components.model.timing import LOCK_EXPIRY_MARGIN_SECONDS
+from tests.support.builders import ENV, TARGET, job
+
+TABLE = "prod-job-locks"
+
+
+def _success_path(definition: dict[str, Any]) -> list[str]:
+    """State names a successful run passes through (the exit-code-0 rule taken at a Choice)."""
+    path, name = [], definition["StartAt"]
+    while len(path) < 20:
+        path.append(name)
+        state = definition["States"][name]
+        if state.get("End") or state["Type"] in ("Succeed", "Fail"):
+            return path
+        if state["Type"] == "Choice":
+            rules = [r for r in state["Choices"] if "exitCode = 0" in r["Condition"]] or state["Choices"]
+            name = rules[0]["Next"]
+        else:
+            name = state["Next"]
+    raise AssertionError(f"no end after {path}")
+
+
+def test_locked_job_takes_the_lock_runs_checks_and_releases_in_four_transitions() -> None:
+    definition = job_definition(job(), TARGET, TABLE)
+    assert definition["QueryLanguage"] == "JSONata"
+    assert _success_path(definition) == ["AcquireLock", "RunJob", "CheckExitCode", "ReleaseLock"]
+
+
+def test_lock_is_a_conditional_put_of_owner_and_expiry() -> None:
+    definition = job_definition(job(), TARGET, TABLE)
+    acquire = definition["States"]["AcquireLock"]
+    assert acquire["Resource"] == "arn:aws:states:::dynamodb:putItem"
+    arguments = acquire["Arguments"]
+    assert arguments["TableName"] == TABLE
+    assert arguments["Item"]["LockId"] == {"S": "report"}
+    assert arguments["Item"]["ExecutionArn"] == {"S": "{% $states.context.Execution.Id %}"}
+    # "or ours": a put that DynamoDB applied but answered with a 5xx is retried and must not skip the run
+    assert arguments["ConditionExpression"] == (
+        "attribute_not_exists(LockId) OR ExpiresAt < :now OR ExecutionArn = :me"
+    )
+    lifetime = definition["TimeoutSeconds"] + LOCK_EXPIRY_MARGIN_SECONDS
+    assert (
+        f"$toMillis($states.context.Execution.StartTime) / 1000) + {lifetime})" in arguments["Item"]["ExpiresAt"]["N"]
+    )
+
+
+def test_held_lock_ends_as_a_visible_skip_not_a_failure() -> None:
+    states = job_definition(job(), TARGET, TABLE)["States"]
+    [catch] = states["AcquireLock"]["Catch"]
+    assert catch == {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "Next": "SkippedAlreadyRunning"}
+    skip = states["SkippedAlreadyRunning"]
+    assert skip["Type"] == "Succeed"
+    assert skip["Output"]["outcome"] == "skipped"
+    assert "already running" in skip["Output"]["reason"]
+
+
+def test_lock_condition_failure_is_never_retried_but_throttling_is() -> None:
+    retry = job_definition(job(), TARGET, TABLE)["States"]["AcquireLock"]["Retry"]
+    assert retry[0] == {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "MaxAttempts": 0}
+    assert "DynamoDB.ProvisionedThroughputExceededException" in retry[1]["ErrorEquals"]
+    assert retry[1]["MaxAttempts"] > 0
+
+
+def test_run_waits_for_the_fargate_task_within_the_jobs_timeout() -> None:
+    run = job_definition(job(timeout="45m"), TARGET, TABLE)["States"]["RunJob"]
+    assert run["Resource"] == "arn:aws:states:::ecs:runTask.sync"
+    assert run["TimeoutSeconds"] == 2700
+    arguments = run["Arguments"]
+    assert arguments["Cluster"] == "prod-jobs"
+    assert arguments["TaskDefinition"] == "prod-report"
+    assert arguments["LaunchType"] == "FARGATE"
+    assert arguments["PropagateTags"] == "TASK_DEFINITION"
+    assert arguments["NetworkConfiguration"]["AwsvpcConfiguration"] == {
+        "Subnets": ["subnet-0123456789abcdef0"],
+        "SecurityGroups": ["sg-0123456789abcdef0"],
+        "AssignPublicIp": "DISABLED",
+    }
+
+
+def test_failed_runs_are_retried_only_as_often_as_the_job_asks() -> None:
+    no_retries = job_definition(job(), TARGET, TABLE)["States"]["RunJob"]["Retry"]
+    assert [r["ErrorEquals"] for r in no_retries] == [
+        ["ECS.AmazonECSException", "ECS.ServerException", "ECS.ThrottlingException", "AmazonECS.Unknown"]
+    ]
+    retries = job_definition(job(retries={"attempts": 2, "interval": "5m", "backoff_rate": 3}), TARGET, TABLE)
+    task_failed = retries["States"]["RunJob"]["Retry"][1]
+    assert task_failed == {
+        "ErrorEquals": ["States.TaskFailed"],
+        "IntervalSeconds": 300,
+        "MaxAttempts": 2,
+        "BackoffRate": 3.0,
+    }
+
+
+def test_exit_code_of_the_job_container_decides_success() -> None:
+    states = job_definition(job(), TARGET, TABLE)["States"]
+    assert "Containers[Name='job'].ExitCode" in states["RunJob"]["Output"]
+    check = states["CheckExitCode"]
+    assert check["Choices"] == [{"Condition": "{% $states.input.exitCode = 0 %}", "Next": "ReleaseLock"}]
+    assert check["Default"] == "ExitCodeNotZero"
+    not_zero = states["ExitCodeNotZero"]
+    assert not_zero["Assign"]["failure"]["Error"] == "Job.NonZeroExit"
+    assert not_zero["Next"] == "ReleaseLockAfterFailure"
+
+
+def test_failed_run_releases_lock_before_failing_with_the_original_error() -> None:
+    states = job_definition(job(), TARGET, TABLE)["States"]
+    [catch] = states["RunJob"]["Catch"]
+    assert catch["ErrorEquals"] == ["States.ALL"]
+    assert catch["Assign"] == {"failure": "{% $states.errorOutput %}"}
+    assert catch["Next"] == "ReleaseLockAfterFailure"
+    release = states["ReleaseLockAfterFailure"]
+    assert release["Resource"] == "arn:aws:states:::dynamodb:deleteItem"
+    assert release["Arguments"]["ConditionExpression"] == "ExecutionArn = :me"
+    assert release["Next"] == "FailRun"
+    assert release["Catch"] == [{"ErrorEquals": ["States.ALL"], "Next": "FailRun"}]
+    assert states["FailRun"]["Type"] == "Fail"
+    # "States." error names are reserved: re-raised as "Job.", the original kept in the cause
+    assert "'Job.' & $substringAfter($failure.Error, 'States.')" in states["FailRun"]["Error"]
+
+
+def test_every_state_after_the_lock_leads_to_a_release_on_error() -> None:
+    states = job_definition(job(retries=3), TARGET, TABLE)["States"]
+    for name, state in states.items():
+        if state["Type"] in ("Task",) and name not in ("AcquireLock", "ReleaseLockAfterFailure"):
+            targets = {c["Next"] for c in state.get("Catch", []) if "States.ALL" in c["ErrorEquals"]}
+            assert targets & {"ReleaseLockAfterFailure", "FailRun"}, name
+
+
+def test_success_release_only_deletes_a_lock_this_execution_holds() -> None:
+    release = job_definition(job(), TARGET, TABLE)["States"]["ReleaseLock"]
+    assert release["Arguments"]["Key"] == {"LockId": {"S": "report"}}
+    assert release["Arguments"]["ExpressionAttributeValues"] == {":me": {"S": "{% $states.context.Execution.Id %}"}}
+    assert release["End"] is True
+    catches = {c["ErrorEquals"][0]: c["Next"] for c in release["Catch"]}
+    assert catches["DynamoDB.ConditionalCheckFailedException"] == "LockAlreadyReleased"
+
+
+def test_execution_timeout_covers_every_attempt() -> None:
+    definition = job_definition(job(timeout="1h", retries=2), TARGET, TABLE)
+    assert definition["TimeoutSeconds"] >= 3 * 3600
+    assert definition["TimeoutSeconds"] < 3 * 3600 + 3600
+
+
+def test_allow_concurrency_has_no_lock_states() -> None:
+    definition = job_definition(job(concurrency="allow"), TARGET, TABLE)
+    assert _success_path(definition) == ["RunJob", "CheckExitCode", "Succeeded"]
+    resources = {s.get("Resource", "") for s in definition["States"].values()}
+    assert not any("dynamodb" in r for r in resources)
+    assert definition["States"]["RunJob"]["Catch"][0]["Next"] == "FailRun"
+
+
+def test_janitor_releases_only_the_lock_of_the_execution_that_ended_badly() -> None:
+    definition = janitor_machine(ENV, TABLE, "prod", ["report"]).definition
+    release = definition["States"]["ReleaseAbandonedLock"]
+    assert release["Arguments"]["ConditionExpression"] == "ExecutionArn = :execution"
+    assert release["Arguments"]["ExpressionAttributeValues"] == {
+        ":execution": {"S": "{% $states.input.detail.executionArn %}"}
+    }
+    assert ":stateMachine:prod-'" in release["Arguments"]["Key"]["LockId"]["S"]
+    pattern = janitor_event_pattern("arn:aws:states:eu-central-1:123456789012:stateMachine:prod-")
+    assert pattern["detail-type"] == ["Step Functions Execution Status Change"]
+    assert pattern["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
+
+
+def test_replace_stops_the_holder_and_takes_the_lock_only_from_it() -> None:
+    definition = job_definition(job(concurrency="replace"), TARGET, TABLE)
+    states = definition["States"]
+    assert states["AcquireLock"]["Catch"][0]["Next"] == "ReadLockHolder"
+    read = states["ReadLockHolder"]
+    assert read["Resource"] == "arn:aws:states:::dynamodb:getItem"
+    assert read["Arguments"]["ConsistentRead"] is True
+    assert states["LockHolderFound"]["Choices"] == [{"Condition": "{% $holder = '' %}", "Next": "TakeOverLock"}]
+    stop = states["StopLockHolder"]
+    assert stop["Resource"] == "arn:aws:states:::aws-sdk:sfn:stopExecution"
+    assert stop["Arguments"]["ExecutionArn"] == "{% $holder %}"
+    take_over = states["TakeOverLock"]
+    assert take_over["Arguments"]["ConditionExpression"] == (
+        "attribute_not_exists(LockId) OR ExpiresAt < :now OR ExecutionArn = :me OR ExecutionArn = :holder"
+    )
+    assert take_over["Arguments"]["ExpressionAttributeValues"][":holder"] == {"S": "{% $holder %}"}
+    # Of two replacers, the one whose take-over finds another holder ends as a skip.
+    assert take_over["Catch"] == [
+        {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "Next": "SkippedAlreadyRunning"}
+    ]
+    assert take_over["Next"] == "RunJob"
+    assert _success_path(definition) == ["AcquireLock", "RunJob", "CheckExitCode", "ReleaseLock"]
+
+
+def test_spot_job_runs_on_fargate_spot_and_falls_back_to_on_demand() -> None:
+    definition = job_definition(job(capacity="spot"), TARGET, TABLE)
+    states = definition["States"]
+    assert _success_path(definition) == ["AcquireLock", "RunJobOnSpot", "CheckExitCode", "ReleaseLock"]
+    spot = states["RunJobOnSpot"]["Arguments"]
+    assert spot["CapacityProviderStrategy"] == [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]
+    assert "LaunchType" not in spot  # RunTask refuses both
+    assert states["RunJob"]["Arguments"]["LaunchType"] == "FARGATE"
+    catches = {tuple(c["ErrorEquals"]): c["Next"] for c in states["RunJobOnSpot"]["Catch"]}
+    assert catches[
+        ("ECS.AmazonECSException", "ECS.ServerException", "ECS.ThrottlingException", "AmazonECS.Unknown")
+    ] == ("RunJob")
+    assert catches[("States.TaskFailed",)] == "SpotRunFailed"
+    assert catches[("States.ALL",)] == "ReleaseLockAfterFailure"
+    assert states["SpotRunFailed"]["Choices"][0]["Next"] == "RunJob"
+    assert "SpotInterruption" in states["SpotRunFailed"]["Choices"][0]["Condition"]
+    assert states["SpotRunFailed"]["Default"] == "ReleaseLockAfterFailure"
+    assert states["CheckExitCode"]["Choices"][0] == {
+        "Condition": "{% $states.input.stopCode = 'SpotInterruption' %}",
+        "Next": "RunJob",
+    }
+
+
+def test_spot_job_that_fails_spends_its_retries_on_demand_without_an_extra_run() -> None:
+    states = job_definition(job(capacity="spot", retries=2), TARGET, TABLE)["States"]
+    assert "Retry" not in states["RunJobOnSpot"]
+    assert states["SpotRunFailed"]["Default"] == "WaitBeforeRetry"
+    assert states["WaitBeforeRetry"]["Next"] == "RetryOnDemand"
+    [_, job_retry] = states["RetryOnDemand"]["Retry"]
+    assert job_retry["MaxAttempts"] == 1  # the Spot run was the first of 1 + 2 runs
