@@ -28,6 +28,7 @@ def service_role(
     policy: tuple[str, Document | pulumi.Output[Document]] | None,
     tags: dict[str, str],
     parent: pulumi.Resource,
+    aliases: list[pulumi.Alias] | None = None,
 ) -> aws.iam.Role:
     """`policy` is (inline policy name, document), or None for a role with no permissions of its own.
 
@@ -46,5 +47,5 @@ def service_role(
         assume_role_policy=sorted_json(trust),
         inline_policies=inline,
         tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, aliases=aliases),
     )

@@ -1,4 +1,4 @@
-"""ScheduledJob: one job's task, state machine, schedule and alarm, wired from the pure builders."""
+"""ScheduledJob: one job's task, state machine, schedule and alarms, wired from the pure builders."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from components.model.config import StackConfig
 from components.model.duration import format_duration
 from components.model.permissions import task_role_policy
 from components.model.stack import StackJob
+from components.resources.alarm import notifying_alarm
 from components.resources.iam_role import service_role
 from components.resources.shared import SharedInfra
 
@@ -44,173 +45,181 @@ class ScheduledJob(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ScheduledJobArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
-        job, spec, names, config, shared = args.job, args.job.spec, args.job.names, args.config, args.shared
-        child = pulumi.ResourceOptions(parent=self)
-        tags = {**config.tags, **spec.tags, "scheduled-jobs:job": job.name}
-
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=names.log_group, retention_in_days=config.log_retention_days, tags=tags, opts=child
-        )
-        permissions = task_role_policy(spec.permissions)
-        task_role = service_role(
-            f"{name}-task-role",
-            name=names.task_role,
-            description=f"Identity of job {job.name}'s container: it may do what the job's permissions grant.",
-            trust=policies.ecs_task_trust(shared.env),
-            policy=("job-permissions", permissions) if permissions is not None else None,
-            tags=tags,
-            parent=self,
-        )
-        containers = container_definitions(spec, names, spec.image or config.image, config.region)
-        task_definition = aws.ecs.TaskDefinition(
-            f"{name}-task",
-            family=names.task_family,
-            cpu=str(spec.cpu),
-            memory=str(spec.memory),
-            network_mode="awsvpc",
-            requires_compatibilities=["FARGATE"],
-            runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
-            execution_role_arn=shared.execution_role_arn,
-            task_role_arn=task_role.arn,
-            container_definitions=json.dumps(containers, sort_keys=True),
-            tags=tags,
-            # After the log group, so the first run never logs into a group that does not exist yet.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
-        )
-
-        machine_documents = render.job_machine_documents(job, config, shared.env)
-        # The definition and the policy name the cluster, table and roles by their known names, the same
-        # documents the offline plan renders; so a preview shows them in full, even for a new job.
-        machine_role = service_role(
-            f"{name}-state-machine-role",
-            name=names.state_machine_role,
-            description=f"Lets job {job.name}'s state machine run its task and hold its lock.",
-            trust=policies.state_machine_trust(shared.env, names.state_machine),
-            policy=("run-job", machine_documents.policy),
-            tags=tags,
-            parent=self,
-        )
-        machine = aws.sfn.StateMachine(
-            f"{name}-state-machine",
-            name=names.state_machine,
-            type="STANDARD",
-            role_arn=machine_role.arn,
-            definition=json.dumps(machine_documents.definition, sort_keys=True),
-            logging_configuration={
-                "level": "ALL",
-                # Execution input may carry environment overrides; keep data out of the logs.
-                "include_execution_data": False,
-                "log_destination": shared.state_machine_log_destination,
-            },
-            tags=tags,
-            # What the definition names must exist before the first run can start.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[task_definition, *shared.job_prerequisites]),
-        )
+        self._name, self._job, self._config, self._shared = name, args.job, args.config, args.shared
+        self._tags = {**args.config.tags, **args.job.spec.tags, "scheduled-jobs:job": args.job.name}
+        task_definition = self._task()
+        machine = self._state_machine(task_definition)
         self.state_machine_arn = machine.arn
         self.state_machine_name = machine.name
-
-        schedule = spec.parsed_schedule
-        self.schedule_name = None
-        if schedule is not None:
-            created = aws.scheduler.Schedule(
-                f"{name}-schedule",
-                name=names.schedule,
-                group_name=shared.schedule_group_name,
-                description=(spec.description or f"Starts job {job.name}")[:512],
-                schedule_expression=schedule.expression,
-                schedule_expression_timezone=spec.timezone,
-                state="ENABLED" if spec.enabled else "DISABLED",
-                flexible_time_window={"mode": "OFF"},
-                target={
-                    "arn": machine.arn,
-                    "role_arn": shared.scheduler_role_arn,
-                    "input": json.dumps({}),
-                    "retry_policy": {
-                        "maximum_retry_attempts": SCHEDULE_RETRY_ATTEMPTS,
-                        "maximum_event_age_in_seconds": SCHEDULE_MAX_EVENT_AGE_SECONDS,
-                    },
-                    "dead_letter_config": (
-                        {"arn": shared.schedule_dead_letter_queue_arn}
-                        if shared.schedule_dead_letter_queue_arn is not None
-                        else None
-                    ),
-                },
-                opts=child,
-            )
-            self.schedule_name = created.name
-
-        failure = failure_alarm(spec)
-        aws.cloudwatch.MetricAlarm(
-            f"{name}-failed-alarm",
-            name=names.failure_alarm,
-            alarm_description=(
-                f"Job {job.name} ({job.source}) {failure.what}. Look at its last execution "
-                f"of state machine {names.state_machine} and the container logs in {names.log_group}. "
-                "Its lock was released; the next scheduled run goes ahead."
-            ),
-            comparison_operator="GreaterThanThreshold",
-            threshold=0,
-            evaluation_periods=1,
-            treat_missing_data="notBreaching",
-            metric_queries=[
-                *[
-                    aws.cloudwatch.MetricAlarmMetricQueryArgs(
-                        id=query_id,
-                        return_data=False,
-                        metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
-                            namespace="AWS/States",
-                            metric_name=metric,
-                            dimensions={"StateMachineArn": machine.arn},
-                            period=ALARM_PERIOD_SECONDS,
-                            stat="Sum",
-                        ),
-                    )
-                    for query_id, metric in failure.metrics
-                ],
-                aws.cloudwatch.MetricAlarmMetricQueryArgs(
-                    id="bad",
-                    expression=failure.expression,
-                    label=f"Executions that {failure.what}",
-                    return_data=True,
-                ),
-            ],
-            alarm_actions=[shared.alarm_topic_arn],
-            ok_actions=[shared.alarm_topic_arn],
-            tags=tags,
-            opts=child,
-        )
-
-        missed = missed_run_alarm(spec)
-        if isinstance(missed, MissedRunAlarm):
-            aws.cloudwatch.MetricAlarm(
-                f"{name}-missed-run-alarm",
-                name=names.missed_run_alarm,
-                alarm_description=(
-                    f"Job {job.name} ({job.source}) has not succeeded for {format_duration(missed.window_seconds)} "
-                    f"although it is scheduled {spec.schedule} ({spec.timezone}). Check that its schedule is enabled "
-                    f"and look at the last executions of {names.state_machine}."
-                ),
-                namespace="AWS/States",
-                metric_name="ExecutionsSucceeded",
-                dimensions={"StateMachineArn": machine.arn},
-                statistic="Sum",
-                period=missed.period_seconds,
-                evaluation_periods=missed.evaluation_periods,
-                datapoints_to_alarm=missed.evaluation_periods,
-                comparison_operator="LessThanThreshold",
-                threshold=1,
-                # No data means no run: that is exactly what this alarm is for.
-                treat_missing_data="breaching",
-                alarm_actions=[shared.alarm_topic_arn],
-                ok_actions=[shared.alarm_topic_arn],
-                tags=tags,
-                opts=child,
-            )
-
+        self.schedule_name = self._schedule(machine)
+        self._alarms(machine)
         self.register_outputs(
             {
                 "stateMachineArn": self.state_machine_arn,
                 "stateMachineName": self.state_machine_name,
                 "scheduleName": self.schedule_name,
             }
+        )
+
+    def _task(self) -> aws.ecs.TaskDefinition:
+        """The container's log group, its own role (its `permissions`), and the task definition."""
+        job, spec, names = self._job, self._job.spec, self._job.names
+        log_group = aws.cloudwatch.LogGroup(
+            f"{self._name}-logs",
+            name=names.log_group,
+            retention_in_days=self._config.log_retention_days,
+            tags=self._tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        permissions = task_role_policy(spec.permissions)
+        task_role = service_role(
+            f"{self._name}-task-role",
+            name=names.task_role,
+            description=f"Identity of job {job.name}'s container: it may do what the job's permissions grant.",
+            trust=policies.ecs_task_trust(self._shared.env),
+            policy=("job-permissions", permissions) if permissions is not None else None,
+            tags=self._tags,
+            parent=self,
+        )
+        containers = container_definitions(spec, names, spec.image or self._config.image, self._config.region)
+        return aws.ecs.TaskDefinition(
+            f"{self._name}-task",
+            family=names.task_family,
+            cpu=str(spec.cpu),
+            memory=str(spec.memory),
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+            execution_role_arn=self._shared.execution_role_arn,
+            task_role_arn=task_role.arn,
+            container_definitions=json.dumps(containers, sort_keys=True),
+            tags=self._tags,
+            # After the log group, so the first run never logs into a group that does not exist yet.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
+        )
+
+    def _state_machine(self, task_definition: aws.ecs.TaskDefinition) -> aws.sfn.StateMachine:
+        """The definition and the policy name the cluster, table and roles by their known names, the same
+        documents the offline plan renders; so a preview shows them in full, even for a new job."""
+        job, names, shared = self._job, self._job.names, self._shared
+        documents = render.job_machine_documents(job, self._config, shared.env)
+        role = service_role(
+            f"{self._name}-state-machine-role",
+            name=names.state_machine_role,
+            description=f"Lets job {job.name}'s state machine run its task and hold its lock.",
+            trust=policies.state_machine_trust(shared.env, names.state_machine),
+            policy=("run-job", documents.policy),
+            tags=self._tags,
+            parent=self,
+        )
+        return aws.sfn.StateMachine(
+            f"{self._name}-state-machine",
+            name=names.state_machine,
+            type="STANDARD",
+            role_arn=role.arn,
+            definition=json.dumps(documents.definition, sort_keys=True),
+            logging_configuration={
+                "level": "ALL",
+                # Execution input may carry environment overrides; keep data out of the logs.
+                "include_execution_data": False,
+                "log_destination": shared.state_machine_log_destination,
+            },
+            tags=self._tags,
+            # What the definition names must exist before the first run can start.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[task_definition, *shared.job_prerequisites]),
+        )
+
+    def _schedule(self, machine: aws.sfn.StateMachine) -> pulumi.Output[str] | None:
+        """The EventBridge Scheduler schedule, unless the job runs only by hand."""
+        job, spec, shared = self._job, self._job.spec, self._shared
+        schedule = spec.parsed_schedule
+        if schedule is None:
+            return None
+        dead_letters = shared.schedule_dead_letter_queue_arn
+        created = aws.scheduler.Schedule(
+            f"{self._name}-schedule",
+            name=job.names.schedule,
+            group_name=shared.schedule_group_name,
+            description=(spec.description or f"Starts job {job.name}")[:512],
+            schedule_expression=schedule.expression,
+            schedule_expression_timezone=spec.timezone,
+            state="ENABLED" if spec.enabled else "DISABLED",
+            flexible_time_window={"mode": "OFF"},
+            target={
+                "arn": machine.arn,
+                "role_arn": shared.scheduler_role_arn,
+                "input": json.dumps({}),
+                "retry_policy": {
+                    "maximum_retry_attempts": SCHEDULE_RETRY_ATTEMPTS,
+                    "maximum_event_age_in_seconds": SCHEDULE_MAX_EVENT_AGE_SECONDS,
+                },
+                "dead_letter_config": {"arn": dead_letters} if dead_letters is not None else None,
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return created.name
+
+    def _alarms(self, machine: aws.sfn.StateMachine) -> None:
+        """The failure alarm, and the missed-run alarm where CloudWatch can hold its window."""
+        job, spec, names, topic = self._job, self._job.spec, self._job.names, self._shared.alarm_topic_arn
+        failure = failure_alarm(spec)
+        queries = [
+            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=query_id,
+                return_data=False,
+                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    namespace="AWS/States",
+                    metric_name=metric,
+                    dimensions={"StateMachineArn": machine.arn},
+                    period=ALARM_PERIOD_SECONDS,
+                    stat="Sum",
+                ),
+            )
+            for query_id, metric in failure.metrics
+        ]
+        total = aws.cloudwatch.MetricAlarmMetricQueryArgs(
+            id="bad", expression=failure.expression, label=f"Executions that {failure.what}", return_data=True
+        )
+        notifying_alarm(
+            f"{self._name}-failed-alarm",
+            name=names.failure_alarm,
+            description=(
+                f"Job {job.name} ({job.source}) {failure.what}. Look at its last execution "
+                f"of state machine {names.state_machine} and the container logs in {names.log_group}. "
+                "Its lock was released; the next scheduled run goes ahead."
+            ),
+            topic_arn=topic,
+            tags=self._tags,
+            parent=self,
+            comparison_operator="GreaterThanThreshold",
+            threshold=0,
+            evaluation_periods=1,
+            treat_missing_data="notBreaching",
+            metric_queries=[*queries, total],
+        )
+        missed = missed_run_alarm(spec)
+        if not isinstance(missed, MissedRunAlarm):
+            return
+        notifying_alarm(
+            f"{self._name}-missed-run-alarm",
+            name=names.missed_run_alarm,
+            description=(
+                f"Job {job.name} ({job.source}) has not succeeded for {format_duration(missed.window_seconds)} "
+                f"although it is scheduled {spec.schedule} ({spec.timezone}). Check that its schedule is enabled "
+                f"and look at the last executions of {names.state_machine}."
+            ),
+            topic_arn=topic,
+            tags=self._tags,
+            parent=self,
+            namespace="AWS/States",
+            metric_name="ExecutionsSucceeded",
+            dimensions={"StateMachineArn": machine.arn},
+            statistic="Sum",
+            period=missed.period_seconds,
+            evaluation_periods=missed.evaluation_periods,
+            datapoints_to_alarm=missed.evaluation_periods,
+            comparison_operator="LessThanThreshold",
+            threshold=1,
+            # No data means no run: that is exactly what this alarm is for.
+            treat_missing_data="breaching",
         )
