@@ -78,6 +78,7 @@ from components.model.arns import AwsEnv
 from components.model.naming import job_names, shared_names
 from components.model.spec import Job
 from tests.support.builders import stack_job
+from tests.support.moto_hooks import require_moto_hooks
 
 REGION = "eu-central-1"
 ACCOUNT = "123456789012"  # moto's default account
@@ -361,6 +362,7 @@ def with_run_job_stand_in(definition: dict[str, Any], queue_url: str) -> dict[st
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+    require_moto_hooks(pytest.fail)  # each workaround below names itself if moto moved what it patches
     monkeypatch.setattr(moto_jsonata, "_eval_jsonata", _evaluate_jsonata)  # workaround 2
     harness: Aws | None = None
 
