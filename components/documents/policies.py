@@ -40,8 +40,18 @@ def state_machine_trust(env: AwsEnv, state_machine_name: str) -> Document:
 
 
 def ecs_task_trust(env: AwsEnv) -> Document:
-    """For task and execution roles: ECS tasks of this account and region (ECS task IAM role docs)."""
+    """For a task role: ECS tasks of this account and region. ECS sends the task's ARN as aws:SourceArn and
+    does not support scoping it to one cluster (ECS developer guide, "Task IAM role")."""
     return _trust("ecs-tasks.amazonaws.com", env, [env.arn("ecs", "*")])
+
+
+def ecs_task_execution_trust() -> Document:
+    """For the task execution role, which the ECS agent assumes to pull images, write logs and read secrets.
+    AWS documents no aws:SourceArn or aws:SourceAccount for it (ECS developer guide, "Amazon ECS task
+    execution IAM role", whose trust policy has no condition), so a condition could refuse every start."""
+    return _document(
+        {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    )
 
 
 def scheduler_trust(env: AwsEnv, schedule_group: str) -> Document:

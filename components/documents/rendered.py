@@ -97,7 +97,7 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
     documents["shared/lock-janitor-events-role.policy.json"] = start_janitor_policy(env, shared.janitor_state_machine)
     documents["shared/lock-janitor-events-role.trust.json"] = policies.events_trust(env, shared.janitor_rule)
     documents["shared/execution-role.policy.json"] = execution_role_policy(stack, env)
-    documents["shared/execution-role.trust.json"] = policies.ecs_task_trust(env)
+    documents["shared/execution-role.trust.json"] = policies.ecs_task_execution_trust()
     documents["shared/scheduler-role.policy.json"] = scheduler_role_policy(stack, env)
     documents["shared/scheduler-role.trust.json"] = policies.scheduler_trust(env, shared.schedule_group)
     return documents

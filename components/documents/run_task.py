@@ -46,9 +46,10 @@ class RunTarget:
 
 
 def run_task_grants(target: RunTarget) -> tuple[Statement, ...]:
-    """What a runTask.sync state needs: run this job's task family on this cluster, watch and stop tasks on
-    this cluster, pass this job's two roles to ECS tasks, and manage the rule through which the state
-    learns that the task stopped."""
+    """What a runTask.sync state needs (Step Functions dev guide, "IAM policies for Amazon ECS/AWS Fargate"):
+    run this job's task family on this cluster, tag the task it starts, watch and stop tasks on this
+    cluster, pass this job's two roles to ECS tasks, and manage the rule through which the state learns
+    that the task stopped."""
     env, on_cluster = target.env, {"ArnEquals": {"ecs:cluster": target.cluster_arn}}
     return (
         {
@@ -64,6 +65,17 @@ def run_task_grants(target: RunTarget) -> tuple[Statement, ...]:
             "Action": ["ecs:DescribeTasks", "ecs:StopTask"],
             "Resource": env.arn("ecs", f"task/{target.cluster_name}/*"),
             "Condition": on_cluster,
+        },
+        {
+            # RunTask with PropagateTags (or Tags) is also authorized as ecs:TagResource on the new task, limited
+            # here to tags applied by RunTask (ECS developer guide, "Grant permission to tag resources on
+            # creation"; AWS's managed AmazonEC2ContainerServiceEventsRole grants the same). Step Functions' own
+            # ECS policy template omits it; runs then fail with AccessDenied (serverless-step-functions#656).
+            "Sid": "TagTheTasksItStarts",
+            "Effect": "Allow",
+            "Action": "ecs:TagResource",
+            "Resource": env.arn("ecs", f"task/{target.cluster_name}/*"),
+            "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
         },
         {
             "Sid": "PassThisJobsRolesToEcsTasks",

@@ -174,7 +174,7 @@ class SharedInfra(pulumi.ComponentResource):
             f"{self._name}-execution-role",
             name=names.execution_role,
             description="Pulls job images, writes job logs, reads the secrets jobs reference.",
-            trust=policies.ecs_task_trust(env),
+            trust=policies.ecs_task_execution_trust(),
             policy=("job-execution", render.execution_role_policy(self._stack, env)),
             tags=self._tags,
             parent=self,

@@ -1,0 +1,300 @@
+"""The AWS requests each role of a rendered stack makes, and a few it must not be able to make, for the IAM
+simulator (tests/support/iam_simulator.py).
+
+A state machine's requests are read off its Task states (the integration in `Resource`, the table, key,
+cluster and task family in `Arguments`), using what each Step Functions integration calls, as AWS
+documents it; never off the grants under test. Sources:
+- ecs:runTask.sync: Step Functions dev guide, "IAM policies for Amazon ECS/AWS Fargate" (ecs:RunTask,
+  ecs:StopTask, ecs:DescribeTasks, events:PutTargets/PutRule/DescribeRule on the managed rule
+  StepFunctionsGetEventsForECSTaskRule, iam:PassRole of the task's roles); tag-on-create: ECS developer guide,
+  "Grant permission to tag resources on creation" (RunTask with tags is also authorized as ecs:TagResource
+  with ecs:CreateAction=RunTask; the managed AmazonEC2ContainerServiceEventsRole grants exactly that);
+  condition keys: Service Authorization Reference, Amazon ECS (ecs:cluster on RunTask/StopTask/DescribeTasks).
+- dynamodb:putItem/deleteItem/getItem: "IAM policies for Amazon DynamoDB" (the API action on the table);
+  dynamodb:LeadingKeys: DynamoDB developer guide, "Using IAM policy conditions for fine-grained access control".
+- aws-sdk:sfn:stopExecution: the API action states:StopExecution on the execution (Service Authorization
+  Reference, AWS Step Functions: resource type `execution`).
+- execution logs: "Logging using CloudWatch Logs" (logs:*LogDelivery and friends on "*").
+- trust: each service's confused-deputy page: Step Functions sends the state machine ARN as aws:SourceArn,
+  EventBridge Scheduler the schedule group ARN, EventBridge the rule ARN, ECS the task ARN for a task role
+  (ECS "Task IAM role"); for the task execution role AWS documents no source keys (ECS "Amazon ECS task
+  execution IAM role"), so that request carries none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from components.documents.grants import LOG_DELIVERY_ACTIONS
+from components.documents.run_task import ECS_SYNC_RULE
+from components.model.arns import AwsEnv
+from components.model.naming import job_log_group_prefix, job_names, shared_names
+from components.model.stack import Stack, StackJob
+from tests.support.iam_simulator import Request
+
+TASK_ID = "0123456789abcdef0123456789abcdef"
+OTHER = "other-stack"  # resources of another stack in the same account
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One request and whether the role's policies must allow it; `why` names the state or the rule."""
+
+    document: str  # the rendered policy (or trust policy) path, e.g. "jobs/report/state-machine-role.policy.json"
+    request: Request
+    allowed: bool
+    why: str
+
+
+def _dynamodb_action(api: str) -> str:
+    return "dynamodb:" + api[0].upper() + api[1:]
+
+
+def _task_requests(
+    doc: str, state_name: str, state: dict[str, Any], env: AwsEnv, role: str, job: StackJob, stack: Stack
+) -> Iterator[Expected]:
+    resource: str = state["Resource"]
+    args = state.get("Arguments", {})
+    why = f"{state_name} ({resource.removeprefix('arn:aws:states:::')})"
+    if resource.startswith("arn:aws:states:::ecs:runTask"):
+        cluster = args["Cluster"]
+        cluster_arn = cluster if cluster.startswith("arn:") else env.arn("ecs", f"cluster/{cluster}")
+        cluster_name = cluster_arn.rsplit("/", 1)[-1]
+        other_cluster = env.arn("ecs", f"cluster/{OTHER}")
+        task = env.arn("ecs", f"task/{cluster_name}/{TASK_ID}")
+        definition = env.arn("ecs", f"task-definition/{args['TaskDefinition']}:7")
+        on_cluster = {"ecs:cluster": cluster_arn}
+        yield Expected(doc, Request(role, "ecs:RunTask", definition, on_cluster), True, why)
+        yield Expected(doc, Request(role, "ecs:RunTask", definition, {"ecs:cluster": other_cluster}), False, why)
+        other_family = env.arn("ecs", f"task-definition/{OTHER}-report:7")
+        yield Expected(doc, Request(role, "ecs:RunTask", other_family, on_cluster), False, why)
+        if "PropagateTags" in args or "Tags" in args:
+            tagging = {"ecs:CreateAction": "RunTask"}
+            yield Expected(doc, Request(role, "ecs:TagResource", task, tagging), True, why + ": tags on create")
+            later = {"ecs:CreateAction": "StartTask"}
+            yield Expected(doc, Request(role, "ecs:TagResource", task, later), False, why + ": other create action")
+        for action in ("ecs:DescribeTasks", "ecs:StopTask"):
+            yield Expected(doc, Request(role, action, task, on_cluster), True, why)
+            other_task = env.arn("ecs", f"task/{OTHER}/{TASK_ID}")
+            yield Expected(doc, Request(role, action, other_task, {"ecs:cluster": other_cluster}), False, why)
+        rule = env.arn("events", f"rule/{ECS_SYNC_RULE}")
+        for action in ("events:PutRule", "events:PutTargets", "events:DescribeRule"):
+            yield Expected(doc, Request(role, action, rule, {}), True, why + ": the managed rule")
+        passed = {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+        for passed_role in (job.names.task_role, shared_names(stack.config.name_prefix).execution_role):
+            yield Expected(doc, Request(role, "iam:PassRole", env.role_arn(passed_role), passed), True, why)
+        other_role = env.role_arn(job_names(stack.config.name_prefix, f"{job.name}-x").task_role)
+        yield Expected(doc, Request(role, "iam:PassRole", other_role, passed), False, why + ": another job's role")
+    elif resource.startswith("arn:aws:states:::dynamodb:"):
+        api = resource.rsplit(":", 1)[1]
+        table = env.arn("dynamodb", f"table/{args['TableName']}")
+        key = (args.get("Key") or args["Item"])["LockId"]["S"]
+        keys = [key] if "{%" not in key else [j.name for j in stack.jobs]  # the janitor: any job of the stack
+        for name in keys:
+            yield Expected(
+                doc, Request(role, _dynamodb_action(api), table, {"dynamodb:LeadingKeys": [name]}), True, why
+            )
+        other = {"dynamodb:LeadingKeys": [f"{OTHER}-job"]}
+        yield Expected(doc, Request(role, _dynamodb_action(api), table, other), False, why + ": another job's lock")
+        other_table = env.arn("dynamodb", f"table/{OTHER}-job-locks")
+        yield Expected(
+            doc, Request(role, _dynamodb_action(api), other_table, {"dynamodb:LeadingKeys": keys}), False, why
+        )
+    elif resource == "arn:aws:states:::aws-sdk:sfn:stopExecution":
+        own = env.arn("states", f"execution:{job.names.state_machine}:holder")
+        yield Expected(doc, Request(role, "states:StopExecution", own, {}), True, why)
+        other_execution = env.arn("states", f"execution:{OTHER}-{job.name}:holder")
+        yield Expected(doc, Request(role, "states:StopExecution", other_execution, {}), False, why + ": another machine")
+    else:
+        raise AssertionError(f"{doc}: {state_name} calls {resource}: add its documented requests here")
+
+
+def state_machine_requests(
+    doc: str, definition: dict[str, Any], role: str, job: StackJob, stack: Stack, env: AwsEnv
+) -> list[Expected]:
+    """Every request the machine's Task states make, some they must not, and its execution logging."""
+    found = [
+        expected
+        for name, state in definition["States"].items()
+        if state["Type"] == "Task"
+        for expected in _task_requests(doc, name, state, env, role, job, stack)
+    ]
+    found += [Expected(doc, Request(role, action, "*", {}), True, "execution logs") for action in LOG_DELIVERY_ACTIONS]
+    return found
+
+
+def _unique(expected: list[Expected]) -> list[Expected]:
+    seen: dict[tuple[Any, ...], Expected] = {}
+    for item in expected:
+        request = item.request
+        context = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in request.context.items()))
+        seen.setdefault((item.document, request.principal, request.action, request.resource, context), item)
+    return list(seen.values())
+
+
+def stack_requests(stack: Stack, documents: dict[str, dict[str, Any]], env: AwsEnv) -> list[Expected]:
+    """Expected requests for every identity policy the stack renders."""
+    prefix = stack.config.name_prefix
+    shared = shared_names(prefix)
+    found: list[Expected] = []
+    for job in stack.jobs:
+        base = f"jobs/{job.name}"
+        role = env.role_arn(job.names.state_machine_role)
+        found += state_machine_requests(
+            f"{base}/state-machine-role.policy.json", documents[f"{base}/state-machine.asl.json"], role, job, stack, env
+        )
+        found += _task_role_requests(f"{base}/task-role.policy.json", job, stack, env)
+    janitor_role = env.role_arn(shared.janitor_role)
+    if stack.jobs:
+        found += state_machine_requests(
+            "shared/lock-janitor-role.policy.json",
+            documents["shared/lock-janitor.asl.json"],
+            janitor_role,
+            stack.jobs[0],
+            stack,
+            env,
+        )
+    found += _scheduler_requests(stack, env)
+    events_role = env.role_arn(shared.janitor_events_role)
+    janitor = env.arn("states", f"stateMachine:{shared.janitor_state_machine}")
+    doc = "shared/lock-janitor-events-role.policy.json"
+    found.append(Expected(doc, Request(events_role, "states:StartExecution", janitor, {}), True, "rule target"))
+    for job in stack.jobs[:1]:
+        machine = env.arn("states", f"stateMachine:{job.names.state_machine}")
+        found.append(
+            Expected(doc, Request(events_role, "states:StartExecution", machine, {}), False, "only the janitor")
+        )
+    found += _execution_role_requests(stack, env)
+    return _unique(found)
+
+
+def _task_role_requests(doc: str, job: StackJob, stack: Stack, env: AwsEnv) -> list[Expected]:
+    """A job's own grants: each concrete action on each resource; and none of another job's."""
+    role = env.role_arn(job.names.task_role)
+    found = []
+    for grant in job.spec.permissions:
+        for action in grant.actions:
+            if any(c in action for c in "*?"):
+                continue  # a wildcard action is no request; its concrete actions are the user's business
+            for resource in grant.resources:
+                concrete = resource.replace("*", "x") if resource != "*" else "*"
+                found.append(Expected(doc, Request(role, action, concrete, {}), True, "the job's permissions"))
+    for other in stack.jobs:
+        if other.name == job.name:
+            continue
+        for grant in other.spec.permissions:
+            own = {(a, r) for g in job.spec.permissions for a in g.actions for r in g.resources}
+            for action in grant.actions:
+                for resource in grant.resources:
+                    if (action, resource) not in own and "*" not in action and resource != "*":
+                        request = Request(role, action, resource.replace("*", "x"), {})
+                        found.append(Expected(doc, request, False, f"job {other.name}'s permissions"))
+    return found
+
+
+def _scheduler_requests(stack: Stack, env: AwsEnv) -> list[Expected]:
+    shared = shared_names(stack.config.name_prefix)
+    role = env.role_arn(shared.scheduler_role)
+    doc = "shared/scheduler-role.policy.json"
+    found = [
+        Expected(
+            doc,
+            Request(role, "states:StartExecution", env.arn("states", f"stateMachine:{job.names.state_machine}"), {}),
+            True,
+            f"schedule of {job.name}",
+        )
+        for job in stack.jobs
+        if job.spec.schedule is not None
+    ]
+    other = env.arn("states", f"stateMachine:{OTHER}-report")
+    found.append(Expected(doc, Request(role, "states:StartExecution", other, {}), False, "another stack's machine"))
+    if stack.config.schedule_dead_letter_queue:
+        queue = env.arn("sqs", shared.schedule_dead_letter_queue)
+        found.append(Expected(doc, Request(role, "sqs:SendMessage", queue, {}), True, "dead-letter queue"))
+        other_queue = env.arn("sqs", f"{OTHER}-queue")
+        found.append(Expected(doc, Request(role, "sqs:SendMessage", other_queue, {}), False, "another queue"))
+    return found
+
+
+_ECR = re.compile(r"(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)")
+
+
+def _execution_role_requests(stack: Stack, env: AwsEnv) -> list[Expected]:
+    """What ECS does as the execution role to start each job's task: pull, log, read secrets (ECS "Amazon ECS
+    task execution IAM role": ecr:GetAuthorizationToken, ecr:BatchGetImage ..., logs:CreateLogStream,
+    logs:PutLogEvents, ssm:GetParameters, secretsmanager:GetSecretValue)."""
+    prefix = stack.config.name_prefix
+    role = env.role_arn(shared_names(prefix).execution_role)
+    doc = "shared/execution-role.policy.json"
+    found: list[Expected] = []
+    for job in stack.jobs:
+        group = env.arn("logs", f"log-group:{job.names.log_group}:log-stream:job/job/{TASK_ID}")
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+            found.append(Expected(doc, Request(role, action, group, {}), True, f"{job.name}'s container log"))
+        image = job.spec.image or stack.config.image
+        if match := _ECR.match(image):
+            found.append(Expected(doc, Request(role, "ecr:GetAuthorizationToken", "*", {}), True, "image pull"))
+            repository = f"arn:aws:ecr:{match['region']}:{match['account']}:repository/{match['repo']}"
+            for action in ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"):
+                found.append(Expected(doc, Request(role, action, repository, {}), True, f"{job.name}'s image"))
+        for ref in job.spec.secrets.values():
+            if ":secretsmanager:" in ref:
+                arn = ":".join(ref.split(":")[:7])
+                arn = arn if re.search(r"-[A-Za-z0-9]{6}$", arn) else f"{arn}-Ab12Cd"
+                found.append(Expected(doc, Request(role, "secretsmanager:GetSecretValue", arn, {}), True, "secret"))
+            else:
+                parameter = ref if ref.startswith("arn:") else env.arn("ssm", f"parameter/{ref.lstrip('/')}")
+                found.append(Expected(doc, Request(role, "ssm:GetParameters", parameter, {}), True, "parameter"))
+    other_group = env.arn("logs", f"log-group:{job_log_group_prefix(OTHER)}x:log-stream:job/job/{TASK_ID}")
+    found.append(Expected(doc, Request(role, "logs:PutLogEvents", other_group, {}), False, "another stack's logs"))
+    other_parameter = env.arn("ssm", f"parameter/{OTHER}/secret")
+    found.append(Expected(doc, Request(role, "ssm:GetParameters", other_parameter, {}), False, "unreferenced"))
+    return found
+
+
+def trust_requests(stack: Stack, env: AwsEnv) -> list[Expected]:
+    """sts:AssumeRole by each service principal, with the source keys AWS documents it sends."""
+    prefix, account = stack.config.name_prefix, env.account_id
+    shared = shared_names(prefix)
+    found: list[Expected] = []
+
+    def assume(doc: str, service: str, role: str, context: dict[str, str], allowed: bool, why: str) -> None:
+        found.append(Expected(doc, Request(service, "sts:AssumeRole", env.role_arn(role), context), allowed, why))
+
+    def source(arn: str, account_id: str = account) -> dict[str, str]:
+        return {"aws:SourceArn": arn, "aws:SourceAccount": account_id}
+
+    task = env.arn("ecs", f"task/{shared.cluster}/{TASK_ID}")
+    for job in stack.jobs:
+        base = f"jobs/{job.name}"
+        machine = env.arn("states", f"stateMachine:{job.names.state_machine}")
+        doc = f"{base}/state-machine-role.trust.json"
+        assume(doc, "states.amazonaws.com", job.names.state_machine_role, source(machine), True, "its machine")
+        other = env.arn("states", f"stateMachine:{OTHER}-{job.name}")
+        assume(doc, "states.amazonaws.com", job.names.state_machine_role, source(other), False, "another machine")
+        doc = f"{base}/task-role.trust.json"
+        assume(doc, "ecs-tasks.amazonaws.com", job.names.task_role, source(task), True, "its task")
+        foreign = source(task.replace(account, "210987654321"), "210987654321")
+        assume(doc, "ecs-tasks.amazonaws.com", job.names.task_role, foreign, False, "another account's task")
+    doc = "shared/execution-role.trust.json"
+    assume(doc, "ecs-tasks.amazonaws.com", shared.execution_role, {}, True, "the ECS agent sends no documented keys")
+    assume(doc, "lambda.amazonaws.com", shared.execution_role, {}, False, "another service")
+    doc = "shared/scheduler-role.trust.json"
+    group = env.arn("scheduler", f"schedule-group/{shared.schedule_group}")
+    assume(doc, "scheduler.amazonaws.com", shared.scheduler_role, source(group), True, "its schedule group")
+    other_group = env.arn("scheduler", f"schedule-group/{OTHER}")
+    assume(doc, "scheduler.amazonaws.com", shared.scheduler_role, source(other_group), False, "another group")
+    doc = "shared/lock-janitor-role.trust.json"
+    janitor = env.arn("states", f"stateMachine:{shared.janitor_state_machine}")
+    assume(doc, "states.amazonaws.com", shared.janitor_role, source(janitor), True, "the janitor")
+    other_machine = env.arn("states", f"stateMachine:{OTHER}-lock-janitor")
+    assume(doc, "states.amazonaws.com", shared.janitor_role, source(other_machine), False, "another machine")
+    doc = "shared/lock-janitor-events-role.trust.json"
+    rule = env.arn("events", f"rule/{shared.janitor_rule}")
+    assume(doc, "events.amazonaws.com", shared.janitor_events_role, source(rule), True, "the janitor's rule")
+    other_rule = env.arn("events", f"rule/{OTHER}")
+    assume(doc, "events.amazonaws.com", shared.janitor_events_role, source(other_rule), False, "another rule")
+    return found
