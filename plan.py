@@ -25,6 +25,7 @@ from components.model.duration import format_duration
 from components.model.errors import InvalidSetup
 from components.model.spec import Job
 from components.model.stack import Stack
+from components.model.text_table import text_table
 
 ROOT = Path(__file__).resolve().parent
 PLACEHOLDER_ACCOUNT = "123456789012"
@@ -71,7 +72,7 @@ def table(stack: Stack, now: datetime) -> str:
         "enabled",
         "missed-run alarm",
     ]
-    rows = [header]
+    rows: list[list[str]] = []
     for job in stack.jobs:
         spec = job.spec
         schedule = spec.parsed_schedule
@@ -94,10 +95,7 @@ def table(stack: Stack, now: datetime) -> str:
                 _missed_run(spec),
             ]
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
+    return text_table(header, rows, rule=True)
 
 
 def _missed_run(spec: Job) -> str:

@@ -1,11 +1,11 @@
-"""AWS schedule expressions read out in plain words, for the plan's table."""
+"""AWS schedule expressions read out in plain words, for the plan's table.
+
+Cron descriptions come from cron-descriptor, told that day-of-week counts from 1 (SUN) as AWS's does
+(EventBridge Scheduler User Guide, "Cron-based schedules"); rates are simple enough to say here."""
 
 from __future__ import annotations
 
-import re
-
-_DAYS = {"1": "SUN", "2": "MON", "3": "TUE", "4": "WED", "5": "THU", "6": "FRI", "7": "SAT"}
-_ORDINALS = {"1": "1st", "2": "2nd", "3": "3rd", "4": "4th", "5": "5th"}
+from cron_descriptor import CasingTypeEnum, ExpressionDescriptor, Options
 
 
 def describe_rate(seconds: int) -> str:
@@ -16,50 +16,11 @@ def describe_rate(seconds: int) -> str:
     return f"every {seconds} seconds"
 
 
-def _day_name(value: str) -> str:
-    return re.sub(r"\b[1-7]\b", lambda m: _DAYS[m.group(0)], value)
-
-
-def _time_of_day(minute: str, hour: str) -> str:
-    step = re.fullmatch(r"(\*|0)/(\d+)", minute)
-    if minute.isdigit() and re.fullmatch(r"\d+(,\d+)*", hour):
-        return "at " + ", ".join(f"{int(h):02d}:{int(minute):02d}" for h in hour.split(","))
-    if minute.isdigit() and hour == "*":
-        return f"hourly at :{int(minute):02d}"
-    if step and hour == "*":
-        return f"every {step.group(2)} minutes"
-    if step and re.fullmatch(r"\d+-\d+", hour):
-        first, last = hour.split("-")
-        return f"every {step.group(2)} minutes from {int(first):02d}:00 to {int(last):02d}:59"
-    if minute == "*" and hour == "*":
-        return "every minute"
-    return f"at minute {minute} of hour {hour}"
-
-
-def _days(dom: str, dow: str) -> str:
-    if dow not in ("?", "*"):
-        if "#" in dow:
-            day, nth = dow.split("#")
-            return f"on the {_ORDINALS.get(nth, nth + 'th')} {_day_name(day)} of the month"
-        if dow.endswith("L"):
-            return f"on the last {_day_name(dow[:-1] or '7')} of the month"
-        return f"on {_day_name(dow)}"
-    if dom == "L":
-        return "on the last day of the month"
-    if dom.endswith("W"):
-        return f"on the weekday nearest day {dom[:-1]} of the month"
-    if dom not in ("?", "*"):
-        return f"on day {dom} of the month"
-    return "every day"
-
-
 def describe_cron(fields: str) -> str:
-    """E.g. "0 6 ? * MON-FRI *" -> "at 06:00 on MON-FRI"."""
-    minute, hour, dom, month, dow, year = fields.split(" ")
-    when, days = _time_of_day(minute, hour), _days(dom, dow)
-    words = when if days == "every day" and when.startswith(("every", "hourly")) else f"{when} {days}"
-    if month != "*":
-        words += f" in month {month}"
-    if year != "*":
-        words += f" in {year}"
-    return words
+    """E.g. "0 6 ? * MON-FRI *" -> "at 06:00, Monday through Friday" (fields already validated as AWS cron)."""
+    options = Options()
+    options.day_of_week_start_index_zero = False  # AWS: 1-7 = SUN-SAT
+    options.use_24hour_time_format = True
+    options.casing_type = CasingTypeEnum.Sentence
+    words = str(ExpressionDescriptor(fields, options).get_description())
+    return words[:1].lower() + words[1:]  # it reads on after the job's name in a table

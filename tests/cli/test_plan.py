@@ -22,7 +22,7 @@ def test_plan_of_the_dev_stack_shows_every_job_and_writes_its_documents(
     out = capsys.readouterr().out
     for job in ("nightly-report", "disable-inactive-users", "purge-stale-data"):
         assert job in out
-    assert "at 07:30 on MON [cron(30 7 ? * MON *)]" in out  # plain words next to the expression
+    assert "at 07:30, only on Monday [cron(30 7 ? * MON *)]" in out  # plain words next to the expression
     assert "none: job disabled" in out  # dev switches purge-stale-data off
     stack = plan.load("dev")
     expected = rendered_documents(stack, AwsEnv("aws", "eu-central-1", plan.PLACEHOLDER_ACCOUNT))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from components.model.schedule import parse_schedule
+from components.model.schedule_words import describe_cron
 
 
 @pytest.mark.parametrize(
@@ -40,8 +41,12 @@ def test_next_runs_are_in_the_jobs_time_zone() -> None:
 
 def test_plain_words_for_the_plan_table() -> None:
     assert parse_schedule("rate(1 hour)").describe() == "every hour"
-    assert parse_schedule("cron(30 7 ? * MON *)").describe() == "at 07:30 on MON"
-    assert parse_schedule("cron(0 3 1 * ? *)").describe() == "at 03:00 on day 1 of the month"
+    # AWS's day-of-week counts from 1 = SUN; L and W and steps in hours read as AWS means them.
+    assert parse_schedule("cron(0 6 ? * 2-6 *)").describe() == "at 06:00, Monday through Friday"
+    assert describe_cron("0 22 LW * ? *") == "at 22:00, on the last weekday of the month"
+    assert parse_schedule("cron(0 0/2 * * ? *)").describe() == "every 2 hours"
+    assert parse_schedule("cron(30 7 ? * MON *)").describe() == "at 07:30, only on Monday"
+    assert parse_schedule("cron(0 3 1 * ? *)").describe() == "at 03:00, on day 1 of the month"
 
 
 # Examples from the EventBridge Scheduler / EventBridge cron documentation, with the next runs worked
@@ -52,42 +57,52 @@ AFTER = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("expression", "words", "after", "expected"),
     [
-        ("cron(0 10 * * ? *)", "at 10:00 every day", AFTER, ["2026-11-26 10:00", "2026-11-27 10:00"]),
-        ("cron(15 12 * * ? *)", "at 12:15 every day", AFTER, ["2026-11-25 12:15", "2026-11-26 12:15"]),
+        ("cron(0 10 * * ? *)", "at 10:00", AFTER, ["2026-11-26 10:00", "2026-11-27 10:00"]),
+        ("cron(15 12 * * ? *)", "at 12:15", AFTER, ["2026-11-25 12:15", "2026-11-26 12:15"]),
         (
             "cron(0 18 ? * MON-FRI *)",
-            "at 18:00 on MON-FRI",
+            "at 18:00, Monday through Friday",
             datetime(2026, 11, 27, 19, 0, tzinfo=UTC),
             ["2026-11-30 18:00", "2026-12-01 18:00"],
         ),
-        ("cron(0 8 1 * ? *)", "at 08:00 on day 1 of the month", AFTER, ["2026-12-01 08:00", "2027-01-01 08:00"]),
+        ("cron(0 8 1 * ? *)", "at 08:00, on day 1 of the month", AFTER, ["2026-12-01 08:00", "2027-01-01 08:00"]),
         ("cron(0/15 * * * ? *)", "every 15 minutes", AFTER, ["2026-11-25 12:15", "2026-11-25 12:30"]),
         (
             "cron(0/5 8-17 ? * MON-FRI *)",
-            "every 5 minutes from 08:00 to 17:59 on MON-FRI",
+            "every 5 minutes, between 08:00 and 17:59, Monday through Friday",
             datetime(2026, 11, 27, 17, 50, tzinfo=UTC),
             ["2026-11-27 17:55", "2026-11-30 08:00"],
         ),
         (
             "cron(0 9 ? * 2#1 *)",
-            "at 09:00 on the 1st MON of the month",
+            "at 09:00, on the first Monday of the month",
             AFTER,
             ["2026-12-07 09:00", "2027-01-04 09:00"],
         ),
-        ("cron(0 0 L * ? *)", "at 00:00 on the last day of the month", AFTER, ["2026-11-30 00:00", "2026-12-31 00:00"]),
+        (
+            "cron(0 0 L * ? *)",
+            "at 00:00, on the last day of the month",
+            AFTER,
+            ["2026-11-30 00:00", "2026-12-31 00:00"],
+        ),
         (
             "cron(0 0 ? * 6L *)",
-            "at 00:00 on the last FRI of the month",
+            "at 00:00, on the last Friday of the month",
             AFTER,
             ["2026-11-27 00:00", "2026-12-25 00:00"],
         ),
         (
             "cron(0 6 15W * ? *)",
-            "at 06:00 on the weekday nearest day 15 of the month",
+            "at 06:00, on the weekday nearest day 15 of the month",
             datetime(2026, 11, 1, tzinfo=UTC),
             ["2026-11-16 06:00", "2026-12-15 06:00"],
         ),
-        ("cron(0 12 25 12 ? 2027)", "at 12:00 on day 25 of the month in month 12 in 2027", AFTER, ["2027-12-25 12:00"]),
+        (
+            "cron(0 12 25 12 ? 2027)",
+            "at 12:00, on day 25 of the month, only in December, only in 2027",
+            AFTER,
+            ["2027-12-25 12:00"],
+        ),
     ],
 )
 def test_documented_aws_cron_examples_run_when_aws_says(
