@@ -107,7 +107,9 @@ def _task_requests(
         own = env.arn("states", f"execution:{job.names.state_machine}:holder")
         yield Expected(doc, Request(role, "states:StopExecution", own, {}), True, why)
         other_execution = env.arn("states", f"execution:{OTHER}-{job.name}:holder")
-        yield Expected(doc, Request(role, "states:StopExecution", other_execution, {}), False, why + ": another machine")
+        yield Expected(
+            doc, Request(role, "states:StopExecution", other_execution, {}), False, why + ": another machine"
+        )
     else:
         raise AssertionError(f"{doc}: {state_name} calls {resource}: add its documented requests here")
 
