@@ -107,7 +107,7 @@ def _missed_run(spec: Job) -> str:
 
 class Progress:
     """A progress line on a terminal, shown only once the work has taken `after` seconds: 500 jobs
-    take about 1.5 s (README, Performance), so a normal plan prints none."""
+    take about 1.5 s (docs/performance.md), so a normal plan prints none."""
 
     def __init__(self, total: int, stream: TextIO = sys.stderr, after: float = 2.0) -> None:
         self.total, self.stream, self.after = total, stream, after

@@ -5,10 +5,11 @@ sample adds the same cleanup). It deletes the lock only while that execution sti
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
-from components.documents.grants import Document, Machine, MachineDocuments, Task
+from components.documents.grants import Document, Machine, MachineDocuments, State, Task
 from components.documents.lock_states import retry_dynamodb
 from components.model.arns import AwsEnv
 from components.model.aws_constants import DYNAMODB_CONDITION_FAILED
@@ -16,10 +17,37 @@ from components.model.lock_item import LOCK_HOLDER, LOCK_KEY
 from components.model.permissions import fits_inline
 
 ENDED_BADLY = ("FAILED", "TIMED_OUT", "ABORTED")
+RELEASE_FAILED = "Janitor.ReleaseFailed"
+# EventBridge: "Maximum size of an event pattern, in characters": 2,048 by default (EventBridge quotas).
+EVENT_PATTERN_CHARACTERS = 2048
+
+
+def _job_of(name_prefix: str) -> str:
+    """JSONata: the job a status-change event is about (its machine's name less the stack prefix)."""
+    return f"$substringAfter($states.input.detail.stateMachineArn, ':stateMachine:{name_prefix}-')"
+
+
+def _is_a_locked_job(name_prefix: str, job_names: list[str]) -> State:
+    """Only this stack's jobs that take a lock; anything else (the janitor's own events, another stack's
+    `<prefix>-etl`, a job with concurrency="allow") ends here, visibly and without a write: so the janitor can
+    never start itself again by its own failure."""
+    known = ", ".join(f"'{name}'" for name in sorted(job_names))
+    return {
+        "Type": "Choice",
+        "Comment": "Is the execution that ended one of this stack's jobs with a lock?",
+        "Choices": [
+            {
+                "Condition": f"{{% $contains($states.input.detail.stateMachineArn, ':stateMachine:{name_prefix}-') "
+                f"and {_job_of(name_prefix)} in [{known}] %}}",
+                "Next": "ReleaseAbandonedLock",
+            }
+        ],
+        "Default": "NotALockedJobOfThisStack",
+    }
 
 
 def _release_abandoned_lock(lock_table: str, lock_table_arn: str, name_prefix: str, job_names: list[str]) -> Task:
-    job_name = f"{{% $substringAfter($states.input.detail.stateMachineArn, ':stateMachine:{name_prefix}-') %}}"
+    job_name = f"{{% {_job_of(name_prefix)} %}}"
     state = {
         "Type": "Task",
         "Resource": "arn:aws:states:::dynamodb:deleteItem",
@@ -30,7 +58,15 @@ def _release_abandoned_lock(lock_table: str, lock_table_arn: str, name_prefix: s
             "ExpressionAttributeValues": {":execution": {"S": "{% $states.input.detail.executionArn %}"}},
         },
         "Retry": retry_dynamodb(),
-        "Catch": [{"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": "NotHeldByThatExecution"}],
+        "Catch": [
+            {"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": "NotHeldByThatExecution"},
+            {
+                "ErrorEquals": ["States.ALL"],
+                "Assign": {"failure": "{% $states.errorOutput %}"},
+                "Output": "{% $states.input %}",  # the event, so the failure can name the job and execution
+                "Next": "CouldNotRelease",
+            },
+        ],
         "Output": {"released": True},
         "End": True,
     }
@@ -49,23 +85,45 @@ def janitor_machine(env: AwsEnv, lock_table: str, name_prefix: str, job_names: I
     and its role's policy: delete the locks of this stack's jobs in this stack's table; past the inline
     policy size limit, any lock in that table (the table holds only this stack's locks).
 
-    The job name is the state machine name less the stack prefix (see naming.job_names)."""
+    `job_names`: the stack's jobs that take a lock (concurrency "forbid" or "replace"). The job name is the
+    state machine name less the stack prefix (see naming.job_names). A release that fails for any other
+    reason than "not held by that execution" ends as `Janitor.ReleaseFailed`, naming the job and execution."""
+    names = sorted(job_names)
     table_arn = env.arn("dynamodb", f"table/{lock_table}")
     machine = Machine()
     machine.add(
         {
-            "ReleaseAbandonedLock": _release_abandoned_lock(lock_table, table_arn, name_prefix, list(job_names)),
+            "IsALockedJobOfThisStack": _is_a_locked_job(name_prefix, names),
+            "ReleaseAbandonedLock": _release_abandoned_lock(lock_table, table_arn, name_prefix, names),
             "NotHeldByThatExecution": {
                 "Type": "Succeed",
                 "Comment": "The execution had released its lock, or another execution holds it now.",
                 "Output": {"released": False},
+            },
+            "NotALockedJobOfThisStack": {
+                "Type": "Succeed",
+                "Comment": "Not ours: nothing to release.",
+                "Output": {
+                    "released": False,
+                    "ignored": f"{{% $states.input.detail.stateMachineArn & ' is not a job of stack {name_prefix} "
+                    "that takes a lock' %}",
+                },
+            },
+            "CouldNotRelease": {
+                "Type": "Fail",
+                "Error": RELEASE_FAILED,
+                "Cause": (
+                    f"{{% 'could not release the lock of job ' & {_job_of(name_prefix)} & ' held by ' "
+                    "& $states.input.detail.executionArn & ': ' & $string($failure.Error) & ': ' "
+                    "& $string($failure.Cause) %}"
+                ),
             },
         }
     )
     documents = machine.documents(
         Comment=f"Release job locks held by executions that ended without releasing them ({name_prefix})",
         QueryLanguage="JSONata",
-        StartAt="ReleaseAbandonedLock",
+        StartAt="IsALockedJobOfThisStack",
         TimeoutSeconds=300,
     )
     if not fits_inline(documents.policy):
@@ -74,16 +132,21 @@ def janitor_machine(env: AwsEnv, lock_table: str, name_prefix: str, job_names: I
     return documents
 
 
-def janitor_event_pattern(state_machine_arn_prefix: str) -> dict[str, Any]:
-    """EventBridge pattern for this stack's job executions that ended without success."""
-    return {
+def janitor_event_pattern(env: AwsEnv, name_prefix: str, state_machine_names: Iterable[str]) -> dict[str, Any]:
+    """EventBridge pattern for executions of exactly these state machines that ended without success; for a
+    stack whose list would pass EventBridge's pattern size, every machine named `<prefix>-...`, and the
+    janitor's first state sorts out the rest. Step Functions sends these events for Standard workflows on its
+    own, best effort (Step Functions dev guide, "Automating Step Functions event delivery with EventBridge";
+    EventBridge events reference, "Delivery type: Best effort")."""
+    machines = sorted(env.arn("states", f"stateMachine:{name}") for name in state_machine_names)
+    pattern: dict[str, Any] = {
         "source": ["aws.states"],
         "detail-type": ["Step Functions Execution Status Change"],
-        "detail": {
-            "status": list(ENDED_BADLY),
-            "stateMachineArn": [{"prefix": state_machine_arn_prefix}],
-        },
+        "detail": {"status": list(ENDED_BADLY), "stateMachineArn": machines},
     }
+    if not machines or len(json.dumps(pattern, separators=(",", ":"))) > EVENT_PATTERN_CHARACTERS:
+        pattern["detail"]["stateMachineArn"] = [{"prefix": env.arn("states", f"stateMachine:{name_prefix}-")}]
+    return pattern
 
 
 def start_janitor_policy(env: AwsEnv, janitor_state_machine_name: str) -> Document:

@@ -68,9 +68,20 @@ def scheduler_role_policy(stack: Stack, env: AwsEnv) -> dict[str, Any]:
     )
 
 
+def _locked(stack: Stack) -> list[StackJob]:
+    """The jobs that take a lock, whose locks the janitor releases."""
+    return [job for job in stack.jobs if job.spec.concurrency != "allow"]
+
+
 def janitor_documents(stack: Stack, env: AwsEnv) -> MachineDocuments:
     prefix = stack.config.name_prefix
-    return janitor_machine(env, shared_names(prefix).lock_table, prefix, [job.name for job in stack.jobs])
+    return janitor_machine(env, shared_names(prefix).lock_table, prefix, [job.name for job in _locked(stack)])
+
+
+def janitor_rule_pattern(stack: Stack, env: AwsEnv) -> dict[str, Any]:
+    """The janitor's rule: executions of this stack's locked jobs that ended badly."""
+    machines = [job.names.state_machine for job in _locked(stack)]
+    return janitor_event_pattern(env, stack.config.name_prefix, machines)
 
 
 def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
@@ -89,9 +100,7 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
             documents[f"{base}/task-role.policy.json"] = permissions
     janitor = janitor_documents(stack, env)
     documents["shared/lock-janitor.asl.json"] = janitor.definition
-    documents["shared/lock-janitor.event-pattern.json"] = janitor_event_pattern(
-        env.arn("states", f"stateMachine:{config.name_prefix}-")
-    )
+    documents["shared/lock-janitor.event-pattern.json"] = janitor_rule_pattern(stack, env)
     documents["shared/lock-janitor-role.policy.json"] = janitor.policy
     documents["shared/lock-janitor-role.trust.json"] = policies.state_machine_trust(env, shared.janitor_state_machine)
     documents["shared/lock-janitor-events-role.policy.json"] = start_janitor_policy(env, shared.janitor_state_machine)

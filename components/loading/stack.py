@@ -64,7 +64,7 @@ def _config_problems(error: ValidationError, source: str, project: str) -> list[
         model=StackConfig,
         key_name=key_name,
         unknown_key="unknown setting",
-        unknown_key_help=" (see README 'Stack settings')",
+        unknown_key_help=" (see docs/stack-settings.md)",
     )
 
 

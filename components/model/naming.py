@@ -82,6 +82,7 @@ class SharedNames:
     janitor_role: str
     janitor_rule: str
     janitor_events_role: str
+    janitor_alarm: str
     state_machine_log_group: str
     dashboard: str
     schedule_dead_letter_queue: str
@@ -100,6 +101,7 @@ def shared_names(prefix: str) -> SharedNames:
         janitor_role=f"{prefix}-lock-janitor",
         janitor_rule=f"{prefix}-lock-janitor",
         janitor_events_role=f"{prefix}-lock-janitor-events",
+        janitor_alarm=f"{prefix}-lock-janitor-failed",
         # Step Functions' log delivery needs a log group resource policy; the /aws/vendedlogs/ prefix
         # keeps that policy from growing with every log group (CloudWatch Logs docs, "vended logs").
         state_machine_log_group=f"/aws/vendedlogs/states/{prefix}-jobs",

@@ -40,7 +40,7 @@ class Retries(BaseModel):
 
 
 class Job(BaseModel):
-    """One scheduled job. Only `command` and `timeout` are required; see README "Job fields"."""
+    """One scheduled job. Only `command` and `timeout` are required; see docs/jobs.md."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

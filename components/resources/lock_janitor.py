@@ -10,10 +10,12 @@ import pulumi_aws as aws
 
 from components.documents import policies
 from components.documents import rendered as render
-from components.documents.lock_janitor import janitor_event_pattern, start_janitor_policy
+from components.documents.alarms import janitor_alarm
+from components.documents.lock_janitor import start_janitor_policy
 from components.model.arns import AwsEnv
 from components.model.naming import SharedNames
 from components.model.stack import Stack
+from components.resources.alarm import notifying_alarm
 from components.resources.iam_role import service_role, sorted_json
 
 TYPE = "scheduled-jobs:jobs:LockJanitor"
@@ -29,6 +31,7 @@ class LockJanitorArgs:
     lock_table: aws.dynamodb.Table
     log_destination: pulumi.Input[str]
     tags: dict[str, str]
+    alarm_topic_arn: pulumi.Input[str]
     # Where its resources lived before the janitor was a component of its own: the alias keeps their URNs.
     previous_parent: pulumi.Resource
 
@@ -38,6 +41,7 @@ class LockJanitor(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LockJanitorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
+        self._name = name
         env, names, tags = args.env, args.names, args.tags
         moved = [pulumi.Alias(parent=args.previous_parent)]
         child = pulumi.ResourceOptions(parent=self, aliases=moved)
@@ -71,9 +75,7 @@ class LockJanitor(pulumi.ComponentResource):
             f"{name}-rule",
             name=names.janitor_rule,
             description="Executions of this stack's jobs that failed, timed out or were stopped.",
-            event_pattern=sorted_json(
-                janitor_event_pattern(env.arn("states", f"stateMachine:{args.stack.config.name_prefix}-"))
-            ),
+            event_pattern=sorted_json(render.janitor_rule_pattern(args.stack, env)),
             tags=tags,
             opts=child,
         )
@@ -90,5 +92,41 @@ class LockJanitor(pulumi.ComponentResource):
         aws.cloudwatch.EventTarget(
             f"{name}-target", rule=rule.name, arn=machine.arn, role_arn=events_role.arn, opts=child
         )
+        self._alarm(args, machine, rule)
         self.state_machine_arn = machine.arn
         self.register_outputs({"stateMachineArn": machine.arn})
+
+    def _alarm(self, args: LockJanitorArgs, machine: aws.sfn.StateMachine, rule: aws.cloudwatch.EventRule) -> None:
+        alarm = janitor_alarm()
+        dimension = {"StateMachineArn": machine.arn, "RuleName": rule.name}
+        queries = [
+            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=query_id,
+                return_data=False,
+                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    namespace=namespace, metric_name=metric, dimensions={key: dimension[key]}, period=300, stat="Sum"
+                ),
+            )
+            for query_id, namespace, metric, key in alarm.metrics
+        ]
+        total = aws.cloudwatch.MetricAlarmMetricQueryArgs(
+            id="bad", expression=alarm.expression, label="Janitor runs that failed or never started", return_data=True
+        )
+        notifying_alarm(
+            f"{self._name}-alarm",
+            name=args.names.janitor_alarm,
+            description=(
+                f"The lock janitor of stack {args.stack.stack} failed, was throttled, or EventBridge could not start "
+                f"it. A lock of a job that ended badly may stay held until it expires, and that job's runs are "
+                f"skipped until then. Look at the failed executions of {args.names.janitor_state_machine} (the "
+                "cause names the job and execution) and release the lock with `jobctl unlock JOB`."
+            ),
+            topic_arn=args.alarm_topic_arn,
+            tags=args.tags,
+            parent=self,
+            comparison_operator="GreaterThanThreshold",
+            threshold=0,
+            evaluation_periods=1,
+            treat_missing_data="notBreaching",
+            metric_queries=[*queries, total],
+        )

@@ -62,7 +62,14 @@ class SharedInfra(pulumi.ComponentResource):
         janitor = LockJanitor(
             f"{name}-janitor",
             LockJanitorArgs(
-                args.stack, self.env, self._names, table, self.state_machine_log_destination, self._tags, self
+                args.stack,
+                self.env,
+                self._names,
+                table,
+                self.state_machine_log_destination,
+                self._tags,
+                self.alarm_topic_arn,
+                previous_parent=self,
             ),
             opts=self._child,
         )

@@ -321,3 +321,47 @@ def test_janitor_leaves_a_lock_that_another_execution_holds(aws: Aws) -> None:
     assert ended["status"] == "SUCCEEDED"
     assert json.loads(ended["output"]) == {"released": False}
     assert aws.holder() == new
+
+
+def _event_about(aws: Aws, machine_name: str, execution_name: str) -> dict[str, Any]:
+    """A status-change event for an execution of some other machine (it need not exist for the janitor)."""
+    machine = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{machine_name}"
+    execution = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{machine_name}:{execution_name}"
+    return {
+        "detail-type": "Step Functions Execution Status Change",
+        "source": "aws.states",
+        "detail": {"executionArn": execution, "stateMachineArn": machine, "status": "FAILED"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("machine_name", "lock_key"),
+    [
+        (SHARED.janitor_state_machine, "lock-janitor"),  # its own failure
+        (f"{harness.PREFIX}-etl", "etl"),  # another team's machine that shares the prefix
+    ],
+)
+def test_janitor_ignores_what_is_not_a_locked_job_of_its_stack(aws: Aws, machine_name: str, lock_key: str) -> None:
+    event = _event_about(aws, machine_name, "run-1")
+    aws.put_lock(event["detail"]["executionArn"], expires_at=2_000_000_000, job=lock_key)
+    janitor = aws.start(aws.janitor_machine(), "janitor-1", event)
+    ended = aws.ended(janitor)
+    assert ended["status"] == "SUCCEEDED"  # so it sends no FAILED event that could start it again
+    assert json.loads(ended["output"]) == {
+        "released": False,
+        "ignored": f"{event['detail']['stateMachineArn']} is not a job of stack {harness.PREFIX} that takes a lock",
+    }
+    assert aws.entered(janitor) == ["IsALockedJobOfThisStack", "NotALockedJobOfThisStack"]
+    assert aws.holder(lock_key) == event["detail"]["executionArn"]  # nothing written
+
+
+def test_janitor_that_cannot_release_fails_naming_the_job_and_the_execution(aws: Aws) -> None:
+    stopped = aws.start(aws.job_machine(), "stopped")
+    aws.next_run()
+    aws.stop(stopped)
+    aws.ddb.delete_table(TableName=SHARED.lock_table)  # every write now fails with ResourceNotFoundException
+    janitor = aws.start(aws.janitor_machine(), "janitor-1", _status_change(aws, stopped))
+    ended = aws.ended(janitor)
+    assert ended["status"] == "FAILED"
+    assert ended["error"] == "Janitor.ReleaseFailed"
+    assert ended["cause"].startswith(f"could not release the lock of job {JOB} held by {stopped}: DynamoDB.")

@@ -58,7 +58,7 @@ CONFIG_CASES = [
         {P + "subnet": ["subnet-0123456789abcdef0"]},
         [
             f"{CONFIG_FILE}: scheduled-jobs:subnet: unknown setting; did you mean 'subnets'? "
-            "(see README 'Stack settings')"
+            "(see docs/stack-settings.md)"
         ],
     ),
     (

@@ -351,3 +351,30 @@ def test_replacing_job_is_not_alarmed_for_the_runs_it_stops_on_purpose(project: 
     [expression] = [q["expression"] for q in alarm.inputs["metricQueries"] if "expression" in q]
     assert expression == "FILL(failed, 0) + FILL(timedout, 0)"
     assert "failed or timed out" in alarm.inputs["alarmDescription"]
+
+
+def test_a_failing_throttled_or_unstartable_janitor_notifies_the_topic(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    mocks = run_program(project, BASE_CONFIG)
+    alarm = mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "shared-janitor-alarm")
+    assert alarm.inputs["name"] == "test-lock-janitor-failed"
+    janitor = f"arn:aws:states:eu-central-1:{ACCOUNT}:stateMachine:test-lock-janitor"
+    metrics = {
+        (q["metric"]["namespace"], q["metric"]["metricName"]): q["metric"]["dimensions"]
+        for q in alarm.inputs["metricQueries"]
+        if "metric" in q
+    }
+    assert metrics == {
+        ("AWS/States", "ExecutionsFailed"): {"StateMachineArn": janitor},
+        ("AWS/States", "ExecutionsTimedOut"): {"StateMachineArn": janitor},
+        ("AWS/States", "ExecutionsAborted"): {"StateMachineArn": janitor},
+        ("AWS/States", "ExecutionThrottled"): {"StateMachineArn": janitor},
+        ("AWS/Events", "FailedInvocations"): {"RuleName": "test-lock-janitor"},
+    }
+    [expression] = [q["expression"] for q in alarm.inputs["metricQueries"] if "expression" in q]
+    assert expression == (
+        "FILL(failed, 0) + FILL(timedout, 0) + FILL(aborted, 0) + FILL(throttled, 0) + FILL(notstarted, 0)"
+    )
+    topic = f"arn:aws:sns:eu-central-1:{ACCOUNT}:test-job-alarms"
+    assert alarm.inputs["alarmActions"] == [topic] and alarm.inputs["okActions"] == [topic]
+    assert "jobctl unlock JOB" in alarm.inputs["alarmDescription"]

@@ -166,7 +166,7 @@ def test_janitor_releases_only_the_lock_of_the_execution_that_ended_badly() -> N
         ":execution": {"S": "{% $states.input.detail.executionArn %}"}
     }
     assert ":stateMachine:prod-'" in release["Arguments"]["Key"]["LockId"]["S"]
-    pattern = janitor_event_pattern("arn:aws:states:eu-central-1:123456789012:stateMachine:prod-")
+    pattern = janitor_event_pattern(ENV, "prod", ["prod-report"])
     assert pattern["detail-type"] == ["Step Functions Execution Status Change"]
     assert pattern["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
 
