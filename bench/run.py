@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))
 
 JOB_COMPONENT = f"{PROJECT}:jobs:ScheduledJob"
 RESOURCES_PER_JOB_TARGET = 8
-SUCCESS_TRANSITIONS_TARGET = 4
+SUCCESS_TRANSITIONS_TARGET = 5  # issue: a first-try success costs at most 5 transitions
 PYTEST_TIMEOUT_SECONDS = 300
 
 
@@ -91,40 +91,55 @@ SHARING_NOTE = """could be shared without losing least privilege:
 def transitions() -> None:
     from transitions import walk
 
-    from components.documents.job_machine import RunTarget, job_definition
+    from components.documents.job_machine import job_definition
+    from components.documents.run_task import RunTarget
+    from components.model.arns import AwsEnv
     from components.model.aws_constants import DYNAMODB_CONDITION_FAILED, TASK_FAILED
+    from components.model.naming import job_names
     from components.model.spec import Job
+    from components.model.stack import StackJob
 
     print("\n3. State transitions per execution (walked along components.documents.job_machine.job_definition)")
-    where = RunTarget("cluster", "family", "job", ("subnet-1",), ("sg-1",), False)
-    forbid = job_definition(Job(name="bench", command=["x"], timeout="30m", retries=1), where, "locks")
-    allow = job_definition(Job(name="bench", command=["x"], timeout="30m", retries=1, concurrency="allow"), where, "")
-    spot = job_definition(Job(name="bench", command=["x"], timeout="30m", capacity="spot"), where, "locks")
-    replace = job_definition(Job(name="bench", command=["x"], timeout="30m", concurrency="replace"), where, "locks")
-    exit_zero: dict[str, int | None] = {"CheckExitCode": 0}
-    # On Spot, CheckExitCode's first rule catches an interrupted task; rule 1 is exit code 0.
-    spot_exit_zero: dict[str, int | None] = {"CheckExitCode": 1}
-    holder_found: dict[str, int | None] = {"LockHolderFound": None, "CheckExitCode": 0}
+    env = AwsEnv("aws", "eu-central-1", "123456789012")
+    where = RunTarget(env, "cluster", "family", "job", ("subnet-1",), ("sg-1",), False, "task-role", "execution-role")
+
+    def definition(**fields: Any) -> dict[str, Any]:
+        spec = Job(name="bench", command=["x"], timeout="30m", **fields)
+        return job_definition(StackJob("bench", "jobs/bench.py", spec, job_names("bench", "bench")), where, "locks")
+
+    forbid, allow = definition(retries=1), definition(retries=1, concurrency="allow")
+    spot, replace = definition(capacity="spot"), definition(concurrency="replace")
+    # ClassifyAttempt's rules, in order (components/documents/attempts.py): 0 success, 1 timeout, then on
+    # Spot 2 "run on demand"; then the start retry, then the job retry.
+    success: dict[str, list[int | None]] = {"ClassifyAttempt": [0]}
+    job_retry_then: dict[str, list[int | None]] = {"ClassifyAttempt": [3, None]}
+    holder_found: dict[str, list[int | None]] = {"LockHolderFound": [None], "ClassifyAttempt": [0]}
     scenarios = [
-        ("success, first try", forbid, {}, exit_zero),
-        ("skip (lock held)", forbid, {"AcquireLock": [DYNAMODB_CONDITION_FAILED]}, exit_zero),
-        ("failure, retried once, fails again", forbid, {"RunJob": [TASK_FAILED, TASK_FAILED]}, exit_zero),
-        ("failure, retried once, succeeds", forbid, {"RunJob": [TASK_FAILED, "ok"]}, exit_zero),
-        ('success, concurrency="allow"', allow, {}, exit_zero),
-        ("success on Fargate Spot", spot, {}, spot_exit_zero),
-        ("Spot capacity unavailable, on demand", spot, {"RunJobOnSpot": ["AmazonECS.Unknown"]}, spot_exit_zero),
+        ("success, first try", forbid, {}, success),
+        ("skip (lock held)", forbid, {"AcquireLock": [DYNAMODB_CONDITION_FAILED]}, success),
+        ("failure, retried once, fails again", forbid, {"RunJob": [TASK_FAILED, TASK_FAILED]}, job_retry_then),
+        ("failure, retried once, succeeds", forbid, {"RunJob": [TASK_FAILED, "ok"]}, {"ClassifyAttempt": [3, 0]}),
+        ("start failure, started again", forbid, {"RunJob": ["AmazonECS.Unknown", "ok"]}, {"ClassifyAttempt": [2, 0]}),
+        ('success, concurrency="allow"', allow, {}, success),
+        ("success on Fargate Spot", spot, {}, success),
+        (
+            "Spot capacity unavailable, on demand",
+            spot,
+            {"RunJobOnSpot": ["AmazonECS.Unknown"]},
+            {"ClassifyAttempt": [2, 0]},
+        ),
         ('concurrency="replace", holder stopped', replace, {"AcquireLock": [DYNAMODB_CONDITION_FAILED]}, holder_found),
     ]
     rows = []
     counts = {}
-    for label, definition, outcomes, choices in scenarios:
-        path = walk(definition, outcomes, choices)
+    for label, machine, outcomes, choices in scenarios:
+        path = walk(machine, outcomes, choices)
         entered = [p for p in path if not p.startswith("(")]
         counts[label] = len(entered)
         rows.append([label, str(len(entered)), " > ".join(path)])
     print_table(["execution", "transitions", "path"], rows)
-    success = counts["success, first try"]
-    target(f"success <= {SUCCESS_TRANSITIONS_TARGET}", str(success), success <= SUCCESS_TRANSITIONS_TARGET)
+    first_try = counts["success, first try"]
+    target(f"success <= {SUCCESS_TRANSITIONS_TARGET}", str(first_try), first_try <= SUCCESS_TRANSITIONS_TARGET)
 
 
 # ---------------------------------------------------------------- 4. suite and check

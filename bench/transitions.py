@@ -7,11 +7,13 @@ from collections import Counter
 from typing import Any
 
 
-def walk(definition: dict[str, Any], outcomes: dict[str, list[str]], choices: dict[str, int | None]) -> list[str]:
+def walk(definition: dict[str, Any], outcomes: dict[str, list[str]], choices: dict[str, list[int | None]]) -> list[str]:
     """The states entered, retries included, when each Task attempt ends with the next of its `outcomes`
-    ("ok" or an error name; "ok" once they run out) and each Choice takes rule `choices[name]` (None: Default)."""
+    ("ok" or an error name; "ok" once they run out) and each visit of a Choice takes the next rule of
+    `choices[name]` (None: Default; the last one again once they run out)."""
     states, name = definition["States"], definition["StartAt"]
     pending = {state: list(results) for state, results in outcomes.items()}
+    taken = {state: list(rules) for state, rules in choices.items()}
     path: list[str] = []
     while len(path) < 100:
         state = states[name]
@@ -20,7 +22,8 @@ def walk(definition: dict[str, Any], outcomes: dict[str, list[str]], choices: di
         if kind in ("Succeed", "Fail"):
             return path
         if kind == "Choice":
-            rule = choices[name]
+            rules = taken[name]
+            rule = rules.pop(0) if len(rules) > 1 else rules[0]
             name = state["Default"] if rule is None else state["Choices"][rule]["Next"]
             continue
         if kind == "Task":

@@ -1,21 +1,23 @@
 """The state machine a job runs, as an Amazon States Language dict (JSONata query language), and its
 role's policy: the union of its Task states' grants and what the machine itself needs (execution logs).
 
-State transitions per execution (each retry of a state is billed as one more):
+State transitions per execution (each state entered is billed once, each retry of a state once more):
 - `concurrency="forbid"` or `"replace"`, lock free, run succeeds: 4 (AcquireLock, RunJob or
-  RunJobOnSpot, CheckExitCode, ReleaseLock); lock held by a live run: 2 (AcquireLock, SkippedAlreadyRunning)
-  for "forbid", 8 for "replace" when it stops the holder (ReadLockHolder, LockHolderFound, StopLockHolder
-  and TakeOverLock come before the run).
-- `concurrency="allow"`, run succeeds: 3 (RunJob, CheckExitCode, Succeeded).
+  RunJobOnSpot, ClassifyAttempt, ReleaseLock); lock held by a live run: 2 (AcquireLock,
+  SkippedAlreadyRunning) for "forbid", 8 for "replace" when it stops the holder (ReadLockHolder,
+  LockHolderFound, StopLockHolder and TakeOverLock come before the run).
+- `concurrency="allow"`, run succeeds: 4 (StartRun, RunJob, ClassifyAttempt, Succeeded).
+- each further attempt: 3 (a Wait, RunJob, ClassifyAttempt); 2 after a Spot interruption (no wait).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from components.documents.attempts import classify, initial_variables
 from components.documents.grants import Machine, MachineDocuments, State, Task
 from components.documents.lock_states import JobLock, acquire_lock, release_lock, replace_states, skipped
-from components.documents.run_task import RunTarget, catch_all, check_exit_code, exit_code_not_zero, run_states
+from components.documents.run_task import RunTarget, run_task
 from components.model.aws_constants import DYNAMODB_CONDITION_FAILED
 from components.model.stack import StackJob
 
@@ -39,19 +41,19 @@ def _lock_states(job: StackJob, lock: JobLock, target: RunTarget, first_run: str
     spec = job.spec
     when_held = "ReadLockHolder" if spec.concurrency == "replace" else "SkippedAlreadyRunning"
     states: dict[str, State | Task] = {
-        "AcquireLock": acquire_lock(spec, lock, when_held=when_held, then=first_run),
+        "AcquireLock": acquire_lock(spec, lock, when_held=when_held, then=first_run, assign=initial_variables()),
         "SkippedAlreadyRunning": skipped(job.name),
     }
     if spec.concurrency == "replace":
         executions = target.env.arn("states", f"execution:{job.names.state_machine}:*")
-        states.update(replace_states(spec, lock, executions, first_run_state=first_run))
+        states.update(replace_states(spec, lock, executions, first_run, initial_variables()))
     states["ReleaseLock"] = release_lock(
         lock,
         catch=[
             # Someone took the lock over after it expired: nothing of ours to release.
             {"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": "LockAlreadyReleased"},
             # Fail so operators hear of it; the janitor then removes the lock.
-            catch_all("FailRun"),
+            {"ErrorEquals": ["States.ALL"], "Assign": {"failure": "{% $states.errorOutput %}"}, "Next": "FailRun"},
         ],
         then={"Output": "{% $states.input %}", "End": True},
     )
@@ -78,13 +80,13 @@ def job_machine(job: StackJob, target: RunTarget, lock_table: str) -> MachineDoc
     if locked:
         lock = JobLock(lock_table, target.env.arn("dynamodb", f"table/{lock_table}"), name)
         machine.add(_lock_states(job, lock, target, first_run))
-    machine.add(run_states(spec, target, on_failure))
-    machine.add(
-        {
-            "CheckExitCode": check_exit_code("ReleaseLock" if locked else "Succeeded", spot),
-            "ExitCodeNotZero": exit_code_not_zero(target.container, on_failure),
-        }
-    )
+    else:
+        machine.add({"StartRun": {"Type": "Pass", "Assign": initial_variables(), "Next": first_run}})
+    machine.add({"RunJob": run_task(spec, target, spot=False, then="ClassifyAttempt")})
+    if spot:
+        machine.add({"RunJobOnSpot": run_task(spec, target, spot=True, then="ClassifyAttempt")})
+    on_success = "ReleaseLock" if locked else "Succeeded"
+    machine.add(classify(spec, target.container, spot, on_success, on_failure))
     if not locked:
         machine.add({"Succeeded": {"Type": "Succeed"}})
     machine.add({"FailRun": _FAIL_RUN})
@@ -92,7 +94,7 @@ def job_machine(job: StackJob, target: RunTarget, lock_table: str) -> MachineDoc
     return machine.documents(
         Comment=comment,
         QueryLanguage="JSONata",
-        StartAt="AcquireLock" if locked else first_run,
+        StartAt="AcquireLock" if locked else "StartRun",
         TimeoutSeconds=spec.execution_timeout,
     )
 

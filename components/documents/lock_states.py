@@ -92,7 +92,8 @@ def _release_arguments(lock: JobLock) -> dict[str, Any]:
     }
 
 
-def acquire_lock(job: Job, lock: JobLock, when_held: str, then: str) -> Task:
+def acquire_lock(job: Job, lock: JobLock, when_held: str, then: str, assign: dict[str, Any]) -> Task:
+    """`assign`: the variables the run needs, set once the lock is ours."""
     state = {
         "Type": "Task",
         "Comment": "Take the job's lock unless a live execution holds it; an expired lock is taken over.",
@@ -100,6 +101,7 @@ def acquire_lock(job: Job, lock: JobLock, when_held: str, then: str) -> Task:
         "Arguments": _put_lock(job, lock, FREE_EXPIRED_OR_OURS, _NOW_AND_ME),
         "Retry": retry_dynamodb(),
         "Catch": [{"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": when_held}],
+        "Assign": assign,
         "Output": "{% $states.input %}",
         "Next": then,
     }
@@ -127,7 +129,9 @@ def skipped(job_name: str) -> State:
     }
 
 
-def replace_states(job: Job, lock: JobLock, executions_arn: str, first_run_state: str) -> dict[str, State | Task]:
+def replace_states(
+    job: Job, lock: JobLock, executions_arn: str, first_run_state: str, assign: dict[str, Any]
+) -> dict[str, State | Task]:
     """concurrency="replace": read who holds the lock, stop that execution (Step Functions then stops its
     ECS task), and take the lock over only if that same execution still holds it. Two replacers that read
     the same holder cannot both win: one takes over, the other ends as a skip. A replacer that reads the
@@ -199,6 +203,7 @@ def replace_states(job: Job, lock: JobLock, executions_arn: str, first_run_state
                 ),
                 "Retry": retry_dynamodb(),
                 "Catch": [{"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": "SkippedAlreadyRunning"}],
+                "Assign": assign,
                 "Output": "{% $states.input %}",
                 "Next": first_run_state,
             },

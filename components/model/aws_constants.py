@@ -83,8 +83,18 @@ ECS_START_ERRORS = (
     "AmazonECS.Unknown",
 )
 # An essential container that exits non-zero, or a task that stops before its container ran, fails
-# runTask.sync with States.TaskFailed (reported by AWS Copilot maintainers, aws/copilot-cli#3160).
+# runTask.sync with States.TaskFailed (reported by AWS Copilot maintainers, aws/copilot-cli#3160). Whether it
+# can also return such a task instead is not documented: both forms are handled (and on the self-test list).
 TASK_FAILED = "States.TaskFailed"
+# A state that runs past its TimeoutSeconds fails with States.Timeout (ASL spec, "Task state").
+TIMEOUT = "States.Timeout"
+# ECS Task.stopCode values (ECS API reference, Task; the SDKs' TaskStopCode enum): the task never ran the job;
+# Fargate Spot took the task back.
+STOP_CODE_TASK_FAILED_TO_START = "TaskFailedToStart"
+STOP_CODE_SPOT_INTERRUPTION = "SpotInterruption"
+# stoppedReason prefixes of tasks that stopped before their container ran (ECS developer guide, "Amazon ECS
+# stopped task error messages": CannotPullContainerError, ResourceInitializationError).
+STOPPED_REASONS_BEFORE_START = ("CannotPullContainerError", "ResourceInitializationError")
 
 # AWS SDK integrations name errors "<Service>.<Exception>" in Pascal case (Step Functions docs,
 # "AWS SDK service integrations"); the SDK's class name carries "Exception", the API's does not.

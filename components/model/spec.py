@@ -12,7 +12,7 @@ from components.model.duration import format_duration, parse_duration
 from components.model.errors import HIDDEN, FieldError
 from components.model.permissions import Permission, fits_inline, task_role_policy
 from components.model.schedule import Schedule, check_timezone, parse_schedule
-from components.model.timing import execution_timeout_seconds
+from components.model.timing import START_RETRY_ATTEMPTS, execution_timeout_seconds, total_attempts
 
 Duration = Annotated[int, BeforeValidator(parse_duration)]
 
@@ -171,11 +171,15 @@ class Job(BaseModel):
             )
         total = self.execution_timeout
         if total > STEP_FUNCTIONS_MAX_EXECUTION_SECONDS:
+            attempts = total_attempts(self.retries.attempts, self.capacity == "spot")
+            spot = " and the run on Spot" if self.capacity == "spot" else ""
+            timeout = format_duration(self.timeout)
             raise FieldError(
                 "timeout",
-                f"{format_duration(self.timeout)} with {self.retries.attempts} retries needs up to "
-                f"{format_duration(total)} per execution (all runs, waits and start retries); Step Functions "
-                "allows at most 365d per execution: shorten the timeout or retry less",
+                f"{timeout} with {self.retries.attempts} retries needs up to {format_duration(total)} per execution "
+                f"({attempts} attempts of up to {timeout}: the run, its retries, {START_RETRY_ATTEMPTS} start "
+                f"retries{spot}; and the waits); Step Functions allows at most 365d per execution: shorten the "
+                "timeout or retry less",
                 format_duration(self.timeout),
             )
         return self
@@ -187,5 +191,9 @@ class Job(BaseModel):
     @property
     def execution_timeout(self) -> int:
         return execution_timeout_seconds(
-            self.timeout, self.retries.attempts, self.retries.interval, self.retries.backoff_rate
+            self.timeout,
+            self.retries.attempts,
+            self.retries.interval,
+            self.retries.backoff_rate,
+            self.capacity == "spot",
         )

@@ -17,17 +17,22 @@ def _backoff_total(attempts: int, interval: int, rate: float) -> int:
     return int(sum(interval * rate**i for i in range(attempts)))
 
 
-def execution_timeout_seconds(timeout: int, retry_attempts: int, retry_interval: int, backoff_rate: float) -> int:
-    """The longest a whole execution may take: every allowed run at its full timeout, every wait
-    between runs and between start attempts, and the lock steps."""
-    runs = 1 + retry_attempts
+def total_attempts(retry_attempts: int, spot: bool) -> int:
+    """Every attempt one execution may make: one on Spot, the run, its retries, and the start retries."""
+    return (1 if spot else 0) + 1 + retry_attempts + START_RETRY_ATTEMPTS
+
+
+def execution_timeout_seconds(
+    timeout: int, retry_attempts: int, retry_interval: int, backoff_rate: float, spot: bool = False
+) -> int:
+    """The longest a whole execution may take, from the same loop the state machine runs
+    (components/documents/attempts.py): every attempt it may make at the job's full timeout (one on Spot, then
+    the run and its retries, and every start retry, since a task may fail to start only after minutes), the
+    longest waits between them (full jitter waits at most its interval), and the lock steps."""
+    attempts = total_attempts(retry_attempts, spot)
     start_waits = _backoff_total(START_RETRY_ATTEMPTS, START_RETRY_INTERVAL_SECONDS, START_RETRY_BACKOFF_RATE)
-    return (
-        runs * timeout
-        + runs * start_waits
-        + _backoff_total(retry_attempts, retry_interval, backoff_rate)
-        + LOCK_STEPS_MARGIN_SECONDS
-    )
+    job_waits = _backoff_total(retry_attempts, retry_interval, backoff_rate)
+    return attempts * timeout + start_waits + job_waits + LOCK_STEPS_MARGIN_SECONDS
 
 
 def lock_lifetime_seconds(execution_timeout: int) -> int:

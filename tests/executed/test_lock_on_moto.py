@@ -1,4 +1,4 @@
-"""The generated lock, executed on moto (tests/support/moto_harness.py, workarounds 1-9 there): overlapping
+"""The generated lock, executed on moto (tests/support/moto_harness.py, workarounds 1-10 there): overlapping
 starts, failures, retries, timeouts, stops, expiry and takeover, and the lock janitor. Every assertion is
 on the lock table and on how the execution ended."""
 
@@ -26,10 +26,10 @@ from tests.support.moto_harness import (
     SHARED,
     TARGET,
     Aws,
-    with_run_job_stand_in,
+    with_run_stand_ins,
 )
 
-aws = harness.aws  # moto with workarounds 1-9, and the test playing ECS
+aws = harness.aws  # moto with workarounds 1-10, and the test playing ECS
 
 
 def _skipped(aws: Aws, execution: str) -> None:
@@ -61,7 +61,7 @@ def test_two_executions_started_together_one_runs_and_one_skips(aws: Aws) -> Non
     ended = aws.ended(run.execution)
     assert ended["status"] == "SUCCEEDED"
     assert json.loads(ended["output"])["exitCode"] == 0
-    assert aws.entered(run.execution) == ["AcquireLock", "RunJob", "CheckExitCode", "ReleaseLock"]
+    assert aws.entered(run.execution) == ["AcquireLock", "RunJob", "ClassifyAttempt", "ReleaseLock"]
     assert aws.lock() is None
 
 
@@ -99,22 +99,37 @@ def test_lock_records_holder_and_expiry_from_the_execution_start(aws: Aws) -> No
 # --- a run that goes wrong releases the lock ---------------------------------------------------------------
 
 
-def test_nonzero_exit_releases_lock_and_fails_with_the_exit_code(aws: Aws) -> None:
+def test_nonzero_exit_returned_is_retried_then_releases_lock_and_fails_with_the_exit_code(aws: Aws) -> None:
     execution = aws.start(aws.job_machine(), "exit-3")
     aws.task_stopped(aws.next_run(), exit_code=3)
+    aws.task_stopped(aws.next_run(), exit_code=3)  # retries=1: a returned non-zero exit is a failed run too
     ended = _failed(aws, execution, "Job.NonZeroExit")
-    assert ended["cause"] == "container job exited with code 3 (Essential container in task exited)"
-    assert aws.entered(execution)[-3:] == ["ExitCodeNotZero", "ReleaseLockAfterFailure", "FailRun"]
+    assert ended["cause"] == (
+        "container job exited with code 3 (Essential container in task exited) "
+        "(attempt 2; retries used: 1 of 1, start retries used: 0 of 3)"
+    )
+    assert aws.waits == [REPORT.retries.interval]
+    assert aws.entered(execution)[-4:] == ["ClassifyAttempt", "RunFailed", "ReleaseLockAfterFailure", "FailRun"]
+    aws.no_more_runs()
     assert aws.lock() is None
 
 
-def test_task_that_never_ran_its_container_fails_with_the_stopped_reason(aws: Aws) -> None:
+def test_task_that_never_ran_its_container_is_started_again_then_fails_with_the_stopped_reason(aws: Aws) -> None:
     execution = aws.start(aws.job_machine(), "no-exit-code")
-    aws.task_stopped(aws.next_run(), exit_code=None, reason="CannotPullContainerError: pull access denied")
-    ended = _failed(aws, execution, "Job.NonZeroExit")
+    for _ in range(4):  # the first attempt and 3 start retries; the job's own retry is not spent on it
+        aws.task_stopped(
+            aws.next_run(),
+            exit_code=None,
+            reason="CannotPullContainerError: pull access denied",
+            stop_code="TaskFailedToStart",
+        )
+    ended = _failed(aws, execution, "Job.StartFailed")
     assert ended["cause"] == (
-        "container job reported no exit code; task stopped: CannotPullContainerError: pull access denied"
+        "container job reported no exit code; task stopped: CannotPullContainerError: pull access denied "
+        "(attempt 4; retries used: 0 of 1, start retries used: 3 of 3)"
     )
+    assert len(aws.waits) == 3
+    aws.no_more_runs()
     assert aws.lock() is None
 
 
@@ -128,8 +143,11 @@ def test_failed_run_is_retried_as_asked_then_releases_lock_and_fails_with_the_ta
     aws.task_failed(second, "States.TaskFailed", "Essential container in task exited")
     # "States." names are reserved, so FailRun re-raises it as Job.TaskFailed and keeps it in the cause.
     ended = _failed(aws, execution, "Job.TaskFailed")
-    assert ended["cause"] == "States.TaskFailed: Essential container in task exited"
-    assert aws.retry_waits == [REPORT.retries.interval]
+    assert ended["cause"] == (
+        "States.TaskFailed: Essential container in task exited "
+        "(attempt 2; retries used: 1 of 1, start retries used: 0 of 3)"
+    )
+    assert aws.waits == [REPORT.retries.interval]
     aws.no_more_runs()
     assert aws.lock() is None
 
@@ -148,7 +166,7 @@ def test_transient_start_error_is_retried_and_the_run_goes_ahead(aws: Aws) -> No
     aws.task_failed(aws.next_run(), "ECS.ThrottlingException", "Rate exceeded")
     aws.task_stopped(aws.next_run(), exit_code=0)  # retried although the job asked for no retries
     assert aws.ended(execution)["status"] == "SUCCEEDED"
-    assert len(aws.retry_waits) == 1 and 0 <= aws.retry_waits[0] <= 30  # full jitter on 30 s
+    assert len(aws.waits) == 1 and 1 <= aws.waits[0] <= 30  # full jitter on 30 s
     assert aws.lock() is None
 
 
@@ -157,7 +175,9 @@ def test_start_error_that_persists_releases_lock_and_fails_with_it(aws: Aws) -> 
     for _ in range(4):  # the first attempt and 3 start retries
         aws.task_failed(aws.next_run(), "AmazonECS.Unknown", "RESOURCE:FARGATE capacity unavailable")
     ended = _failed(aws, execution, "AmazonECS.Unknown")
-    assert ended["cause"] == "RESOURCE:FARGATE capacity unavailable"
+    assert ended["cause"] == (
+        "RESOURCE:FARGATE capacity unavailable (attempt 4; retries used: 0 of 1, start retries used: 3 of 3)"
+    )
     aws.no_more_runs()
     assert aws.lock() is None
 
@@ -170,7 +190,7 @@ def test_timed_out_run_releases_lock_and_fails_with_timeout(aws: Aws) -> None:
     ended = _failed(aws, execution, "Job.Timeout")
     assert ended["cause"].startswith("States.Timeout: ")
     assert aws.entered(execution)[-2:] == ["ReleaseLockAfterFailure", "FailRun"]
-    assert aws.retry_waits == []  # a timed-out run is not retried
+    assert aws.waits == []  # a timed-out run is not retried
     aws.no_more_runs()
     assert aws.lock() is None
 
@@ -212,7 +232,7 @@ def test_lock_with_a_future_expiry_written_by_anyone_makes_executions_skip(aws: 
 def test_stale_owner_ending_after_a_takeover_leaves_the_new_owners_lock(
     aws: Aws, outcome: str, status: str, last_state: str
 ) -> None:
-    machine = aws.job_machine()
+    machine = aws.job_machine(REPORT.model_copy(update={"retries": REPORT.retries.model_copy(update={"attempts": 0})}))
     stale = aws.start(machine, "stale")
     stale_run = aws.next_run()
     aws.expire_lock()
@@ -289,7 +309,7 @@ def test_janitor_releases_the_lock_of_a_stopped_execution(aws: Aws) -> None:
 def test_janitor_releases_the_lock_of_a_timed_out_execution(aws: Aws) -> None:
     # A whole-execution timeout (TimeoutSeconds at the top) runs no Catch. Workaround 9: moto times out
     # in real time, so the execution timeout is lowered to 1 s here; every state stays as generated.
-    machine_definition = with_run_job_stand_in(
+    machine_definition = with_run_stand_ins(
         job_definition(stack_job(REPORT, harness.PREFIX), TARGET, SHARED.lock_table), aws.queue
     )
     machine_definition["TimeoutSeconds"] = 1
@@ -365,3 +385,39 @@ def test_janitor_that_cannot_release_fails_naming_the_job_and_the_execution(aws:
     assert ended["status"] == "FAILED"
     assert ended["error"] == "Janitor.ReleaseFailed"
     assert ended["cause"].startswith(f"could not release the lock of job {JOB} held by {stopped}: DynamoDB.")
+
+
+# --- every class of outcome, executed (the classifier itself: tests/unit/test_attempts.py) --------------------
+
+
+def test_an_error_no_retry_fixes_fails_at_once_with_its_cause(aws: Aws) -> None:
+    execution = aws.start(aws.job_machine(), "denied")  # retries=1, and 3 start retries: none is spent
+    aws.task_failed(aws.next_run(), "ECS.AccessDeniedException", "not authorized to perform: ecs:TagResource")
+    ended = _failed(aws, execution, "ECS.AccessDeniedException")
+    assert ended["cause"] == (
+        "not authorized to perform: ecs:TagResource (attempt 1; retries used: 0 of 1, start retries used: 0 of 3)"
+    )
+    assert aws.waits == []
+    aws.no_more_runs()
+    assert aws.lock() is None
+
+
+def test_a_task_that_failed_to_start_raised_as_task_failed_spends_the_start_budget(aws: Aws) -> None:
+    execution = aws.start(aws.job_machine(), "eni-timeout")
+    cause = json.dumps({"StopCode": "TaskFailedToStart", "StoppedReason": "ResourceInitializationError: ENI"})
+    for _ in range(4):
+        aws.task_failed(aws.next_run(), "States.TaskFailed", cause)
+    ended = _failed(aws, execution, "Job.TaskFailed")
+    assert ended["cause"] == f"States.TaskFailed: {cause} (attempt 4; retries used: 0 of 1, start retries used: 3 of 3)"
+    assert len(aws.waits) == 3
+    aws.no_more_runs()
+    assert aws.lock() is None
+
+
+def test_a_task_stopped_from_outside_is_a_failed_run_and_is_retried(aws: Aws) -> None:
+    execution = aws.start(aws.job_machine(), "stopped-task")
+    aws.task_stopped(aws.next_run(), exit_code=None, reason="Task stopped by user", stop_code="UserInitiated")
+    aws.task_stopped(aws.next_run(), exit_code=0)
+    assert aws.ended(execution)["status"] == "SUCCEEDED"
+    assert aws.waits == [REPORT.retries.interval]
+    assert aws.lock() is None

@@ -1,5 +1,5 @@
 """concurrency="replace", executed on moto through tests/support/moto_harness.py
-and tests/support/moto_run_states.py (workarounds 1-12
+and tests/support/moto_run_states.py (workarounds 1-11
 there). Every assertion is on the lock table, on the states an execution entered and on how it ended."""
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from tests.support.moto_run_states import (
     execution_arn,
 )
 
-aws = harness.aws  # moto with workarounds 1-9, and the test playing ECS
-aws_sdk_parameters = run_states.aws_sdk_parameters  # workaround 12, for every test here
-waits = run_states.waits  # workaround 11: Wait states recorded, not slept
+aws = harness.aws  # moto with workarounds 1-10, and the test playing ECS
+aws_sdk_parameters = run_states.aws_sdk_parameters  # workaround 11, for every test here
+waits = run_states.waits  # workaround 10: Wait states recorded, not slept
 
 
 # --- concurrency="replace" ------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """capacity="spot", executed on moto through tests/support/moto_harness.py
-and tests/support/moto_run_states.py (workarounds 1-12
+and tests/support/moto_run_states.py (workarounds 1-11
 there). Every assertion is on the lock table, on the states an execution entered and on how it ended."""
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from tests.support.moto_run_states import (
     create_machine,
 )
 
-aws = harness.aws  # moto with workarounds 1-9, and the test playing ECS
-aws_sdk_parameters = run_states.aws_sdk_parameters  # workaround 12, for every test here
-waits = run_states.waits  # workaround 11: Wait states recorded, not slept
+aws = harness.aws  # moto with workarounds 1-10, and the test playing ECS
+aws_sdk_parameters = run_states.aws_sdk_parameters  # workaround 11, for every test here
+waits = run_states.waits  # workaround 10: Wait states recorded, not slept
 
 
 # --- capacity="spot" -------------------------------------------------------------------------------------------
@@ -45,7 +45,14 @@ def test_no_spot_capacity_runs_on_demand_at_once(aws: Aws, waits: list[int], err
     assert (on_demand.execution, asks_for_spot(on_demand)) == (execution, False)
     assert aws.holder() == execution
     answer_success(aws, on_demand)
-    assert aws.entered(execution) == ["AcquireLock", "RunJobOnSpot", "RunJob", "CheckExitCode", "ReleaseLock"]
+    assert aws.entered(execution) == [
+        "AcquireLock",
+        "RunJobOnSpot",
+        "ClassifyAttempt",
+        "RunJob",
+        "ClassifyAttempt",
+        "ReleaseLock",
+    ]
     assert (aws.retry_waits, waits) == ([], [])  # no start retry on Spot, no job retry, no wait
     aws.no_more_runs()
     assert aws.lock() is None
@@ -58,8 +65,8 @@ def test_no_spot_capacity_leaves_the_jobs_retries_to_the_on_demand_run(aws: Aws,
     retry = aws.next_run()  # retries=1: the on-demand run still has its retry
     assert (retry.execution, asks_for_spot(retry)) == (execution, False)
     answer_success(aws, retry)
-    assert aws.retry_waits == [SPOT.retries.interval]
-    assert waits == []
+    assert waits == [SPOT.retries.interval]
+    assert aws.retry_waits == []
     aws.no_more_runs()
     assert aws.lock() is None
 
@@ -77,9 +84,9 @@ def test_spot_interruption_reported_as_task_failure_runs_again_on_demand(aws: Aw
     assert aws.entered(execution) == [
         "AcquireLock",
         "RunJobOnSpot",
-        "SpotRunFailed",
+        "ClassifyAttempt",
         "RunJob",
-        "CheckExitCode",
+        "ClassifyAttempt",
         "ReleaseLock",
     ]
     assert (aws.retry_waits, waits) == ([], [])  # the interruption spent no retry
@@ -99,9 +106,9 @@ def test_spot_interruption_with_exit_code_0_runs_again_on_demand(aws: Aws, waits
     assert aws.entered(execution) == [
         "AcquireLock",
         "RunJobOnSpot",
-        "CheckExitCode",
+        "ClassifyAttempt",
         "RunJob",
-        "CheckExitCode",
+        "ClassifyAttempt",
         "ReleaseLock",
     ]
     assert (aws.retry_waits, waits) == ([], [])
@@ -124,13 +131,16 @@ def test_job_failure_on_spot_is_retried_once_on_demand(
         aws.task_failed(retry, "States.TaskFailed", "Essential container in task exited")
         ended = aws.ended(execution)
         assert (ended["status"], ended["error"]) == ("FAILED", "Job.TaskFailed")
-        assert ended["cause"] == "States.TaskFailed: Essential container in task exited"
+        assert ended["cause"] == (
+            "States.TaskFailed: Essential container in task exited "
+            "(attempt 2; retries used: 1 of 1, start retries used: 0 of 3)"
+        )
     assert aws.entered(execution)[:5] == [
         "AcquireLock",
         "RunJobOnSpot",
-        "SpotRunFailed",
+        "ClassifyAttempt",
         "WaitBeforeRetry",
-        "RetryOnDemand",
+        "RunJob",
     ]
     assert aws.ended(execution)["status"] == status
     assert waits == [SPOT.retries.interval]
@@ -147,7 +157,8 @@ def test_job_failure_on_spot_without_retries_fails_at_once(aws: Aws, waits: list
     assert aws.entered(execution) == [
         "AcquireLock",
         "RunJobOnSpot",
-        "SpotRunFailed",
+        "ClassifyAttempt",
+        "RunFailed",
         "ReleaseLockAfterFailure",
         "FailRun",
     ]
@@ -163,5 +174,5 @@ def test_retries_after_a_job_failure_on_spot_keep_the_backoff(aws: Aws, waits: l
     aws.task_failed(aws.next_run(), "States.TaskFailed", "Essential container in task exited")  # retry 1
     answer_success(aws, aws.next_run())  # retry 2
     assert aws.ended(execution)["status"] == "SUCCEEDED"
-    # On demand, retries=2 waits 60 s then 120 s (test_lock_on_moto.py's Retry); after Spot it should too.
-    assert [*waits, *aws.retry_waits] == [job.retries.interval, job.retries.interval * 2]
+    # On demand, retries=2 waits 60 s then 120 s; after a failure on Spot it does too.
+    assert (waits, aws.retry_waits) == ([job.retries.interval, job.retries.interval * 2], [])

@@ -215,12 +215,21 @@ JOB_MODULE_CASES = [
     (
         "timeout-over-a-year",
         manual("").replace('timeout="30m"', 'timeout="366d"'),
-        ["timeout: 366d with 0 retries needs up to 366d", "Step Functions allows at most 365d per execution"],
+        [
+            "timeout: 366d with 0 retries needs up to 1464d8m30s per execution (4 attempts of up to 366d: the run, "
+            "its retries, 3 start retries; and the waits); Step Functions allows at most 365d per execution",
+        ],
+    ),
+    (
+        # The rule, at its edge: 4 attempts of 92 days do not fit in a year (91 days do: tests/support).
+        "timeout-whose-attempts-pass-a-year",
+        manual("").replace('timeout="30m"', 'timeout="92d"'),
+        ["timeout: 92d with 0 retries needs up to 368d8m30s per execution (4 attempts", "(given: '92d')"],
     ),
     (
         "timeout-over-a-year-with-retries",
         manual(", retries=3").replace('timeout="30m"', 'timeout="100d"'),
-        ["timeout: 100d with 3 retries needs up to 400d", "(given: '100d')"],
+        ["timeout: 100d with 3 retries needs up to 700d", "(given: '100d')"],
     ),
     (
         "retries-negative",

@@ -278,7 +278,9 @@ def test_missed_run_alarm_fires_when_no_run_succeeded_within_the_interval_plus_g
     assert alarm.inputs["treatMissingData"] == "breaching"
     assert alarm.inputs["comparisonOperator"] == "LessThanThreshold" and alarm.inputs["threshold"] == 1
     window = alarm.inputs["period"] * alarm.inputs["evaluationPeriods"]
-    assert 24 * 3600 < window <= 26 * 3600  # a day between runs, plus the run's timeout and a margin
+    # a day between runs, plus the execution's timeout (4 attempts of 30 min, waits 210 s, lock steps 300 s) and
+    # 15 min, in whole hours: 86400 + 7200 + 510 + 900 s -> 27 h
+    assert window == 27 * 3600
     assert alarm.inputs["datapointsToAlarm"] == alarm.inputs["evaluationPeriods"]
 
 

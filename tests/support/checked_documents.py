@@ -54,8 +54,9 @@ EDGE_JOBS: dict[str, Job] = {
     ),
     "manual-only": Job(command=COMMAND, timeout="10m"),
     "one-second": Job(command=COMMAND, timeout=1),
-    "long-timeout": Job(command=COMMAND, timeout="120d", retries=1),
-    "almost-a-year": Job(command=COMMAND, timeout="364d"),
+    "long-timeout": Job(command=COMMAND, timeout="60d", retries=1),
+    # 4 attempts (the run and 3 start retries) of 91 days each, and the waits, fit in 365 days; 92 do not.
+    "longest-timeout": Job(command=COMMAND, timeout="91d"),
     "many-secrets": Job(
         command=COMMAND, timeout="30m", secrets=SECRETS, environment={f"VAR_{i}": str(i) for i in range(50)}
     ),
@@ -118,5 +119,5 @@ DEFINITIONS = {
 def broken_definition() -> dict[str, Any]:
     """A generated definition with one typo: RunJob goes on to a state that does not exist."""
     broken = copy.deepcopy(DEFINITIONS["edge/forbid-defaults/narrow.asl.json"])
-    broken["States"]["RunJob"]["Next"] = "CheckExitCod"
+    broken["States"]["RunJob"]["Next"] = "ClassifyAttemp"
     return broken

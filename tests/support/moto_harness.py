@@ -5,18 +5,20 @@ by test_lock_on_moto.py, test_replace_on_moto.py and test_spot_on_moto.py.
 Workarounds for moto 5's limits, kept in this file only and each named where it is applied. None of
 them changes a lock, retry or catch state: the definitions run as generated except RunJob's target.
 
-1. RunJob: moto cannot run `ecs:runTask.sync` (no Fargate task ever stops there with an exit code). The
-   test swaps RunJob's `Resource` and `Arguments` for `sqs:sendMessage.waitForTaskToken`, reads the message
-   and plays ECS: SendTaskSuccess with a stopped task's description, or SendTaskFailure with the error
-   runTask.sync raises. RunJob's TimeoutSeconds, Retry, Catch, Output and Next, and every other state,
-   stay exactly as generated (asserted in `with_run_job_stand_in`).
+1. The run states (RunJob, and RunJobOnSpot for capacity="spot"): moto cannot run `ecs:runTask.sync` (no
+   Fargate task ever stops there with an exit code). The test swaps each one's `Resource` and `Arguments`
+   for `sqs:sendMessage.waitForTaskToken`, reads the message and plays ECS: SendTaskSuccess with a stopped
+   task's description, or SendTaskFailure with the error runTask.sync raises. The runTask arguments still
+   reach the test (so it sees which placement each attempt asked for); TimeoutSeconds, Assign, Catch,
+   Output and Next, and every other state, stay exactly as generated (asserted in `with_run_stand_ins`).
 2. JSONata: moto 5's evaluator is a stub (`_eval_jsonata` is left None where LocalStack, which moto's
    interpreter comes from, starts a JVM), so jsonata-python evaluates the expressions moto composes.
 3. Retry waits: moto sleeps every Retry interval for real (up to 30 s for ECS start errors); the test
    records each wait instead of sleeping it.
-4. A fresh task token per attempt: moto issues RunJob's token once per state, not per retry attempt, and
-   its callback keeps the first answer, so every retry would fail at once with the first error. The
-   stand-in gets a new token before each attempt, as AWS gives one.
+4. A fresh task token per attempt: moto issues a task token once per state, not per retry attempt, and
+   its callback keeps the first answer, so a retried attempt would fail at once with the first error. The
+   stand-in gets a new token before each attempt, as AWS gives one. (The run states now retry through
+   the classifier loop, one state entry per attempt; the patch stays for any state that retries.)
 5. "States." errors: runTask.sync itself fails a run with States.TaskFailed, but SendTaskFailure may not
    report a name starting with "States." (moto refuses it, as AWS does); the stand-in lets it through.
    (FailRun itself re-raises caught States.* errors as Job.*, since "States." names are reserved.)
@@ -31,6 +33,9 @@ them changes a lock, retry or catch state: the definitions run as generated exce
    guarantee, not a change to the definitions.
 9. Execution timeout: moto times executions out in real time and a job's smallest execution timeout is
    minutes, so the one test of a timed-out execution lowers the top-level TimeoutSeconds to 1 s.
+10. Wait states: moto sleeps a Wait state's Seconds for real (WaitBeforeRetry waits the job's retry
+   interval, a minute here); the test records each wait in `Aws.waits` instead, as workaround 3 does for
+   Retry intervals.
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ try:
         StateTaskServiceSqs,
     )
     from moto.stepfunctions.parser.asl.component.state.fail import state_fail
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
     from moto.stepfunctions.parser.asl.eval.environment import Environment
     from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
@@ -144,7 +150,8 @@ class Aws:
         self.ddb = boto3.client("dynamodb", region_name=REGION)
         self.sqs = boto3.client("sqs", region_name=REGION)
         self.monkeypatch = monkeypatch
-        self.retry_waits: list[float] = []
+        self.retry_waits: list[float] = []  # workaround 3: a state's Retry intervals
+        self.waits: list[int] = []  # workaround 10: Wait states' seconds
         self.ddb.create_table(
             TableName=SHARED.lock_table,
             KeySchema=[{"AttributeName": "LockId", "KeyType": "HASH"}],
@@ -158,9 +165,7 @@ class Aws:
     # --- state machines and executions -------------------------------------------------------------
 
     def job_machine(self, job: Job = REPORT) -> str:
-        definition = with_run_job_stand_in(
-            job_definition(stack_job(job, PREFIX), TARGET, SHARED.lock_table), self.queue
-        )
+        definition = with_run_stand_ins(job_definition(stack_job(job, PREFIX), TARGET, SHARED.lock_table), self.queue)
         created = self.sfn.create_state_machine(
             name=job_names(PREFIX, job.name or JOB).state_machine, definition=json.dumps(definition), roleArn=ROLE
         )
@@ -246,16 +251,21 @@ class Aws:
         assert messages == [], f"unexpected RunJob attempts: {[json.loads(m['Body'])['execution'] for m in messages]}"
 
     def task_stopped(
-        self, run: RunRequest, exit_code: int | None, reason: str = "Essential container in task exited"
+        self,
+        run: RunRequest,
+        exit_code: int | None,
+        reason: str = "Essential container in task exited",
+        stop_code: str = "EssentialContainerExited",
     ) -> None:
         """ECS reports the task STOPPED, as runTask.sync returns DescribeTasks' task (exit code None: the
-        container never ran)."""
+        container never ran; stop code as ECS's Task.stopCode)."""
         container: dict[str, Any] = {"Name": NAMES.container, "LastStatus": "STOPPED"}
         if exit_code is not None:
             container["ExitCode"] = exit_code
         task = {
             "TaskArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{SHARED.cluster}/0123456789abcdef",
             "LastStatus": "STOPPED",
+            "StopCode": stop_code,
             "StoppedReason": reason,
             "Containers": [container],
         }
@@ -336,26 +346,31 @@ class Aws:
             self.ended(arn)
 
 
-def with_run_job_stand_in(definition: dict[str, Any], queue_url: str) -> dict[str, Any]:
-    """Workaround 1: RunJob hands its runTask arguments and task token to the test instead of ECS."""
+RUN_STATES = ("RunJob", "RunJobOnSpot")
+
+
+def with_run_stand_ins(definition: dict[str, Any], queue_url: str) -> dict[str, Any]:
+    """Workaround 1: every run state hands its runTask arguments and task token to the test instead of ECS."""
     swapped = copy.deepcopy(definition)
-    run = swapped["States"]["RunJob"]
-    run["Resource"] = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
-    run["Arguments"] = {
-        "QueueUrl": queue_url,
-        "MessageBody": {
-            "token": "{% $states.context.Task.Token %}",
-            "execution": "{% $states.context.Execution.Id %}",
-            "runTask": definition["States"]["RunJob"]["Arguments"],  # still evaluated, so the test sees them
-        },
-    }
-    original = definition["States"]["RunJob"]
-    assert {k: v for k, v in run.items() if k not in ("Resource", "Arguments")} == {
-        k: v for k, v in original.items() if k not in ("Resource", "Arguments")
-    }
-    assert {k: v for k, v in swapped["States"].items() if k != "RunJob"} == {
-        k: v for k, v in definition["States"].items() if k != "RunJob"
-    }
+    runs = [name for name in RUN_STATES if name in definition["States"]]
+    for name in runs:
+        swapped["States"][name]["Resource"] = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+        swapped["States"][name]["Arguments"] = {
+            "QueueUrl": queue_url,
+            "MessageBody": {
+                "token": "{% $states.context.Task.Token %}",
+                "execution": "{% $states.context.Execution.Id %}",
+                "runTask": definition["States"][name]["Arguments"],  # still evaluated, so the test sees them
+            },
+        }
+
+    def without_targets(states: dict[str, Any]) -> dict[str, Any]:
+        return {
+            name: {k: v for k, v in state.items() if name not in runs or k not in ("Resource", "Arguments")}
+            for name, state in states.items()
+        }
+
+    assert runs and without_targets(swapped["States"]) == without_targets(definition["States"])
     assert {k: v for k, v in swapped.items() if k != "States"} == {k: v for k, v in definition.items() if k != "States"}
     return swapped
 
@@ -371,6 +386,12 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         harness.retry_waits.append(seconds)
 
     monkeypatch.setattr(retrier_decl, "time", SimpleNamespace(sleep=record_wait))
+
+    def record_wait_state(function: WaitFunction, env: Any, wait_seconds: int) -> None:  # workaround 10
+        assert harness is not None
+        harness.waits.append(wait_seconds)
+
+    monkeypatch.setattr(WaitFunction, "_wait_interval", record_wait_state)
 
     original_attempt = StateTaskServiceSqs._eval_execution
 

@@ -1,4 +1,4 @@
-"""The moto internals each numbered workaround (moto_harness.py 1-9, moto_run_states.py 10-12) relies on,
+"""The moto internals each numbered workaround (moto_harness.py 1-10, moto_run_states.py 11) relies on,
 checked before a test uses them: when a moto release renames one, the failure names the workaround at
 once, instead of a test waiting out its timeout on a patch that no longer takes effect."""
 
@@ -43,7 +43,7 @@ class Hook:
 HOOKS: tuple[Hook, ...] = (
     Hook(
         1,
-        "RunJob stand-in (sqs:sendMessage.waitForTaskToken)",
+        "run state stand-ins (sqs:sendMessage.waitForTaskToken)",
         f"{_TASK_SERVICE}.state_task_service_sqs",
         "StateTaskServiceSqs",
     ),
@@ -83,24 +83,21 @@ HOOKS: tuple[Hook, ...] = (
     Hook(8, "conditional writes serialised (delete)", "moto.dynamodb.models", "DynamoDBBackend.delete_item"),
     Hook(8, "conditional writes serialised (update)", "moto.dynamodb.models", "DynamoDBBackend.update_item"),
     Hook(
-        10, "RunJobOnSpot and RetryOnDemand stand-ins", f"{_TASK_SERVICE}.state_task_service_sqs", "StateTaskServiceSqs"
-    ),
-    Hook(
-        11,
+        10,
         "Wait states recorded, not slept",
         f"{_PARSER}.asl.component.state.wait.wait_function.wait_function",
         "WaitFunction._wait_interval",
         ("self", "env", "wait_seconds"),
     ),
     Hook(
-        12,
+        11,
         "aws-sdk:sfn:stopExecution's argument names",
         f"{_TASK_SERVICE}.state_task_service_aws_sdk",
         "StateTaskServiceAwsSdk._normalise_parameters",
         ("self", "parameters"),
     ),
     Hook(
-        12,
+        11,
         "aws-sdk:sfn:stopExecution's argument names (request shape)",
         f"{_TASK_SERVICE}.state_task_service_aws_sdk",
         "StateTaskServiceAwsSdk._to_boto_request",

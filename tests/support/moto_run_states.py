@@ -1,16 +1,10 @@
 """What running concurrency="replace" and capacity="spot" on moto needs beyond tests/support/moto_harness.py
-(its `aws` fixture and its numbered workarounds 1-9): the jobs, the fixtures and the helpers that
+(its `aws` fixture and its numbered workarounds 1-10): the jobs, the fixtures and the helpers that
 test_replace_on_moto.py and test_spot_on_moto.py share.
 
-Workarounds added here, each named where it is applied:
+Workarounds added here, each named where it is applied (1-10 are in moto_harness.py):
 
-10. Every run state has the RunJob stand-in: workaround 1 swaps RunJob only, but with capacity="spot" the
-    job also runs in RunJobOnSpot and RetryOnDemand (same `ecs:runTask.sync`). `_with_run_stand_ins` swaps
-    the `Resource` and `Arguments` of each of them the same way and asserts that nothing else changed. The
-    runTask arguments still reach the test, so it sees which placement each attempt asked for.
-11. Wait states: moto sleeps a Wait state's Seconds for real (WaitBeforeRetry waits the job's retry
-    interval, a minute here); the test records each wait instead, as workaround 3 does for Retry intervals.
-12. aws-sdk parameter names: StopLockHolder's `arn:aws:states:::aws-sdk:sfn:stopExecution` runs as generated
+11. aws-sdk parameter names: StopLockHolder's `arn:aws:states:::aws-sdk:sfn:stopExecution` runs as generated
     on moto's interpreter, which calls the service through boto3 (routed by mock_aws to moto's own Step
     Functions, so one execution really stops another). But moto 5 left out the step that turns the ASL's
     PascalCase arguments (ExecutionArn, Error, Cause) into the API's member names (executionArn, error,
@@ -44,7 +38,6 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
     StateTaskServiceAwsSdk,
 )
-from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
 from components.documents.job_machine import job_definition
 from components.model.naming import job_names
@@ -65,9 +58,8 @@ from tests.support.moto_harness import (
     RunRequest,
 )
 
-aws = harness.aws  # the harness's fixture: moto with workarounds 1-9, and the test playing ECS
+aws = harness.aws  # the harness's fixture: moto with workarounds 1-10, and the test playing ECS
 
-RUN_STATES = ("RunJob", "RunJobOnSpot", "RetryOnDemand")
 # The lock tests' job, run with the other concurrency and capacity.
 REPLACE = Job(**REPORT.model_dump(exclude_unset=True), concurrency="replace")
 SPOT = Job(**REPORT.model_dump(exclude_unset=True), capacity="spot")
@@ -81,39 +73,13 @@ SPOT_INTERRUPTED_TASK: dict[str, Any] = {
 }
 
 
-def _with_run_stand_ins(definition: dict[str, Any], queue_url: str) -> dict[str, Any]:
-    """Workaround 10: workaround 1 applied to every state that runs the job's task."""
-    swapped = copy.deepcopy(definition)
-    runs = [name for name in RUN_STATES if name in definition["States"]]
-    for name in runs:
-        swapped["States"][name]["Resource"] = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
-        swapped["States"][name]["Arguments"] = {
-            "QueueUrl": queue_url,
-            "MessageBody": {
-                "token": "{% $states.context.Task.Token %}",
-                "execution": "{% $states.context.Execution.Id %}",
-                "runTask": definition["States"][name]["Arguments"],  # still evaluated, so the test sees them
-            },
-        }
-
-    def without_targets(states: dict[str, Any]) -> dict[str, Any]:
-        return {
-            name: {k: v for k, v in state.items() if name not in runs or k not in ("Resource", "Arguments")}
-            for name, state in states.items()
-        }
-
-    assert without_targets(swapped["States"]) == without_targets(definition["States"])
-    assert {k: v for k, v in swapped.items() if k != "States"} == {k: v for k, v in definition.items() if k != "States"}
-    return swapped
-
-
 def _aws_sdk_parameters_by_member_name(
     service: StateTaskServiceAwsSdk,
     parameters: dict[str, Any],
     boto_service_name: str | None = None,
     service_action_name: str | None = None,
 ) -> None:
-    """Workaround 12: {"ExecutionArn": ...} -> {"executionArn": ...}, by the operation's input shape."""
+    """Workaround 11: {"ExecutionArn": ...} -> {"executionArn": ...}, by the operation's input shape."""
     model = botocore.session.get_session().get_service_model(service._get_boto_service_name(boto_service_name))
     action = service_action_name or service.resource.api_action
     service._to_boto_request(parameters, model.operation_model(action[0].upper() + action[1:]).input_shape)
@@ -126,21 +92,15 @@ def aws_sdk_parameters(aws: Aws) -> None:
 
 @pytest.fixture
 def waits(aws: Aws) -> list[int]:
-    """Workaround 11: the Wait states' seconds, recorded instead of slept."""
-    recorded: list[int] = []
-
-    def record(function: WaitFunction, env: Any, wait_seconds: int) -> None:
-        recorded.append(wait_seconds)
-
-    aws.monkeypatch.setattr(WaitFunction, "_wait_interval", record)
-    return recorded
+    """The Wait states' seconds (workaround 10, in the harness), as a fixture for the tests that read them."""
+    return aws.waits
 
 
 def create_machine(aws: Aws, job: Job) -> str:
-    definition = _with_run_stand_ins(
+    definition = harness.with_run_stand_ins(
         job_definition(stack_job(job, harness.PREFIX), TARGET, SHARED.lock_table), aws.queue
     )
-    if "StopLockHolder" in definition["States"]:  # as generated: workaround 12 is in moto, not here
+    if "StopLockHolder" in definition["States"]:  # as generated: workaround 11 is in moto, not here
         assert definition["States"]["StopLockHolder"]["Resource"] == "arn:aws:states:::aws-sdk:sfn:stopExecution"
     created = aws.sfn.create_state_machine(
         name=job_names(PREFIX, JOB).state_machine, definition=json.dumps(definition), roleArn=ROLE
@@ -204,7 +164,7 @@ def answer_spot_interruption(aws: Aws, run: RunRequest, exit_code: int) -> None:
 def answer_success(aws: Aws, run: RunRequest) -> None:
     aws.task_stopped(run, exit_code=0)
     assert aws.ended(run.execution)["status"] == "SUCCEEDED"
-    assert aws.entered(run.execution)[-2:] == ["CheckExitCode", "ReleaseLock"]
+    assert aws.entered(run.execution)[-2:] == ["ClassifyAttempt", "ReleaseLock"]
 
 
 def before_reads_of_the_lock(aws: Aws, hook: Callable[[DynamoDBBackend], None]) -> None:

@@ -31,7 +31,7 @@ def _success_path(definition: dict[str, Any]) -> list[str]:
 def test_locked_job_takes_the_lock_runs_checks_and_releases_in_four_transitions() -> None:
     definition = job_definition(job(), TARGET, TABLE)
     assert definition["QueryLanguage"] == "JSONata"
-    assert _success_path(definition) == ["AcquireLock", "RunJob", "CheckExitCode", "ReleaseLock"]
+    assert _success_path(definition) == ["AcquireLock", "RunJob", "ClassifyAttempt", "ReleaseLock"]
 
 
 def test_lock_is_a_conditional_put_of_owner_and_expiry() -> None:
@@ -86,37 +86,46 @@ def test_run_waits_for_the_fargate_task_within_the_jobs_timeout() -> None:
 
 
 def test_failed_runs_are_retried_only_as_often_as_the_job_asks() -> None:
-    no_retries = job_definition(job(), TARGET, TABLE)["States"]["RunJob"]["Retry"]
-    assert [r["ErrorEquals"] for r in no_retries] == [
-        ["ECS.AmazonECSException", "ECS.ServerException", "ECS.ThrottlingException", "AmazonECS.Unknown"]
+    """The run state retries nothing itself: every attempt goes to the one classifier (tests/unit/test_attempts.py
+    evaluates it), whose job-retry rule allows exactly the job's retries."""
+    no_retries = job_definition(job(), TARGET, TABLE)["States"]
+    assert "Retry" not in no_retries["RunJob"]
+    assert "WaitBeforeRetry" not in no_retries
+    assert [rule["Next"] for rule in no_retries["ClassifyAttempt"]["Choices"]] == [
+        "ReleaseLock",
+        "RunFailed",
+        "WaitBeforeStartRetry",
     ]
     retries = job_definition(job(retries={"attempts": 2, "interval": "5m", "backoff_rate": 3}), TARGET, TABLE)
-    task_failed = retries["States"]["RunJob"]["Retry"][1]
-    assert task_failed == {
-        "ErrorEquals": ["States.TaskFailed"],
-        "IntervalSeconds": 300,
-        "MaxAttempts": 2,
-        "BackoffRate": 3.0,
-    }
+    states = retries["States"]
+    assert "$jobRetries < 2" in states["ClassifyAttempt"]["Choices"][-1]["Condition"]
+    assert states["WaitBeforeRetry"]["Seconds"] == "{% $max([1, $round(300 * $power(3.0, $jobRetries - 1))]) %}"
+    assert states["WaitBeforeRetry"]["Next"] == "RunJob"
 
 
 def test_exit_code_of_the_job_container_decides_success() -> None:
     states = job_definition(job(), TARGET, TABLE)["States"]
+    assert "Containers[Name='job'].ExitCode" in states["RunJob"]["Assign"]["outcome"]
     assert "Containers[Name='job'].ExitCode" in states["RunJob"]["Output"]
-    check = states["CheckExitCode"]
-    assert check["Choices"] == [{"Condition": "{% $states.input.exitCode = 0 %}", "Next": "ReleaseLock"}]
-    assert check["Default"] == "ExitCodeNotZero"
-    not_zero = states["ExitCodeNotZero"]
-    assert not_zero["Assign"]["failure"]["Error"] == "Job.NonZeroExit"
-    assert not_zero["Next"] == "ReleaseLockAfterFailure"
+    check = states["ClassifyAttempt"]
+    assert check["Choices"][0] == {
+        "Condition": "{% $outcome.exitCode = 0 and $not($outcome.stopCode = 'SpotInterruption') %}",
+        "Next": "ReleaseLock",
+    }
+    assert check["Default"] == "RunFailed"
+    assert states["RunFailed"]["Next"] == "ReleaseLockAfterFailure"
+    assert "'Job.NonZeroExit'" in states["RunFailed"]["Assign"]["failure"]
 
 
 def test_failed_run_releases_lock_before_failing_with_the_original_error() -> None:
     states = job_definition(job(), TARGET, TABLE)["States"]
     [catch] = states["RunJob"]["Catch"]
     assert catch["ErrorEquals"] == ["States.ALL"]
-    assert catch["Assign"] == {"failure": "{% $states.errorOutput %}"}
-    assert catch["Next"] == "ReleaseLockAfterFailure"
+    assert (
+        catch["Assign"]["outcome"] == "{% {'error': $states.errorOutput.Error, 'cause': $states.errorOutput.Cause} %}"
+    )
+    assert catch["Next"] == "ClassifyAttempt"
+    assert states["RunFailed"]["Next"] == "ReleaseLockAfterFailure"
     release = states["ReleaseLockAfterFailure"]
     assert release["Resource"] == "arn:aws:states:::dynamodb:deleteItem"
     assert release["Arguments"]["ConditionExpression"] == "ExecutionArn = :me"
@@ -132,7 +141,11 @@ def test_every_state_after_the_lock_leads_to_a_release_on_error() -> None:
     for name, state in states.items():
         if state["Type"] in ("Task",) and name not in ("AcquireLock", "ReleaseLockAfterFailure"):
             targets = {c["Next"] for c in state.get("Catch", []) if "States.ALL" in c["ErrorEquals"]}
-            assert targets & {"ReleaseLockAfterFailure", "FailRun"}, name
+            assert targets & {"ReleaseLockAfterFailure", "FailRun", "ClassifyAttempt"}, name
+    # and the classifier's every way out is a success, another attempt, or RunFailed, which releases first
+    exits = {rule["Next"] for rule in states["ClassifyAttempt"]["Choices"]} | {states["ClassifyAttempt"]["Default"]}
+    assert exits == {"ReleaseLock", "RunFailed", "WaitBeforeStartRetry", "WaitBeforeRetry"}
+    assert states["RunFailed"]["Next"] == "ReleaseLockAfterFailure"
 
 
 def test_success_release_only_deletes_a_lock_this_execution_holds() -> None:
@@ -146,16 +159,20 @@ def test_success_release_only_deletes_a_lock_this_execution_holds() -> None:
 
 def test_execution_timeout_covers_every_attempt() -> None:
     definition = job_definition(job(timeout="1h", retries=2), TARGET, TABLE)
-    assert definition["TimeoutSeconds"] >= 3 * 3600
-    assert definition["TimeoutSeconds"] < 3 * 3600 + 3600
+    # the run and 2 retries, and 3 start retries, each up to 1h; waits 60+120 s and at most 30+60+120 s; 300 s
+    assert definition["TimeoutSeconds"] == 6 * 3600 + 180 + 210 + 300
+    spot = job_definition(job(timeout="1h", retries=1, capacity="spot"), TARGET, TABLE)
+    # one more attempt on Spot, taken back: the issue's example (Spot, 1h, 1 retry) no longer gets 7980 s
+    assert spot["TimeoutSeconds"] == 6 * 3600 + 60 + 210 + 300
 
 
 def test_allow_concurrency_has_no_lock_states() -> None:
     definition = job_definition(job(concurrency="allow"), TARGET, TABLE)
-    assert _success_path(definition) == ["RunJob", "CheckExitCode", "Succeeded"]
+    assert _success_path(definition) == ["StartRun", "RunJob", "ClassifyAttempt", "Succeeded"]
     resources = {s.get("Resource", "") for s in definition["States"].values()}
     assert not any("dynamodb" in r for r in resources)
-    assert definition["States"]["RunJob"]["Catch"][0]["Next"] == "FailRun"
+    assert definition["States"]["StartRun"]["Assign"] == {"attempt": 1, "startRetries": 0, "jobRetries": 0}
+    assert definition["States"]["RunFailed"]["Next"] == "FailRun"
 
 
 def test_janitor_releases_only_the_lock_of_the_execution_that_ended_badly() -> None:
@@ -192,36 +209,26 @@ def test_replace_stops_the_holder_and_takes_the_lock_only_from_it() -> None:
         {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "Next": "SkippedAlreadyRunning"}
     ]
     assert take_over["Next"] == "RunJob"
-    assert _success_path(definition) == ["AcquireLock", "RunJob", "CheckExitCode", "ReleaseLock"]
+    assert take_over["Assign"] == {"attempt": 1, "startRetries": 0, "jobRetries": 0}
+    assert _success_path(definition) == ["AcquireLock", "RunJob", "ClassifyAttempt", "ReleaseLock"]
 
 
 def test_spot_job_runs_on_fargate_spot_and_falls_back_to_on_demand() -> None:
     definition = job_definition(job(capacity="spot"), TARGET, TABLE)
     states = definition["States"]
-    assert _success_path(definition) == ["AcquireLock", "RunJobOnSpot", "CheckExitCode", "ReleaseLock"]
+    assert _success_path(definition) == ["AcquireLock", "RunJobOnSpot", "ClassifyAttempt", "ReleaseLock"]
     spot = states["RunJobOnSpot"]["Arguments"]
     assert spot["CapacityProviderStrategy"] == [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]
     assert "LaunchType" not in spot  # RunTask refuses both
     assert states["RunJob"]["Arguments"]["LaunchType"] == "FARGATE"
-    catches = {tuple(c["ErrorEquals"]): c["Next"] for c in states["RunJobOnSpot"]["Catch"]}
-    assert catches[
-        ("ECS.AmazonECSException", "ECS.ServerException", "ECS.ThrottlingException", "AmazonECS.Unknown")
-    ] == ("RunJob")
-    assert catches[("States.TaskFailed",)] == "SpotRunFailed"
-    assert catches[("States.ALL",)] == "ReleaseLockAfterFailure"
-    assert states["SpotRunFailed"]["Choices"][0]["Next"] == "RunJob"
-    assert "SpotInterruption" in states["SpotRunFailed"]["Choices"][0]["Condition"]
-    assert states["SpotRunFailed"]["Default"] == "ReleaseLockAfterFailure"
-    assert states["CheckExitCode"]["Choices"][0] == {
-        "Condition": "{% $states.input.stopCode = 'SpotInterruption' %}",
-        "Next": "RunJob",
-    }
+    assert states["RunJobOnSpot"]["Assign"]["onSpot"] == "{% true %}"
+    assert states["RunJob"]["Assign"]["onSpot"] == "{% false %}"
+    [spot_rule] = [r for r in states["ClassifyAttempt"]["Choices"] if "$onSpot" in r["Condition"]]
+    assert spot_rule["Next"] == "RunJob" and "SpotInterruption" in spot_rule["Condition"]
 
 
 def test_spot_job_that_fails_spends_its_retries_on_demand_without_an_extra_run() -> None:
     states = job_definition(job(capacity="spot", retries=2), TARGET, TABLE)["States"]
     assert "Retry" not in states["RunJobOnSpot"]
-    assert states["SpotRunFailed"]["Default"] == "WaitBeforeRetry"
-    assert states["WaitBeforeRetry"]["Next"] == "RetryOnDemand"
-    [_, job_retry] = states["RetryOnDemand"]["Retry"]
-    assert job_retry["MaxAttempts"] == 1  # the Spot run was the first of 1 + 2 runs
+    assert states["WaitBeforeRetry"]["Next"] == "RunJob"
+    assert "$jobRetries < 2" in states["ClassifyAttempt"]["Choices"][-1]["Condition"]  # the Spot run was the first

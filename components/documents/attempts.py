@@ -1,0 +1,155 @@
+"""What happens after each attempt to run a job: its outcome is classified once, in one Choice state, and
+each class has its own budget. The run is one loop:
+
+    RunJob / RunJobOnSpot -> ClassifyAttempt -> (success) | WaitBeforeStartRetry | WaitBeforeRetry | RunFailed
+
+Classes, tested in this order (the first that matches decides):
+1. success: the job container exited 0 (and Spot did not take the task back);
+2. timeout: the attempt ran past the job's timeout (`States.Timeout`): never retried;
+3. Spot interruption, or no Spot capacity: run again on demand at once, spending no budget;
+4. start failure: the task never ran the job (capacity and throttling errors, a RunTask `Failures` answer,
+   stop code `TaskFailedToStart`, an image that could not be pulled): up to START_RETRY_ATTEMPTS more
+   attempts, with full-jitter backoff, whatever the job's `retries`;
+5. job failure: the container exited non-zero, or the task was stopped, raised or returned: the job's own
+   `retries`, with its interval and backoff;
+6. anything else (authorization, validation, an error no class knows): fails at once, with its cause.
+
+Counters live in JSONata variables ($attempt, $startRetries, $jobRetries), set by `initial_variables()` in
+the state before the first attempt, so they cost no extra state on the happy path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.documents.grants import State
+from components.model.aws_constants import (
+    ECS_START_ERRORS,
+    STOP_CODE_SPOT_INTERRUPTION,
+    STOP_CODE_TASK_FAILED_TO_START,
+    STOPPED_REASONS_BEFORE_START,
+    TASK_FAILED,
+    TIMEOUT,
+)
+from components.model.spec import Job
+from components.model.timing import START_RETRY_ATTEMPTS, START_RETRY_BACKOFF_RATE, START_RETRY_INTERVAL_SECONDS
+
+JOB_FAILED_EXIT_CODE = "Job.NonZeroExit"
+JOB_FAILED_TO_START = "Job.StartFailed"
+
+
+def initial_variables() -> dict[str, Any]:
+    """The loop's counters, assigned by whichever state leads to the first attempt."""
+    return {"attempt": 1, "startRetries": 0, "jobRetries": 0}
+
+
+def _quoted(names: tuple[str, ...]) -> str:
+    return "[" + ", ".join(f"'{name}'" for name in names) + "]"
+
+
+_CAUSE = "$string($outcome.cause)"
+# JSONata: a comparison with an absent field is false, so "not equal" is written $not(... = ...).
+_SUCCESS = f"$outcome.exitCode = 0 and $not($outcome.stopCode = '{STOP_CODE_SPOT_INTERRUPTION}')"
+_TIMEOUT = f"$outcome.error = '{TIMEOUT}'"
+_SPOT_TOOK_IT_BACK = (
+    f"($outcome.stopCode = '{STOP_CODE_SPOT_INTERRUPTION}' or $contains({_CAUSE}, '{STOP_CODE_SPOT_INTERRUPTION}'))"
+)
+_NEVER_STARTED = " or ".join(
+    [
+        f"$outcome.error in {_quoted(ECS_START_ERRORS)}",
+        f"$outcome.stopCode = '{STOP_CODE_TASK_FAILED_TO_START}'",
+        *(f"$contains({_CAUSE}, '{text}')" for text in (STOP_CODE_TASK_FAILED_TO_START, *STOPPED_REASONS_BEFORE_START)),
+        *(f"$contains($string($outcome.stoppedReason), '{text}')" for text in STOPPED_REASONS_BEFORE_START),
+    ]
+)
+# Raised (runTask.sync fails the state) or returned (it hands back a task that did not exit 0: tested after
+# success): either way a failed run, unless the task never ran the job.
+_JOB_FAILED = f"($outcome.error = '{TASK_FAILED}' or $not($exists($outcome.error))) and $not({_NEVER_STARTED})"
+
+
+def classify(job: Job, container: str, spot: bool, on_success: str, on_failure: str) -> dict[str, State]:
+    """ClassifyAttempt, the waits before another attempt, and RunFailed (which sets `$failure`, then goes to
+    ReleaseLockAfterFailure or FailRun)."""
+    rules: list[State] = [
+        {"Condition": f"{{% {_SUCCESS} %}}", "Next": on_success},
+        {"Condition": f"{{% {_TIMEOUT} %}}", "Next": "RunFailed"},
+    ]
+    if spot:
+        rules.append(
+            {
+                # The run did not happen through any fault of the job's: run it on demand, now.
+                "Condition": f"{{% $onSpot and ({_SPOT_TOOK_IT_BACK} or {_NEVER_STARTED}) %}}",
+                "Assign": {"attempt": "{% $attempt + 1 %}"},
+                "Next": "RunJob",
+            }
+        )
+    rules.append(
+        {
+            "Condition": f"{{% ({_NEVER_STARTED}) and $startRetries < {START_RETRY_ATTEMPTS} %}}",
+            "Assign": {"attempt": "{% $attempt + 1 %}", "startRetries": "{% $startRetries + 1 %}"},
+            "Next": "WaitBeforeStartRetry",
+        }
+    )
+    if job.retries.attempts:
+        rules.append(
+            {
+                "Condition": f"{{% ({_JOB_FAILED}) and $jobRetries < {job.retries.attempts} %}}",
+                "Assign": {"attempt": "{% $attempt + 1 %}", "jobRetries": "{% $jobRetries + 1 %}"},
+                "Next": "WaitBeforeRetry",
+            }
+        )
+    states: dict[str, State] = {
+        "ClassifyAttempt": {
+            "Type": "Choice",
+            "Comment": "Decide once what this attempt's outcome means (see components/documents/attempts.py).",
+            "Choices": rules,
+            "Default": "RunFailed",
+        },
+        "WaitBeforeStartRetry": {
+            "Type": "Wait",
+            "Comment": "Full-jitter backoff before the task is started again.",
+            "Seconds": (
+                f"{{% $max([1, $floor($random() * {START_RETRY_INTERVAL_SECONDS} "
+                f"* $power({float(START_RETRY_BACKOFF_RATE)}, $startRetries - 1))]) %}}"
+            ),
+            "Next": "RunJob",
+        },
+    }
+    if job.retries.attempts:
+        states["WaitBeforeRetry"] = {
+            "Type": "Wait",
+            "Comment": "The job's own retry interval, growing by its backoff rate.",
+            "Seconds": (
+                f"{{% $max([1, $round({job.retries.interval} "
+                f"* $power({float(job.retries.backoff_rate)}, $jobRetries - 1))]) %}}"
+            ),
+            # A job that failed on Spot has used a run; its retries run on demand.
+            "Next": "RunJob",
+        }
+    states["RunFailed"] = _run_failed(job, container, on_failure)
+    return states
+
+
+def _run_failed(job: Job, container: str, on_failure: str) -> State:
+    """`$failure` from the last outcome: a raised error keeps its name and cause; a returned task says why it
+    stopped. The cause ends with the attempts spent of each budget."""
+    spent = (
+        f"' (attempt ' & $string($attempt) & '; retries used: ' & $string($jobRetries) & ' of {job.retries.attempts}, "
+        f"start retries used: ' & $string($startRetries) & ' of {START_RETRY_ATTEMPTS})'"
+    )
+    error = (
+        f"$exists($outcome.error) ? $outcome.error "
+        f": (({_NEVER_STARTED}) ? '{JOB_FAILED_TO_START}' : '{JOB_FAILED_EXIT_CODE}')"
+    )
+    cause = (
+        "$exists($outcome.error) ? ($exists($outcome.cause) ? $string($outcome.cause) : 'no cause given') "
+        ": ($exists($outcome.exitCode) "
+        f"? 'container {container} exited with code ' & $string($outcome.exitCode) "
+        "& ' (' & $string($outcome.stoppedReason) & ')' "
+        f": 'container {container} reported no exit code; task stopped: ' & $string($outcome.stoppedReason))"
+    )
+    return {
+        "Type": "Pass",
+        "Comment": "The run has failed: say why, and how many attempts it took.",
+        "Assign": {"failure": f"{{% {{'Error': {error}, 'Cause': ({cause}) & {spent}}} %}}"},
+        "Next": on_failure,
+    }

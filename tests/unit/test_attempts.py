@@ -1,0 +1,147 @@
+"""The attempt classifier, evaluated: every class of outcome, raised by runTask.sync or returned by it, goes
+where it must and spends the budget it must. The JSONata is evaluated by jsonata-python (an independent
+implementation of JSONata), the same way the rendered Choice state would be, so a wrong condition fails here."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import jsonata
+import pytest
+
+from components.documents.job_machine import job_definition
+from tests.support.builders import TARGET, job
+
+TABLE = "prod-job-locks"
+STATES = job_definition(job(retries=2), TARGET, TABLE)["States"]
+SPOT_STATES = job_definition(job(retries=2, capacity="spot"), TARGET, TABLE)["States"]
+EXPRESSION = re.compile(r"^\{%(.*)%\}$", re.DOTALL)
+
+
+def _evaluate(template: Any, variables: dict[str, Any]) -> Any:
+    if isinstance(template, str) and (match := EXPRESSION.match(template)):
+        expression = jsonata.Jsonata(match.group(1))
+        for name, value in variables.items():
+            expression.assign(name, value)
+        return expression.evaluate(None)
+    return template
+
+
+def _decide(states: dict[str, Any], outcome: dict[str, Any], **counters: Any) -> tuple[str, dict[str, Any]]:
+    """Where ClassifyAttempt sends this outcome, and the variables it assigns on the way."""
+    variables = {"attempt": 1, "startRetries": 0, "jobRetries": 0, "onSpot": False, **counters, "outcome": outcome}
+    for rule in states["ClassifyAttempt"]["Choices"]:
+        matched = _evaluate(rule["Condition"], variables)
+        assert isinstance(matched, bool), (rule["Condition"], matched)  # a Choice condition must be a boolean
+        if matched:
+            return rule["Next"], {k: _evaluate(v, variables) for k, v in rule.get("Assign", {}).items()}
+    return states["ClassifyAttempt"]["Default"], {}
+
+
+def _returned(exit_code: int | None, stop_code: str, reason: str) -> dict[str, Any]:
+    outcome: dict[str, Any] = {"taskArn": "arn:aws:ecs:eu-central-1:123456789012:task/prod-jobs/abc"}
+    if exit_code is not None:
+        outcome["exitCode"] = exit_code
+    return {**outcome, "stopCode": stop_code, "stoppedReason": reason}
+
+
+def _raised(error: str, cause: str) -> dict[str, Any]:
+    return {"error": error, "cause": cause}
+
+
+SUCCESS = _returned(0, "EssentialContainerExited", "Essential container in task exited")
+NON_ZERO = _returned(3, "EssentialContainerExited", "Essential container in task exited")
+STOPPED_BY_SOMEONE = _returned(None, "UserInitiated", "Task stopped by user")
+FAILED_TO_START = _returned(None, "TaskFailedToStart", "ResourceInitializationError: ENI provisioning timed out")
+PULL_FAILED = _returned(None, "TaskFailedToStart", "CannotPullContainerError: pull rate limit")
+PULL_FAILED_NO_STOP_CODE = {"stoppedReason": "CannotPullContainerError: pull rate limit"}
+SPOT_EXIT_0 = _returned(0, "SpotInterruption", "Your Spot Task was interrupted.")
+RAISED_EXIT = _raised("States.TaskFailed", '{"StopCode":"EssentialContainerExited","Containers":[{"ExitCode":3}]}')
+RAISED_NOT_STARTED = _raised("States.TaskFailed", '{"StopCode":"TaskFailedToStart","StoppedReason":"..."}')
+RAISED_SPOT = _raised("States.TaskFailed", '{"StopCode":"SpotInterruption"}')
+NO_CAPACITY = _raised("AmazonECS.Unknown", "RESOURCE:FARGATE")
+THROTTLED = _raised("ECS.ThrottlingException", "Rate exceeded")
+ACCESS_DENIED = _raised("ECS.AccessDeniedException", "not authorized to perform: ecs:TagResource")
+TIMED_OUT = _raised("States.Timeout", "State timed out")
+
+
+def test_success_releases_the_lock() -> None:
+    assert _decide(STATES, SUCCESS) == ("ReleaseLock", {})
+
+
+@pytest.mark.parametrize("outcome", [NON_ZERO, STOPPED_BY_SOMEONE, RAISED_EXIT], ids=["returned", "stopped", "raised"])
+def test_a_job_failure_spends_one_of_the_jobs_retries_in_either_form(outcome: dict[str, Any]) -> None:
+    assert _decide(STATES, outcome) == ("WaitBeforeRetry", {"attempt": 2, "jobRetries": 1})
+    assert _decide(STATES, outcome, attempt=3, jobRetries=2) == ("RunFailed", {})  # retries=2 spent
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [FAILED_TO_START, PULL_FAILED, PULL_FAILED_NO_STOP_CODE, RAISED_NOT_STARTED, NO_CAPACITY, THROTTLED],
+    ids=[
+        "returned-TaskFailedToStart",
+        "returned-pull",
+        "reason-only",
+        "raised-TaskFailedToStart",
+        "Failures",
+        "throttled",
+    ],
+)
+def test_a_start_failure_spends_the_start_budget_never_the_jobs_retries(outcome: dict[str, Any]) -> None:
+    assert _decide(STATES, outcome) == ("WaitBeforeStartRetry", {"attempt": 2, "startRetries": 1})
+    # Its budget spent, it fails: it does not fall through to the job's retries.
+    assert _decide(STATES, outcome, attempt=4, startRetries=3) == ("RunFailed", {})
+    no_retries = job_definition(job(retries=0), TARGET, TABLE)["States"]
+    assert _decide(no_retries, outcome)[0] == "WaitBeforeStartRetry"  # even for a job with retries=0
+
+
+@pytest.mark.parametrize("outcome", [TIMED_OUT, ACCESS_DENIED, _raised("States.Runtime", "bad JSONata")])
+def test_a_timeout_or_an_error_no_retry_fixes_fails_at_once(outcome: dict[str, Any]) -> None:
+    assert _decide(STATES, outcome) == ("RunFailed", {})
+    assert _decide(SPOT_STATES, outcome, onSpot=True) == ("RunFailed", {})
+
+
+@pytest.mark.parametrize(
+    "outcome", [SPOT_EXIT_0, RAISED_SPOT, NO_CAPACITY, FAILED_TO_START], ids=["exit-0", "raised", "capacity", "start"]
+)
+def test_spot_taking_the_task_back_or_having_no_capacity_runs_on_demand_at_once(outcome: dict[str, Any]) -> None:
+    assert _decide(SPOT_STATES, outcome, onSpot=True) == ("RunJob", {"attempt": 2})  # no budget spent, no wait
+
+
+def test_on_demand_after_spot_is_classified_as_any_run() -> None:
+    assert _decide(SPOT_STATES, SUCCESS, onSpot=False) == ("ReleaseLock", {})
+    assert _decide(SPOT_STATES, NON_ZERO, onSpot=True)[0] == "WaitBeforeRetry"  # a real failure on Spot
+    assert _decide(SPOT_STATES, NO_CAPACITY, onSpot=False)[0] == "WaitBeforeStartRetry"
+
+
+def _failure(outcome: dict[str, Any], **counters: Any) -> Any:
+    variables = {"attempt": 1, "startRetries": 0, "jobRetries": 0, **counters, "outcome": outcome}
+    return _evaluate(STATES["RunFailed"]["Assign"]["failure"], variables)
+
+
+def test_the_failure_says_what_failed_and_the_attempts_it_took() -> None:
+    assert _failure(NON_ZERO, attempt=3, jobRetries=2) == {
+        "Error": "Job.NonZeroExit",
+        "Cause": "container job exited with code 3 (Essential container in task exited) "
+        "(attempt 3; retries used: 2 of 2, start retries used: 0 of 3)",
+    }
+    assert _failure(PULL_FAILED, attempt=4, startRetries=3) == {
+        "Error": "Job.StartFailed",
+        "Cause": "container job reported no exit code; task stopped: CannotPullContainerError: pull rate limit "
+        "(attempt 4; retries used: 0 of 2, start retries used: 3 of 3)",
+    }
+    assert _failure(ACCESS_DENIED) == {
+        "Error": "ECS.AccessDeniedException",
+        "Cause": "not authorized to perform: ecs:TagResource "
+        "(attempt 1; retries used: 0 of 2, start retries used: 0 of 3)",
+    }
+
+
+def test_waits_grow_as_the_job_asks_and_start_waits_are_jittered_within_their_interval() -> None:
+    states = job_definition(job(retries={"attempts": 3, "interval": "1m", "backoff_rate": 2}), TARGET, TABLE)["States"]
+    waits = [_evaluate(states["WaitBeforeRetry"]["Seconds"], {"jobRetries": n}) for n in (1, 2, 3)]
+    assert waits == [60, 120, 240]
+    for spent, ceiling in ((1, 30), (2, 60), (3, 120)):
+        seconds = [_evaluate(states["WaitBeforeStartRetry"]["Seconds"], {"startRetries": spent}) for _ in range(50)]
+        assert all(isinstance(s, int) and 1 <= s <= ceiling for s in seconds), seconds
