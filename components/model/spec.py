@@ -39,6 +39,18 @@ class Retries(BaseModel):
     backoff_rate: float = Field(2.0, ge=1.0, le=10.0, description="each wait is this many times the last")
 
 
+class FailureAlerts(BaseModel):
+    """When a failing job alerts: first after `after` consecutive failed runs, then again every `again_every`
+    more failures, or when `again_after` has passed since the last alert while it still fails; its first
+    success after an alert sends "recovered" (the model of Healthchecks.io and Sentry Crons)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    after: int = Field(1, ge=1, le=100, description="consecutive failed runs before the first alert")
+    again_every: int | None = Field(None, ge=1, le=1000, description="alert again every N more failed runs")
+    again_after: Duration = Field(86400, description="alert again after this long while still failing")
+
+
 class Job(BaseModel):
     """One scheduled job. Only `command` and `timeout` are required; see docs/jobs.md."""
 
@@ -70,6 +82,11 @@ class Job(BaseModel):
     permissions: list[Permission] = Field(
         [], examples=[[{"actions": ["s3:PutObject"], "resources": ["arn:aws:s3:::reports-bucket/*"]}]]
     )
+    # A scheduled slot whose run has not started this long after the slot alerts as late (None: never).
+    late_after: Duration | None = Field(300, examples=["5m"])
+    # A run still running this long after its slot alerts once, well before the hard timeout (None: never).
+    warn_after: Duration | None = Field(None, examples=["45m"])
+    failure_alerts: FailureAlerts = Field(FailureAlerts(), examples=[{"after": 2, "again_after": "1d"}])
     description: str = Field("", max_length=256)
     tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = Field(
         {}, examples=[{"team": "data"}]
@@ -156,6 +173,18 @@ class Job(BaseModel):
         if both:
             field, names = (f"secrets.{both[0]}", "") if len(both) == 1 else ("secrets", ", ".join(both) + " ")
             raise FieldError(field, f"{names}also set in environment; set each variable in one place")
+        for field in ("late_after", "warn_after"):
+            if self.schedule is None and getattr(self, field) is not None and field in self.model_fields_set:
+                raise FieldError(
+                    field, "set, but the job has no schedule (manual runs only): there is no slot to be late for"
+                )
+        if self.warn_after is not None and self.warn_after >= self.timeout:
+            raise FieldError(
+                "warn_after",
+                f"{format_duration(self.warn_after)} is not before the timeout ({format_duration(self.timeout)}): "
+                "a long-run warning must come before the run is stopped",
+                format_duration(self.warn_after),
+            )
         if self.schedule is None and "timezone" in self.model_fields_set and self.timezone != "UTC":
             raise FieldError(
                 "timezone",
