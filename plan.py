@@ -1,7 +1,7 @@
 """Offline plan: validate a stack's config and jobs, print what would run when, and write every state
 machine definition and IAM policy to build/<stack>/ as sorted JSON, for review in pull requests.
 
-    python plan.py [--stack dev] [--out build] [--account 123456789012] [--root .]
+    python plan.py [--stack dev] [--out build] [--account 123456789012] [--root .] [--now 2026-11-30T00:00Z]
 """
 
 from __future__ import annotations
@@ -17,13 +17,18 @@ from typing import Any, TextIO
 
 import yaml
 
-from components.documents.missed_run import MissedRunAlarm, missed_run_alarm
 from components.documents.rendered import rendered_documents
 from components.loading.stack import load_stack
 from components.model.arns import AwsEnv
+from components.model.deadlines import (
+    deadline_rule,
+    deadline_summary,
+    dst_notes,
+    next_deadlines,
+    yearly_skip_warning,
+)
 from components.model.duration import format_duration
 from components.model.errors import InvalidSetup
-from components.model.spec import Job
 from components.model.stack import Stack
 from components.model.text_table import text_table
 
@@ -70,7 +75,7 @@ def table(stack: Stack, now: datetime) -> str:
         "retries",
         "concurrency",
         "enabled",
-        "missed-run alarm",
+        "deadline",
     ]
     rows: list[list[str]] = []
     for job in stack.jobs:
@@ -92,17 +97,50 @@ def table(stack: Stack, now: datetime) -> str:
                 str(spec.retries.attempts),
                 spec.concurrency,
                 "yes" if spec.enabled else "no (schedule DISABLED)",
-                _missed_run(spec),
+                deadline_summary(spec),
             ]
         )
     return text_table(header, rows, rule=True)
 
 
-def _missed_run(spec: Job) -> str:
-    alarm = missed_run_alarm(spec)
-    if isinstance(alarm, MissedRunAlarm):
-        return f"after {format_duration(alarm.window_seconds)} without success"
-    return f"none: {alarm.reason}"
+def deadlines(stack: Stack, now: datetime) -> list[str]:
+    """Per scheduled, enabled job: its deadline rule in words, the deadlines of its next three slots, the
+    slots DST skips or repeats in the coming year, and a warning for a run DST skips every year."""
+    lines: list[str] = []
+    for job in stack.jobs:
+        spec = job.spec
+        schedule = spec.parsed_schedule
+        if not spec.enabled or schedule is None:
+            continue
+        lines.append(f"{job.name}: {deadline_rule(spec)}")
+        if schedule.rate_seconds is not None:
+            lines.append(f"{job.name}: next deadlines unknown offline: a rate's slots start at the deploy")
+            continue
+        upcoming = ", ".join(
+            f"{_time(d.deadline)} (slot {_time(d.slot, d.deadline)})" for d in next_deadlines(spec, now)
+        )
+        lines.append(f"{job.name}: deadlines {upcoming or 'none: the schedule has no more slots'}")
+        lines.extend(f"{job.name}: {note}" for note in dst_notes(spec, now))
+        warning = yearly_skip_warning(spec, now)
+        if warning is not None:
+            lines.append(f"warning: {job.source}: {warning}")
+    return lines
+
+
+def _time(moment: datetime, beside: datetime | None = None) -> str:
+    """Date and time, e.g. 2026-12-01 08:08 (seconds only when there are some); only the time when `beside`
+    falls on the same day."""
+    text = moment.strftime("%H:%M:%S" if moment.second else "%H:%M")
+    return text if beside is not None and beside.date() == moment.date() else f"{moment:%Y-%m-%d} {text}"
+
+
+def _moment(text: str) -> datetime:
+    """An ISO 8601 time for --now; one without a zone is UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time such as 2026-11-30T06:00Z") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class Progress:
@@ -147,17 +185,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--account", default=PLACEHOLDER_ACCOUNT, help="account id used in rendered ARNs")
     parser.add_argument("--partition", default="aws")
     parser.add_argument("--root", type=Path, default=ROOT, help="project folder (Pulumi.yaml, jobs/)")
+    parser.add_argument(
+        "--now",
+        type=_moment,
+        default=None,
+        help="plan as of this ISO 8601 time (default: now), for reproducible output",
+    )
     args = parser.parse_args(argv)
     try:
         stack = load(args.stack, args.root)
     except InvalidSetup as problems:
         print(problems, file=sys.stderr)
         return 1
-    now = datetime.now(UTC)
+    now = args.now or datetime.now(UTC)
     print(
         f"stack {stack.stack}: {len(stack.jobs)} jobs, region {stack.config.region}, prefix {stack.config.name_prefix}"
     )
     print(table(stack, now))
+    notes = deadlines(stack, now)
+    if notes:
+        print("\ndeadlines (times in each job's time zone):")
+        print("\n".join(notes))
     count = write_documents(stack, args.out, AwsEnv(args.partition, stack.config.region, args.account))
     print(f"\nwrote {count} documents to {args.out / stack.stack}/ (account {args.account} in ARNs)")
     return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.documents import policies
+from components.documents.deployer import deployer_policy
 from components.documents.grants import MachineDocuments
 from components.documents.job_machine import job_machine
 from components.documents.lock_janitor import janitor_event_pattern, janitor_machine, start_janitor_policy
@@ -109,4 +110,6 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
     documents["shared/execution-role.trust.json"] = policies.ecs_task_execution_trust()
     documents["shared/scheduler-role.policy.json"] = scheduler_role_policy(stack, env)
     documents["shared/scheduler-role.trust.json"] = policies.scheduler_trust(env, shared.schedule_group)
+    # Not deployed: what the identity that runs preview and up needs (docs/security.md, "The deploying identity").
+    documents["deployer.policy.json"] = deployer_policy(config, env)
     return documents

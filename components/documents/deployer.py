@@ -1,0 +1,278 @@
+"""The policy the identity that runs `pulumi preview` and `pulumi up` needs for one stack: create, read, update
+and delete every resource the stack declares, scoped to the stack's names, and pass exactly its roles to the
+services that assume them.
+
+The calls come from what the provider (pulumi-aws bridges hashicorp/terraform-provider-aws) makes per resource:
+its create, read (every refresh and preview), update and delete functions and its tag interceptor, which
+lists tags after every create, read and update (internal/service/<service>/*.go,
+internal/provider/sdkv2/tags_interceptor.go). Resource types and the actions that take only "*": Service
+Authorization Reference. The provider validates a changed state machine definition on preview
+(`states:ValidateStateMachineDefinition`, CustomizeDiff in internal/service/sfn/state_machine.go; terraform-
+provider-aws#39472 shows the AccessDenied without it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.model.arns import AwsEnv
+from components.model.config import StackConfig
+from components.model.naming import job_log_group_prefix, shared_names
+
+Document = dict[str, Any]
+
+
+def _statement(sid: str, actions: list[str], resources: list[str], condition: dict[str, Any] | None = None) -> Document:
+    statement: Document = {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": sorted(resources)}
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
+
+
+def _pass(sid: str, roles: list[str], service: str) -> Document:
+    return _statement(sid, ["iam:PassRole"], roles, {"StringEquals": {"iam:PassedToService": service}})
+
+
+def deployer_policy(config: StackConfig, env: AwsEnv) -> Document:
+    """What `pulumi preview` (with refresh) and `pulumi up` of this stack call, and nothing of another stack
+    that uses another prefix. Fits a managed policy (6,144 characters, IAM quotas)."""
+    prefix, names = config.name_prefix, shared_names(config.name_prefix)
+    role = env.role_arn  # IAM: no region
+    logs = [
+        env.arn("logs", f"log-group:{job_log_group_prefix(prefix)}*"),
+        env.arn("logs", f"log-group:{names.state_machine_log_group}"),
+    ]
+    statements = [
+        _statement(
+            "LockTable",
+            [
+                "dynamodb:" + a
+                for a in (
+                    "CreateTable",
+                    "DescribeTable",
+                    "UpdateTable",
+                    "DeleteTable",
+                    "UpdateTimeToLive",
+                    "DescribeTimeToLive",
+                    "DescribeContinuousBackups",
+                    "ListTagsOfResource",
+                    "TagResource",
+                    "UntagResource",
+                )
+            ],
+            [env.arn("dynamodb", f"table/{names.lock_table}")],
+        ),
+        _statement(
+            "AlarmTopic",
+            [
+                "sns:" + a
+                for a in (
+                    "CreateTopic",
+                    "GetTopicAttributes",
+                    "SetTopicAttributes",
+                    "DeleteTopic",
+                    "ListTagsForResource",
+                    "TagResource",
+                    "UntagResource",
+                    "Subscribe",
+                )
+            ],
+            [env.arn("sns", names.alarm_topic), *([config.alarm_topic_arn] if config.alarm_topic_arn else [])],
+        ),
+        # Subscription ARNs carry a random id; these actions take no resource type (SAR, Amazon SNS).
+        _statement(
+            "AlarmSubscriptions",
+            ["sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes", "sns:Unsubscribe"],
+            ["*"],
+        ),
+        _statement(
+            "Cluster",
+            [
+                "ecs:" + a
+                for a in (
+                    "CreateCluster",
+                    "DescribeClusters",
+                    "UpdateCluster",
+                    "DeleteCluster",
+                    "PutClusterCapacityProviders",
+                    "UntagResource",
+                )
+            ],
+            [env.arn("ecs", f"cluster/{names.cluster}")],
+        ),
+        _statement(
+            "TaskDefinitions",
+            ["ecs:RegisterTaskDefinition", "ecs:UntagResource"],
+            [env.arn("ecs", f"task-definition/{prefix}-*:*")],
+        ),
+        # Tags on create are authorized as ecs:TagResource (ECS developer guide, "Grant permission to tag
+        # resources on creation").
+        _statement(
+            "TagClusterAndTaskDefinitionsOnCreate",
+            ["ecs:TagResource"],
+            [env.arn("ecs", f"cluster/{names.cluster}"), env.arn("ecs", f"task-definition/{prefix}-*:*")],
+            {"StringEquals": {"ecs:CreateAction": ["CreateCluster", "RegisterTaskDefinition"]}},
+        ),
+        _statement(
+            "ReadAndRetireTaskDefinitions", ["ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition"], ["*"]
+        ),
+        _statement(
+            "Roles",
+            [
+                "iam:" + a
+                for a in (
+                    "CreateRole",
+                    "GetRole",
+                    "UpdateRole",
+                    "UpdateRoleDescription",
+                    "DeleteRole",
+                    "UpdateAssumeRolePolicy",
+                    "PutRolePolicy",
+                    "GetRolePolicy",
+                    "DeleteRolePolicy",
+                    "ListRolePolicies",
+                    "ListAttachedRolePolicies",
+                    "ListInstanceProfilesForRole",
+                    "TagRole",
+                    "UntagRole",
+                )
+            ],
+            [role(f"{prefix}-*")],
+        ),
+        _pass("PassRolesToEcsTasks", [role(f"{prefix}-*-task"), role(names.execution_role)], "ecs-tasks.amazonaws.com"),
+        _pass("PassRolesToStepFunctions", [role(f"{prefix}-*-sfn"), role(names.janitor_role)], "states.amazonaws.com"),
+        _pass("PassRoleToScheduler", [role(names.scheduler_role)], "scheduler.amazonaws.com"),
+        _pass("PassRolesToEventBridge", [role(f"{prefix}-*-events")], "events.amazonaws.com"),
+        _statement(
+            "StateMachines",
+            [
+                "states:" + a
+                for a in (
+                    "CreateStateMachine",
+                    "DescribeStateMachine",
+                    "UpdateStateMachine",
+                    "DeleteStateMachine",
+                    "ListStateMachineVersions",
+                    "ListTagsForResource",
+                    "TagResource",
+                    "UntagResource",
+                )
+            ],
+            [env.arn("states", f"stateMachine:{prefix}-*")],
+        ),
+        _statement("ValidateDefinitionsOnPreview", ["states:ValidateStateMachineDefinition"], ["*"]),
+        _statement(
+            "Schedules",
+            [
+                "scheduler:CreateSchedule",
+                "scheduler:GetSchedule",
+                "scheduler:UpdateSchedule",
+                "scheduler:DeleteSchedule",
+            ],
+            [env.arn("scheduler", f"schedule/{names.schedule_group}/*")],
+        ),
+        _statement(
+            "ScheduleGroup",
+            [
+                "scheduler:" + a
+                for a in (
+                    "CreateScheduleGroup",
+                    "GetScheduleGroup",
+                    "DeleteScheduleGroup",
+                    "ListTagsForResource",
+                    "TagResource",
+                    "UntagResource",
+                )
+            ],
+            [env.arn("scheduler", f"schedule-group/{names.schedule_group}")],
+        ),
+        _statement(
+            "DeadLetterQueue",
+            [
+                "sqs:" + a
+                for a in (
+                    "CreateQueue",
+                    "GetQueueAttributes",
+                    "SetQueueAttributes",
+                    "DeleteQueue",
+                    "ListQueueTags",
+                    "TagQueue",
+                    "UntagQueue",
+                )
+            ],
+            [env.arn("sqs", names.schedule_dead_letter_queue)],
+        ),
+        _statement(
+            "Alarms",
+            [
+                "cloudwatch:" + a
+                for a in (
+                    "PutMetricAlarm",
+                    "DescribeAlarms",
+                    "DeleteAlarms",
+                    "ListTagsForResource",
+                    "TagResource",
+                    "UntagResource",
+                )
+            ],
+            [env.arn("cloudwatch", f"alarm:{prefix}-*")],
+        ),
+        _statement(
+            "Dashboards",
+            ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"],
+            [f"arn:{env.partition}:cloudwatch::{env.account_id}:dashboard/{names.dashboard}*"],  # no region
+        ),
+        _statement(
+            "LogGroups",
+            [
+                "logs:" + a
+                for a in (
+                    "CreateLogGroup",
+                    "DeleteLogGroup",
+                    "PutRetentionPolicy",
+                    "DeleteRetentionPolicy",
+                    "ListTagsForResource",
+                    "TagResource",
+                    "UntagResource",
+                )
+            ],
+            logs,
+        ),
+        # DescribeLogGroups and the log delivery calls made for a state machine's logging configuration take
+        # no resource type (SAR, CloudWatch Logs; Step Functions dev guide, "Logging using CloudWatch Logs").
+        _statement(
+            "LogDeliveryAndLookups",
+            [
+                "logs:" + a
+                for a in (
+                    "DescribeLogGroups",
+                    "CreateLogDelivery",
+                    "GetLogDelivery",
+                    "UpdateLogDelivery",
+                    "DeleteLogDelivery",
+                    "ListLogDeliveries",
+                    "PutResourcePolicy",
+                    "DescribeResourcePolicies",
+                )
+            ],
+            ["*"],
+        ),
+        _statement(
+            "Rules",
+            [
+                "events:" + a
+                for a in (
+                    "PutRule",
+                    "DescribeRule",
+                    "DeleteRule",
+                    "PutTargets",
+                    "RemoveTargets",
+                    "ListTargetsByRule",
+                    "ListTagsForResource",
+                    "TagResource",
+                    "UntagResource",
+                )
+            ],
+            [env.arn("events", f"rule/{prefix}-*")],
+        ),
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}
