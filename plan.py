@@ -21,6 +21,7 @@ from components.documents.rendered import rendered_documents
 from components.loading.stack import load_stack
 from components.model.arns import AwsEnv
 from components.model.deadlines import (
+    Deadline,
     deadline_rule,
     deadline_summary,
     dst_notes,
@@ -116,9 +117,7 @@ def deadlines(stack: Stack, now: datetime) -> list[str]:
         if schedule.rate_seconds is not None:
             lines.append(f"{job.name}: next deadlines unknown offline: a rate's slots start at the deploy")
             continue
-        upcoming = ", ".join(
-            f"{_time(d.deadline)} (slot {_time(d.slot, d.deadline)})" for d in next_deadlines(spec, now)
-        )
+        upcoming = ", ".join(_deadline(d) for d in next_deadlines(spec, now))
         lines.append(f"{job.name}: deadlines {upcoming or 'none: the schedule has no more slots'}")
         lines.extend(f"{job.name}: {note}" for note in dst_notes(spec, now))
         warning = yearly_skip_warning(spec, now)
@@ -127,11 +126,17 @@ def deadlines(stack: Stack, now: datetime) -> list[str]:
     return lines
 
 
-def _time(moment: datetime, beside: datetime | None = None) -> str:
-    """Date and time, e.g. 2026-12-01 08:08 (seconds only when there are some); only the time when `beside`
-    falls on the same day."""
-    text = moment.strftime("%H:%M:%S" if moment.second else "%H:%M")
-    return text if beside is not None and beside.date() == moment.date() else f"{moment:%Y-%m-%d} {text}"
+def _deadline(deadline: Deadline) -> str:
+    """E.g. "2026-12-01 08:08 (slot 06:00)": the slot's date only when it differs, seconds only when there are
+    some, and the zone's abbreviations when DST changes the offset in between ("03:53:30 CET (slot 02:30 CEST)")."""
+    slot, due = deadline.slot, deadline.deadline
+    shifted = slot.utcoffset() != due.utcoffset()
+    return f"{_clock(due, True, shifted)} (slot {_clock(slot, slot.date() != due.date(), shifted)})"
+
+
+def _clock(moment: datetime, day: bool, zone: bool) -> str:
+    text = moment.strftime(("%Y-%m-%d " if day else "") + ("%H:%M:%S" if moment.second else "%H:%M"))
+    return f"{text} {moment:%Z}" if zone else text
 
 
 def _moment(text: str) -> datetime:

@@ -16,7 +16,7 @@ is its first occurrence, `fold=0`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,7 @@ DEADLINE_GRACE_SECONDS = 900  # 15 minutes for the success to be recorded after 
 YEARS_FOR_EVERY_YEAR = 8
 _SCAN_STEP = timedelta(days=1)  # offset changes are months apart; the exact instant is then bisected
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# English whatever the locale, unlike calendar.month_name and day_name.
 _MONTHS = ("", "January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")  # fmt: skip
 _ORDINALS = ("first", "second", "third", "fourth", "fifth")
@@ -168,8 +169,7 @@ def yearly_skip_warning(job: Job, now: datetime) -> str | None:
     rule = _yearly_rule([s.start.date() for s in springs])
     when = f"every spring ({rule})" if rule else "every spring"
     day_start = first.start.replace(hour=0, minute=0, second=0)
-    same_day = _wall_slots(fields, day_start, day_start + timedelta(days=1), len(hit) + 1)
-    alone = len(same_day) == len(hit)
+    alone = len(_wall_slots(fields, day_start, day_start + timedelta(days=1))) == len(hit)
     if len(hit) == 1:
         loss = "that day has no run" if alone else f"that day has no {_hm(hit[0])} run"
         return f"the {_hm(hit[0])} run falls in {span} {job.timezone} skips {when}: {loss}"
@@ -185,20 +185,23 @@ def _cron_fields(job: Job) -> str | None:
     return schedule.cron_fields
 
 
-def _wall_slots(fields: str, start: datetime, end: datetime, limit: int | None = None) -> list[datetime]:
-    """The cron's naive wall-clock times in [start, end), at most `limit`. aws-croniter gets them tagged as
-    UTC, which has no DST, so what a zone does to them is decided here, by zoneinfo, not by aws-croniter."""
+@lru_cache(maxsize=4096)
+def _wall_slots(fields: str, start: datetime, end: datetime) -> tuple[datetime, ...]:
+    """The cron's naive wall-clock times in [start, end). aws-croniter only says which days match (asked with
+    UTC-tagged wall times, which have no DST); the times of day are its hour and minute lists, so a job at every
+    minute costs no more than a daily one. What a zone does to these times is decided by zoneinfo, here."""
     cron = AwsCroniter(fields)
+    times = [time(hour, minute) for hour in sorted(cron.hours) for minute in sorted(cron.minutes)]
     found: list[datetime] = []
-    cursor, inclusive = start.replace(tzinfo=UTC), True
-    while limit is None or len(found) < limit:
-        batch = cron.get_next(cursor, 64, inclusive=inclusive)
-        for run in batch:
-            if run is None or run.replace(tzinfo=None) >= end:  # None pads past a cron's last year
-                return found[:limit]
-            found.append(run.replace(tzinfo=None))
-        cursor, inclusive = batch[-1], False
-    return found[:limit]
+    day = start.date()
+    while (midnight := datetime.combine(day, time())) < end:
+        # The day matches the day-of-month, month, day-of-week and year fields iff the cron's first time
+        # from its midnight on falls on it (None pads past a cron's last year).
+        first = cron.get_next(midnight.replace(tzinfo=UTC), 1, inclusive=True)[0]
+        if first is not None and first.date() == day:
+            found.extend(wall for at in times if start <= (wall := datetime.combine(day, at)) < end)
+        day += timedelta(days=1)
+    return tuple(found)
 
 
 def _exists(wall: datetime, zone: ZoneInfo) -> bool:
@@ -208,9 +211,9 @@ def _exists(wall: datetime, zone: ZoneInfo) -> bool:
 
 def _moved(wall: datetime, zone: ZoneInfo, now: datetime) -> bool:
     """Whether DST skips or repeats the wall time, in a slot after `now` (a repeat: its first occurrence)."""
-    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
     if not _exists(wall, zone):
         return True
+    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
     return first.utcoffset() != second.utcoffset() and first >= now
 
 

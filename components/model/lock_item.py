@@ -1,10 +1,26 @@
-"""The lock item a job's state machine keeps in the stack's DynamoDB table, by attribute name.
+"""The item a job keeps in the stack's DynamoDB table, by attribute name: its lock while a run holds it, and
+what the alerts need to know between runs.
 
-{LockId: job name, ExecutionArn: holder, AcquiredAt: ISO time, ExpiresAt: epoch seconds}. Plain names
-shared by the state machines, the janitor and jobctl."""
+{LockId: job name,
+ ExecutionArn, AcquiredAt (ISO time), ExpiresAt (epoch seconds), RunSlot (ISO UTC): present while a run holds it,
+ ConsecutiveFailures (N), AlertedAt (epoch seconds, while a failure alert is outstanding),
+ LastSucceededSlot, LastSucceededAt, LastFailedSlot, LastFailedAt, LastSkippedSlot: kept between runs}.
+A release removes the lock attributes and keeps the rest, so the item (and with it the alert state) lives as
+long as the table. Plain names shared by the state machines, the janitor, the slot watch and jobctl."""
 
-# Lock item attributes. Avoid DynamoDB reserved words (OWNER is one), so no ExpressionAttributeNames.
+# Attribute names: compound words, so none is one of DynamoDB's reserved words (OWNER and COUNT are), and no
+# ExpressionAttributeNames are needed (DynamoDB developer guide, "Reserved words in DynamoDB").
 LOCK_KEY = "LockId"
 LOCK_HOLDER = "ExecutionArn"
 LOCK_ACQUIRED_AT = "AcquiredAt"
-LOCK_EXPIRES_AT = "ExpiresAt"  # epoch seconds; also the table's TTL attribute
+LOCK_EXPIRES_AT = "ExpiresAt"  # epoch seconds; also the table's TTL attribute, removed on release
+LOCK_SLOT = "RunSlot"  # the slot the holder runs for
+LOCK_ATTRIBUTES = (LOCK_HOLDER, LOCK_ACQUIRED_AT, LOCK_EXPIRES_AT, LOCK_SLOT)
+
+CONSECUTIVE_FAILURES = "ConsecutiveFailures"
+ALERTED_AT = "AlertedAt"
+LAST_SUCCEEDED_SLOT = "LastSucceededSlot"
+LAST_SUCCEEDED_AT = "LastSucceededAt"
+LAST_FAILED_SLOT = "LastFailedSlot"
+LAST_FAILED_AT = "LastFailedAt"
+LAST_SKIPPED_SLOT = "LastSkippedSlot"

@@ -70,3 +70,16 @@ def test_plan_table_has_a_deadline_column_instead_of_the_missed_run_alarm(
     assert by_job["berlin-night"].endswith("  slot + 2h23m30s, late 5m")
     assert by_job["by-hand"].endswith("  none: manual runs only")
     assert by_job["switched-off"].endswith("  none: job disabled")
+
+
+def test_plan_names_both_zones_when_the_clocks_go_back_between_a_slot_and_its_deadline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 2026-10-25 02:30 CEST is 00:30 UTC; 2h23m30s later is 02:53:30 UTC, 03:53:30 CET.
+    root = _project(tmp_path)
+    argv = ["--stack", "test", "--root", str(root), "--out", str(tmp_path / "build"), "--now", "2026-10-24T12:00Z"]
+    assert plan.main(argv) == 0
+    assert (
+        "berlin-night: deadlines 2026-10-25 03:53:30 CET (slot 02:30 CEST), 2026-10-26 04:53:30 (slot 02:30), "
+        "2026-10-27 04:53:30 (slot 02:30)\n"
+    ) in capsys.readouterr().out
