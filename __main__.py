@@ -26,7 +26,7 @@ except InvalidSetup as problems:
 shared = SharedInfra("shared", SharedInfraArgs(stack))
 
 # 3. One ScheduledJob per job module.
-jobs = {job.name: ScheduledJob(job.name, ScheduledJobArgs(job, stack.config, shared)) for job in stack.jobs}
+jobs = {job.name: ScheduledJob(job.name, ScheduledJobArgs(job, stack, shared)) for job in stack.jobs}
 
 # 4. What operators need: `pulumi stack output jobs`.
 pulumi.export(

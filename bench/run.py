@@ -91,6 +91,7 @@ SHARING_NOTE = """could be shared without losing least privilege:
 def transitions() -> None:
     from transitions import walk
 
+    from components.documents.alert_messages import AlertTarget
     from components.documents.job_machine import job_definition
     from components.documents.run_task import RunTarget
     from components.model.arns import AwsEnv
@@ -102,10 +103,13 @@ def transitions() -> None:
     print("\n3. State transitions per execution (walked along components.documents.job_machine.job_definition)")
     env = AwsEnv("aws", "eu-central-1", "123456789012")
     where = RunTarget(env, "cluster", "family", "job", ("subnet-1",), ("sg-1",), False, "task-role", "execution-role")
+    alerts = AlertTarget(env.arn("sns", "bench-job-alarms"), "bench", env.region)
 
     def definition(**fields: Any) -> dict[str, Any]:
         spec = Job(name="bench", command=["x"], timeout="30m", **fields)
-        return job_definition(StackJob("bench", "jobs/bench.py", spec, job_names("bench", "bench")), where, "locks")
+        return job_definition(
+            StackJob("bench", "jobs/bench.py", spec, job_names("bench", "bench")), where, "locks", alerts
+        )
 
     forbid, allow = definition(retries=1), definition(retries=1, concurrency="allow")
     spot, replace = definition(capacity="spot"), definition(concurrency="replace")

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from components.model.lock_item import LOCK_HOLDER, LOCK_KEY
+from components.model.lock_item import LOCK_ATTRIBUTES, LOCK_HOLDER, LOCK_KEY
 from components.model.naming import job_names, shared_names
 from jobctl.errors import JobctlError, UnknownJob
 from jobctl.runs import Lock, Run, lock_from_item, run_from_execution, task_arns_from_history, task_id
@@ -164,14 +164,18 @@ class StackJobs:
             if error.response["Error"]["Code"] == "ResourceNotFoundException":
                 raise JobctlError(f"lock table {self.lock_table!r} not found in {self.region}") from error
             raise
-        return lock_from_item(item["Item"]) if "Item" in item else None
+        # The item outlives the lock (it keeps the job's alert state): the lock is there while it has a holder.
+        found = item.get("Item")
+        return lock_from_item(found) if found is not None and LOCK_HOLDER in found else None
 
     def delete_lock(self, job: str, holder: str) -> bool:
-        """Delete the lock only while `holder` still holds it; False when it changed hands or is gone."""
+        """Release the lock only while `holder` still holds it (the item keeps the job's alert state); False
+        when it changed hands or is gone."""
         try:
-            self._dynamodb.delete_item(
+            self._dynamodb.update_item(
                 TableName=self.lock_table,
                 Key={LOCK_KEY: {"S": job}},
+                UpdateExpression=f"REMOVE {', '.join(LOCK_ATTRIBUTES)}",
                 ConditionExpression=f"{LOCK_HOLDER} = :holder",
                 ExpressionAttributeValues={":holder": {"S": holder}},
             )

@@ -48,10 +48,18 @@ def _jsonata_string(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def publish(name: str, target: AlertTarget, kind: str, subject: str, facts: list[tuple[str, str, str]]) -> Task:
+def publish(
+    target: AlertTarget,
+    kind: str,
+    subject: str,
+    facts: list[tuple[str, str, str]],
+    then: dict[str, object],
+    if_not_sent: str,
+) -> Task:
     """A Task state that publishes one alert. `subject` and each fact's value are JSONata expressions;
     `facts` are (JSON key, label in the e-mail, value), in the order the e-mail lists them. A fact whose value
-    is absent is left out of both forms."""
+    is absent is left out of both forms. `then`: {"Next": ...} or {"End": True}; an alert that cannot be sent
+    (after SNS's throttling is retried) goes to `if_not_sent`, keeping the state's input."""
     payload = ", ".join(
         [f"'schema': '{SCHEMA}'", f"'kind': '{kind}'", *(f"'{key}': {value}" for key, _, value in facts)]
     )
@@ -80,6 +88,8 @@ def publish(name: str, target: AlertTarget, kind: str, subject: str, facts: list
                 "JitterStrategy": "FULL",
             }
         ],
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Output": "{% $states.input %}", "Next": if_not_sent}],
         "Output": "{% $states.input %}",
+        **then,
     }
     return Task(state, (target.grant(),))

@@ -66,10 +66,13 @@ _NEVER_STARTED = " or ".join(
 _JOB_FAILED = f"($outcome.error = '{TASK_FAILED}' or $not($exists($outcome.error))) and $not({_NEVER_STARTED})"
 
 
-def classify(job: Job, container: str, spot: bool, on_success: str, on_failure: str) -> dict[str, State]:
+def classify(
+    job: Job, container: str, spot: bool, on_success: str, on_recovered: str, on_failure: str
+) -> dict[str, State]:
     """ClassifyAttempt, the waits before another attempt, and RunFailed (which sets `$failure`, then goes to
-    ReleaseLockAfterFailure or FailRun)."""
+    `on_failure`). A success goes to `on_recovered` when a failure alert is outstanding ($alertedAt)."""
     rules: list[State] = [
+        {"Condition": f"{{% {_SUCCESS} and $alertedAt > 0 %}}", "Next": on_recovered},
         {"Condition": f"{{% {_SUCCESS} %}}", "Next": on_success},
         {"Condition": f"{{% {_TIMEOUT} %}}", "Next": "RunFailed"},
     ]

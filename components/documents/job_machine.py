@@ -14,9 +14,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.documents.alert_messages import AlertTarget
 from components.documents.attempts import classify, initial_variables
 from components.documents.grants import Machine, MachineDocuments, State, Task
-from components.documents.lock_states import JobLock, acquire_lock, release_lock, replace_states, skipped
+from components.documents.job_state import alert_now, failure_alert, failure_update, recovered_alert, success_update
+from components.documents.lock_states import (
+    JobLock,
+    acquire_lock,
+    read_job_item,
+    record_run,
+    release_lock,
+    replace_states,
+    skipped,
+)
 from components.documents.run_task import RunTarget, run_task
 from components.model.aws_constants import DYNAMODB_CONDITION_FAILED
 from components.model.stack import StackJob
@@ -47,49 +57,77 @@ def _lock_states(job: StackJob, lock: JobLock, target: RunTarget, first_run: str
     if spec.concurrency == "replace":
         executions = target.env.arn("states", f"execution:{job.names.state_machine}:*")
         states.update(replace_states(spec, lock, executions, first_run, initial_variables()))
-    states["ReleaseLock"] = release_lock(
-        lock,
-        catch=[
-            # Someone took the lock over after it expired: nothing of ours to release.
-            {"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": "LockAlreadyReleased"},
-            # Fail so operators hear of it; the janitor then removes the lock.
-            {"ErrorEquals": ["States.ALL"], "Assign": {"failure": "{% $states.errorOutput %}"}, "Next": "FailRun"},
-        ],
-        then={"Output": "{% $states.input %}", "End": True},
+    release_catch: list[State] = [
+        # Someone took the lock over after it expired: nothing of ours to release.
+        {"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": "LockAlreadyReleased"},
+        # Fail so operators hear of it; the janitor then removes the lock.
+        {"ErrorEquals": ["States.ALL"], "Assign": {"failure": "{% $states.errorOutput %}"}, "Next": "FailRun"},
+    ]
+    output = {"Output": "{% $states.input %}"}
+    states["ReleaseLock"] = release_lock(lock, success_update(True), release_catch, {**output, "End": True})
+    states["ReleaseLockAndRecover"] = release_lock(
+        lock, success_update(True), release_catch, {**output, "Next": "SendRecoveredAlert"}
     )
     states["LockAlreadyReleased"] = {"Type": "Succeed"}
     states["ReleaseLockAfterFailure"] = release_lock(
         lock,
-        catch=[{"ErrorEquals": ["States.ALL"], "Next": "FailRun"}],
-        then={
-            "Comment": "Release the lock, then fail with the original error whatever happens here.",
-            "Next": "FailRun",
-        },
+        failure_update(job, True),
+        [{"ErrorEquals": ["States.ALL"], "Next": "FailRun"}],
+        {"Comment": "Release the lock and count the failure, then fail with the original error.", "Next": "AlertNow"},
     )
     return states
 
 
-def job_machine(job: StackJob, target: RunTarget, lock_table: str) -> MachineDocuments:
-    """The ASL for `job` and its role's policy; with a lock, every state after it releases the lock on any error."""
+def _unlocked_states(job: StackJob, lock: JobLock, first_run: str) -> dict[str, State | Task]:
+    """concurrency="allow": no lock, but the job's item still counts its failures for the alerts."""
+    to_fail = [{"ErrorEquals": ["States.ALL"], "Next": "FailRun"}]
+    output = {"Output": "{% $states.input %}"}
+    return {
+        "StartRun": read_job_item(lock, first_run, initial_variables()),
+        "RecordSuccess": record_run(lock, success_update(False), {**output, "End": True}, to_fail),
+        "RecordSuccessAndRecover": record_run(
+            lock, success_update(False), {**output, "Next": "SendRecoveredAlert"}, to_fail
+        ),
+        "RecordFailure": record_run(lock, failure_update(job, False), {"Next": "AlertNow"}, to_fail),
+    }
+
+
+def job_machine(job: StackJob, target: RunTarget, lock_table: str, alerts: AlertTarget) -> MachineDocuments:
+    """The ASL for `job` and its role's policy; with a lock, every state after it releases the lock on any error.
+    A failed run alerts `alerts` as the job's `failure_alerts` say; the first success after an alert says so."""
     spec, name = job.spec, job.name
     locked = spec.concurrency != "allow"
-    on_failure = "ReleaseLockAfterFailure" if locked else "FailRun"
     spot = spec.capacity == "spot"
     first_run = "RunJobOnSpot" if spot else "RunJob"
+    lock = JobLock(lock_table, target.env.arn("dynamodb", f"table/{lock_table}"), name)
     machine = Machine()
-    if locked:
-        lock = JobLock(lock_table, target.env.arn("dynamodb", f"table/{lock_table}"), name)
-        machine.add(_lock_states(job, lock, target, first_run))
-    else:
-        machine.add({"StartRun": {"Type": "Pass", "Assign": initial_variables(), "Next": first_run}})
+    machine.add(_lock_states(job, lock, target, first_run) if locked else _unlocked_states(job, lock, first_run))
     machine.add({"RunJob": run_task(spec, target, spot=False, then="ClassifyAttempt")})
     if spot:
         machine.add({"RunJobOnSpot": run_task(spec, target, spot=True, then="ClassifyAttempt")})
-    on_success = "ReleaseLock" if locked else "Succeeded"
-    machine.add(classify(spec, target.container, spot, on_success, on_failure))
-    if not locked:
-        machine.add({"Succeeded": {"Type": "Succeed"}})
-    machine.add({"FailRun": _FAIL_RUN})
+    on_success, on_recovered, on_failure = (
+        ("ReleaseLock", "ReleaseLockAndRecover", "ReleaseLockAfterFailure")
+        if locked
+        else ("RecordSuccess", "RecordSuccessAndRecover", "RecordFailure")
+    )
+    machine.add(classify(spec, target.container, spot, on_success, on_recovered, on_failure))
+    machine.add(
+        {
+            "AlertNow": {
+                "Type": "Choice",
+                "Comment": "Alert on this failure? (the job's failure_alerts: components/documents/job_state.py)",
+                "Choices": [{"Condition": f"{{% {alert_now(job)} %}}", "Next": "SendFailureAlert"}],
+                "Default": "FailRun",
+            },
+            "SendFailureAlert": failure_alert(job, alerts, job.names.log_group),
+            "SendRecoveredAlert": recovered_alert(job, alerts),
+            "RecoveredAlertNotSent": {
+                "Type": "Succeed",
+                "Comment": "The run succeeded; only its recovery alert could not be sent.",
+            },
+            "FailRun": _FAIL_RUN,
+        }
+    )
     comment = f"Scheduled job {name}: {spec.description}" if spec.description else f"Scheduled job {name}"
     return machine.documents(
         Comment=comment,
@@ -99,6 +137,6 @@ def job_machine(job: StackJob, target: RunTarget, lock_table: str) -> MachineDoc
     )
 
 
-def job_definition(job: StackJob, target: RunTarget, lock_table: str) -> dict[str, Any]:
+def job_definition(job: StackJob, target: RunTarget, lock_table: str, alerts: AlertTarget) -> dict[str, Any]:
     """The ASL alone (see `job_machine`)."""
-    return job_machine(job, target, lock_table).definition
+    return job_machine(job, target, lock_table, alerts).definition

@@ -13,7 +13,7 @@ from components.documents.grants import Document, Machine, MachineDocuments, Sta
 from components.documents.lock_states import retry_dynamodb
 from components.model.arns import AwsEnv
 from components.model.aws_constants import DYNAMODB_CONDITION_FAILED
-from components.model.lock_item import LOCK_HOLDER, LOCK_KEY
+from components.model.lock_item import LOCK_ATTRIBUTES, LOCK_HOLDER, LOCK_KEY
 from components.model.permissions import fits_inline
 
 ENDED_BADLY = ("FAILED", "TIMED_OUT", "ABORTED")
@@ -50,10 +50,12 @@ def _release_abandoned_lock(lock_table: str, lock_table_arn: str, name_prefix: s
     job_name = f"{{% {_job_of(name_prefix)} %}}"
     state = {
         "Type": "Task",
-        "Resource": "arn:aws:states:::dynamodb:deleteItem",
+        "Comment": "Release the lock (the item keeps the job's alert state) if that execution still holds it.",
+        "Resource": "arn:aws:states:::dynamodb:updateItem",
         "Arguments": {
             "TableName": lock_table,
             "Key": {LOCK_KEY: {"S": job_name}},
+            "UpdateExpression": f"REMOVE {', '.join(LOCK_ATTRIBUTES)}",
             "ConditionExpression": f"{LOCK_HOLDER} = :execution",
             "ExpressionAttributeValues": {":execution": {"S": "{% $states.input.detail.executionArn %}"}},
         },
@@ -73,7 +75,7 @@ def _release_abandoned_lock(lock_table: str, lock_table_arn: str, name_prefix: s
     grant = {
         "Sid": "ReleaseAbandonedJobLocks",
         "Effect": "Allow",
-        "Action": "dynamodb:DeleteItem",
+        "Action": "dynamodb:UpdateItem",
         "Resource": lock_table_arn,
         "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": sorted(job_names)}},
     }

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.documents.grants import State, Statement, Task
+from components.documents.job_state import SLOT, remembered
 from components.model.aws_constants import (
     DYNAMODB_CONDITION_FAILED,
     DYNAMODB_TRANSIENT_ERRORS,
     SFN_EXECUTION_DOES_NOT_EXIST,
 )
-from components.model.lock_item import LOCK_ACQUIRED_AT, LOCK_EXPIRES_AT, LOCK_HOLDER, LOCK_KEY
+from components.model.lock_item import LOCK_ACQUIRED_AT, LOCK_EXPIRES_AT, LOCK_HOLDER, LOCK_KEY, LOCK_SLOT
 from components.model.spec import Job
 from components.model.timing import lock_lifetime_seconds
 
@@ -41,7 +42,8 @@ class JobLock:
 EXECUTION_ID = "{% $states.context.Execution.Id %}"
 NOW_SECONDS = "{% $string($floor($millis() / 1000)) %}"
 # "Or already ours": DynamoDB may apply a put and still answer 5xx; the retried put must then succeed.
-FREE_EXPIRED_OR_OURS = f"attribute_not_exists({LOCK_KEY}) OR {LOCK_EXPIRES_AT} < :now OR {LOCK_HOLDER} = :me"
+# The item outlives the lock (it keeps the alert state), so "free" is: no holder.
+FREE_EXPIRED_OR_OURS = f"attribute_not_exists({LOCK_HOLDER}) OR {LOCK_EXPIRES_AT} < :now OR {LOCK_HOLDER} = :me"
 REPLACED_ERROR = "Job.Replaced"
 _NOW_AND_ME = {":now": {"N": NOW_SECONDS}, ":me": {"S": EXECUTION_ID}}
 
@@ -65,60 +67,92 @@ def lock_key(job_name: str) -> dict[str, Any]:
     return {LOCK_KEY: {"S": job_name}}
 
 
-def _put_lock(job: Job, lock: JobLock, condition: str, values: dict[str, Any]) -> dict[str, Any]:
+def _take_lock(job: Job, lock: JobLock, condition: str, values: dict[str, Any]) -> dict[str, Any]:
+    """updateItem arguments that make this execution the holder, and return what the item said before
+    (its alert state: components/documents/job_state.py)."""
     lifetime = lock_lifetime_seconds(job.execution_timeout)
     expires = f"{{% $string($floor($toMillis($states.context.Execution.StartTime) / 1000) + {lifetime}) %}}"
     return {
         "TableName": lock.table,
-        "Item": {
-            LOCK_KEY: {"S": lock.job_name},
-            LOCK_HOLDER: {"S": EXECUTION_ID},
-            LOCK_ACQUIRED_AT: {"S": "{% $states.context.State.EnteredTime %}"},
-            LOCK_EXPIRES_AT: {"N": expires},
-        },
+        "Key": lock_key(lock.job_name),
+        "UpdateExpression": (
+            f"SET {LOCK_HOLDER} = :me, {LOCK_ACQUIRED_AT} = :at, {LOCK_EXPIRES_AT} = :expires, {LOCK_SLOT} = :slot"
+        ),
         # DynamoDB's TTL deletes expired items late (up to days), so the expiry is checked here too.
         "ConditionExpression": condition,
-        "ExpressionAttributeValues": values,
-    }
-
-
-def _release_arguments(lock: JobLock) -> dict[str, Any]:
-    """deleteItem arguments that delete the lock only while this execution still holds it."""
-    return {
-        "TableName": lock.table,
-        "Key": lock_key(lock.job_name),
-        "ConditionExpression": f"{LOCK_HOLDER} = :me",
-        "ExpressionAttributeValues": {":me": {"S": EXECUTION_ID}},
+        "ExpressionAttributeValues": {
+            **values,
+            ":at": {"S": "{% $states.context.State.EnteredTime %}"},
+            ":expires": {"N": expires},
+            ":slot": {"S": f"{{% {SLOT} %}}"},
+        },
+        "ReturnValues": "ALL_OLD",
     }
 
 
 def acquire_lock(job: Job, lock: JobLock, when_held: str, then: str, assign: dict[str, Any]) -> Task:
-    """`assign`: the variables the run needs, set once the lock is ours."""
+    """`assign`: the variables the run needs, set once the lock is ours (with what the item remembered)."""
     state = {
         "Type": "Task",
         "Comment": "Take the job's lock unless a live execution holds it; an expired lock is taken over.",
-        "Resource": "arn:aws:states:::dynamodb:putItem",
-        "Arguments": _put_lock(job, lock, FREE_EXPIRED_OR_OURS, _NOW_AND_ME),
+        "Resource": "arn:aws:states:::dynamodb:updateItem",
+        "Arguments": _take_lock(job, lock, FREE_EXPIRED_OR_OURS, _NOW_AND_ME),
         "Retry": retry_dynamodb(),
         "Catch": [{"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": when_held}],
-        "Assign": assign,
+        "Assign": {**assign, **remembered("$states.result.Attributes")},
         "Output": "{% $states.input %}",
         "Next": then,
     }
-    return Task(state, (lock.grant("dynamodb:PutItem"),))
+    return Task(state, (lock.grant("dynamodb:UpdateItem"),))
 
 
-def release_lock(lock: JobLock, catch: list[State], then: dict[str, Any]) -> Task:
-    """Delete the lock if this execution still holds it; `then` is {"Next": ...} or {"End": True}."""
+def release_lock(lock: JobLock, update: dict[str, Any], catch: list[State], then: dict[str, Any]) -> Task:
+    """Record the run on the job's item (`update`: UpdateExpression and values) and release the lock, only
+    while this execution still holds it; `then` is {"Next": ...} or {"End": True}."""
+    arguments = {
+        "TableName": lock.table,
+        "Key": lock_key(lock.job_name),
+        **update,
+        "ConditionExpression": f"{LOCK_HOLDER} = :me",
+        "ExpressionAttributeValues": {**update["ExpressionAttributeValues"], ":me": {"S": EXECUTION_ID}},
+    }
     state = {
         "Type": "Task",
-        "Resource": "arn:aws:states:::dynamodb:deleteItem",
-        "Arguments": _release_arguments(lock),
+        "Resource": "arn:aws:states:::dynamodb:updateItem",
+        "Arguments": arguments,
         "Retry": retry_dynamodb(),
         "Catch": catch,
         **then,
     }
-    return Task(state, (lock.grant("dynamodb:DeleteItem"),))
+    return Task(state, (lock.grant("dynamodb:UpdateItem"),))
+
+
+def record_run(lock: JobLock, update: dict[str, Any], then: dict[str, Any], catch: list[State]) -> Task:
+    """Without a lock (concurrency="allow"): record the run on the job's item."""
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::dynamodb:updateItem",
+        "Arguments": {"TableName": lock.table, "Key": lock_key(lock.job_name), **update},
+        "Retry": retry_dynamodb(),
+        "Catch": catch,
+        **then,
+    }
+    return Task(state, (lock.grant("dynamodb:UpdateItem"),))
+
+
+def read_job_item(lock: JobLock, then: str, assign: dict[str, Any]) -> Task:
+    """Without a lock: what the job's item remembers, read before the run."""
+    state = {
+        "Type": "Task",
+        "Comment": "Read what the job's item remembers (its alert state) before the run.",
+        "Resource": "arn:aws:states:::dynamodb:getItem",
+        "Arguments": {"TableName": lock.table, "Key": lock_key(lock.job_name), "ConsistentRead": True},
+        "Retry": retry_dynamodb(),
+        "Assign": {**assign, **remembered("$states.result.Item")},
+        "Output": "{% $states.input %}",
+        "Next": then,
+    }
+    return Task(state, (lock.grant("dynamodb:GetItem"),))
 
 
 def skipped(job_name: str) -> State:
@@ -194,8 +228,8 @@ def replace_states(
             {
                 "Type": "Task",
                 "Comment": "Take the lock only from the holder that was stopped (or if it is free or expired).",
-                "Resource": "arn:aws:states:::dynamodb:putItem",
-                "Arguments": _put_lock(
+                "Resource": "arn:aws:states:::dynamodb:updateItem",
+                "Arguments": _take_lock(
                     job,
                     lock,
                     f"{FREE_EXPIRED_OR_OURS} OR {LOCK_HOLDER} = :holder",
@@ -203,10 +237,10 @@ def replace_states(
                 ),
                 "Retry": retry_dynamodb(),
                 "Catch": [{"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": "SkippedAlreadyRunning"}],
-                "Assign": assign,
+                "Assign": {**assign, **remembered("$states.result.Attributes")},
                 "Output": "{% $states.input %}",
                 "Next": first_run_state,
             },
-            (lock.grant("dynamodb:PutItem"),),
+            (lock.grant("dynamodb:UpdateItem"),),
         ),
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.documents import policies
+from components.documents.alert_messages import AlertTarget
 from components.documents.deployer import deployer_policy
 from components.documents.grants import MachineDocuments
 from components.documents.job_machine import job_machine
@@ -42,10 +43,18 @@ def run_target(job: StackJob, config: StackConfig, env: AwsEnv) -> RunTarget:
     )
 
 
-def job_machine_documents(job: StackJob, config: StackConfig, env: AwsEnv) -> MachineDocuments:
+def alert_target(config: StackConfig, stack: str, env: AwsEnv) -> AlertTarget:
+    """The topic alerts go to: the stack's own, or the existing one `alarmTopicArn` names."""
+    topic = config.alarm_topic_arn or env.arn("sns", shared_names(config.name_prefix).alarm_topic)
+    return AlertTarget(topic_arn=topic, stack=stack, region=env.region)
+
+
+def job_machine_documents(job: StackJob, stack: Stack, env: AwsEnv) -> MachineDocuments:
     """A job's state machine definition and its role's policy: run its task, pass its roles, hold its lock,
-    stop its own holder; each granted by the state that does it."""
-    return job_machine(job, run_target(job, config, env), shared_names(config.name_prefix).lock_table)
+    stop its own holder, alert; each granted by the state that does it."""
+    config = stack.config
+    alerts = alert_target(config, stack.stack, env)
+    return job_machine(job, run_target(job, config, env), shared_names(config.name_prefix).lock_table, alerts)
 
 
 def execution_role_policy(stack: Stack, env: AwsEnv) -> dict[str, Any]:
@@ -92,7 +101,7 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
     documents: dict[str, dict[str, Any]] = {}
     for job in stack.jobs:
         base = f"jobs/{job.name}"
-        machine = job_machine_documents(job, config, env)
+        machine = job_machine_documents(job, stack, env)
         documents[f"{base}/state-machine.asl.json"] = machine.definition
         documents[f"{base}/state-machine-role.policy.json"] = machine.policy
         documents[f"{base}/state-machine-role.trust.json"] = policies.state_machine_trust(env, job.names.state_machine)

@@ -48,7 +48,8 @@ class FailureAlerts(BaseModel):
 
     after: int = Field(1, ge=1, le=100, description="consecutive failed runs before the first alert")
     again_every: int | None = Field(None, ge=1, le=1000, description="alert again every N more failed runs")
-    again_after: Duration = Field(86400, description="alert again after this long while still failing")
+    # 20h: a daily job that keeps failing alerts once a day, whatever the minutes its runs take.
+    again_after: Duration = Field(72000, description="alert again after this long while still failing")
 
 
 class Job(BaseModel):

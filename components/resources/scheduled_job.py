@@ -13,10 +13,9 @@ from components.documents import rendered as render
 from components.documents.alarms import failure_alarm
 from components.documents.containers import container_definitions
 from components.documents.missed_run import MissedRunAlarm, missed_run_alarm
-from components.model.config import StackConfig
 from components.model.duration import format_duration
 from components.model.permissions import task_role_policy
-from components.model.stack import StackJob
+from components.model.stack import Stack, StackJob
 from components.resources.alarm import notifying_alarm
 from components.resources.iam_role import service_role
 from components.resources.shared import SharedInfra
@@ -34,7 +33,7 @@ class ScheduledJobArgs:
     """One validated job as this stack deploys it, and the shared pieces it runs on."""
 
     job: StackJob
-    config: StackConfig
+    stack: Stack
     shared: SharedInfra
 
 
@@ -45,8 +44,9 @@ class ScheduledJob(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ScheduledJobArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
-        self._name, self._job, self._config, self._shared = name, args.job, args.config, args.shared
-        self._tags = {**args.config.tags, **args.job.spec.tags, "scheduled-jobs:job": args.job.name}
+        self._name, self._job, self._stack, self._shared = name, args.job, args.stack, args.shared
+        self._config = args.stack.config
+        self._tags = {**self._config.tags, **args.job.spec.tags, "scheduled-jobs:job": args.job.name}
         task_definition = self._task()
         machine = self._state_machine(task_definition)
         self.state_machine_arn = machine.arn
@@ -102,7 +102,7 @@ class ScheduledJob(pulumi.ComponentResource):
         """The definition and the policy name the cluster, table and roles by their known names, the same
         documents the offline plan renders; so a preview shows them in full, even for a new job."""
         job, names, shared = self._job, self._job.names, self._shared
-        documents = render.job_machine_documents(job, self._config, shared.env)
+        documents = render.job_machine_documents(job, self._stack, shared.env)
         role = service_role(
             f"{self._name}-state-machine-role",
             name=names.state_machine_role,

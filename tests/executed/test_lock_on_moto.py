@@ -18,6 +18,7 @@ from tests.support import moto_harness as harness
 from tests.support.builders import stack_job
 from tests.support.moto_harness import (
     ACCOUNT,
+    ALERTS,
     JOB,
     NAMES,
     REGION,
@@ -109,7 +110,13 @@ def test_nonzero_exit_returned_is_retried_then_releases_lock_and_fails_with_the_
         "(attempt 2; retries used: 1 of 1, start retries used: 0 of 3)"
     )
     assert aws.waits == [REPORT.retries.interval]
-    assert aws.entered(execution)[-4:] == ["ClassifyAttempt", "RunFailed", "ReleaseLockAfterFailure", "FailRun"]
+    assert aws.entered(execution)[-5:] == [
+        "RunFailed",
+        "ReleaseLockAfterFailure",
+        "AlertNow",
+        "SendFailureAlert",
+        "FailRun",
+    ]
     aws.no_more_runs()
     assert aws.lock() is None
 
@@ -189,7 +196,7 @@ def test_timed_out_run_releases_lock_and_fails_with_timeout(aws: Aws) -> None:
     aws.next_run()  # and never answer
     ended = _failed(aws, execution, "Job.Timeout")
     assert ended["cause"].startswith("States.Timeout: ")
-    assert aws.entered(execution)[-2:] == ["ReleaseLockAfterFailure", "FailRun"]
+    assert aws.entered(execution)[-4:] == ["ReleaseLockAfterFailure", "AlertNow", "SendFailureAlert", "FailRun"]
     assert aws.waits == []  # a timed-out run is not retried
     aws.no_more_runs()
     assert aws.lock() is None
@@ -310,7 +317,7 @@ def test_janitor_releases_the_lock_of_a_timed_out_execution(aws: Aws) -> None:
     # A whole-execution timeout (TimeoutSeconds at the top) runs no Catch. Workaround 9: moto times out
     # in real time, so the execution timeout is lowered to 1 s here; every state stays as generated.
     machine_definition = with_run_stand_ins(
-        job_definition(stack_job(REPORT, harness.PREFIX), TARGET, SHARED.lock_table), aws.queue
+        job_definition(stack_job(REPORT, harness.PREFIX), TARGET, SHARED.lock_table, ALERTS), aws.queue
     )
     machine_definition["TimeoutSeconds"] = 1
     machine = aws.sfn.create_state_machine(

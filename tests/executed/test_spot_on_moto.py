@@ -160,6 +160,8 @@ def test_job_failure_on_spot_without_retries_fails_at_once(aws: Aws, waits: list
         "ClassifyAttempt",
         "RunFailed",
         "ReleaseLockAfterFailure",
+        "AlertNow",
+        "SendFailureAlert",
         "FailRun",
     ]
     assert (aws.retry_waits, waits) == ([], [])

@@ -111,6 +111,12 @@ def _task_requests(
         yield Expected(
             doc, Request(role, "states:StopExecution", other_execution, {}), False, why + ": another machine"
         )
+    elif resource == "arn:aws:states:::sns:publish":
+        # Step Functions dev guide, "IAM policies for Amazon SNS": sns:Publish on the topic.
+        topic = args["TopicArn"]
+        yield Expected(doc, Request(role, "sns:Publish", topic, {}), True, why)
+        other_topic = env.arn("sns", f"{OTHER}-topic")
+        yield Expected(doc, Request(role, "sns:Publish", other_topic, {}), False, why + ": another topic")
     else:
         raise AssertionError(f"{doc}: {state_name} calls {resource}: add its documented requests here")
 

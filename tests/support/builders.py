@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.documents.alert_messages import AlertTarget
 from components.documents.run_task import RunTarget
 from components.model.arns import AwsEnv
 from components.model.naming import job_names
@@ -21,6 +22,10 @@ TARGET = RunTarget(
     assign_public_ip=False,
     task_role_arn="arn:aws:iam::123456789012:role/prod-report-task",
     execution_role_arn="arn:aws:iam::123456789012:role/prod-job-execution",
+)
+
+ALERTS = AlertTarget(
+    topic_arn="arn:aws:sns:eu-central-1:123456789012:prod-job-alarms", stack="prod", region="eu-central-1"
 )
 
 

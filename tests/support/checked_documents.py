@@ -15,7 +15,7 @@ from components.documents.run_task import RunTarget
 from components.model.arns import AwsEnv
 from components.model.naming import job_names, shared_names
 from components.model.spec import Job
-from tests.support.builders import stack_job
+from tests.support.builders import ALERTS, stack_job
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = AwsEnv("aws", "eu-central-1", "123456789012")
@@ -101,7 +101,7 @@ def _edge_definitions() -> dict[str, dict[str, Any]]:
         )
         for target_name, target in (("narrow", narrow), ("wide", WIDE_TARGET)):
             definitions[f"edge/{key}/{target_name}.asl.json"] = job_definition(
-                stack_job(job, "edge"), target, shared_names("edge").lock_table
+                stack_job(job, "edge"), target, shared_names("edge").lock_table, ALERTS
             )
     for prefix in ("dev", "a", "prod-eu-central-1-payments"):
         definitions[f"edge/janitor-{prefix}.asl.json"] = janitor_machine(

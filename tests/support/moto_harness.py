@@ -77,6 +77,7 @@ except ImportError as missing:  # pragma: no cover - the message is the point
         "run `pip install -e '.[test]'`"
     ) from missing
 
+from components.documents.alert_messages import AlertTarget
 from components.documents.job_machine import job_definition
 from components.documents.lock_janitor import janitor_machine
 from components.documents.run_task import RunTarget
@@ -105,6 +106,8 @@ TARGET = RunTarget(
     task_role_arn=ENV.role_arn(NAMES.task_role),
     execution_role_arn=ENV.role_arn(SHARED.execution_role),
 )
+# Alerts go to the stack's topic; the harness subscribes a queue to it to read them (Aws.alerts).
+ALERTS = AlertTarget(ENV.arn("sns", SHARED.alarm_topic), PREFIX, REGION)
 REPORT = Job(name=JOB, command=["python", "-m", "app.report"], timeout="10m", retries={"attempts": 1, "interval": "1m"})
 WAIT = 15.0  # seconds any one step may take before a test gives up
 
@@ -159,13 +162,27 @@ class Aws:
             BillingMode="PAY_PER_REQUEST",
         )
         self.queue = self.sqs.create_queue(QueueName="run-job-stand-in")["QueueUrl"]
+        # The stack's alert topic, and a queue subscribed to it (raw delivery) to read what it sent.
+        self.sns = boto3.client("sns", region_name=REGION)
+        topic = self.sns.create_topic(Name=SHARED.alarm_topic)["TopicArn"]
+        assert topic == ALERTS.topic_arn
+        self.alert_queue = self.sqs.create_queue(QueueName="alerts")["QueueUrl"]
+        queue_arn = self.sqs.get_queue_attributes(QueueUrl=self.alert_queue, AttributeNames=["QueueArn"])
+        self.sns.subscribe(
+            TopicArn=topic,
+            Protocol="sqs",
+            Endpoint=queue_arn["Attributes"]["QueueArn"],
+            Attributes={"RawMessageDelivery": "true"},
+        )
         self.executions: list[str] = []
         self.pending: dict[str, RunRequest] = {}  # token -> run not answered yet
 
     # --- state machines and executions -------------------------------------------------------------
 
     def job_machine(self, job: Job = REPORT) -> str:
-        definition = with_run_stand_ins(job_definition(stack_job(job, PREFIX), TARGET, SHARED.lock_table), self.queue)
+        definition = with_run_stand_ins(
+            job_definition(stack_job(job, PREFIX), TARGET, SHARED.lock_table, ALERTS), self.queue
+        )
         created = self.sfn.create_state_machine(
             name=job_names(PREFIX, job.name or JOB).state_machine, definition=json.dumps(definition), roleArn=ROLE
         )
@@ -246,6 +263,15 @@ class Aws:
             assert time.monotonic() < deadline, "no execution reached RunJob"
             time.sleep(0.02)
 
+    def alerts(self) -> list[dict[str, Any]]:
+        """The JSON form of every alert the topic got so far (what a queue or chat bridge receives)."""
+        found = []
+        while messages := self.sqs.receive_message(QueueUrl=self.alert_queue, MaxNumberOfMessages=10).get("Messages"):
+            for message in messages:
+                found.append(json.loads(message["Body"]))
+                self.sqs.delete_message(QueueUrl=self.alert_queue, ReceiptHandle=message["ReceiptHandle"])
+        return found
+
     def no_more_runs(self) -> None:
         messages = self.sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10).get("Messages", [])
         assert messages == [], f"unexpected RunJob attempts: {[json.loads(m['Body'])['execution'] for m in messages]}"
@@ -289,11 +315,17 @@ class Aws:
 
     # --- the lock table ---------------------------------------------------------------------------------
 
-    def lock(self, job: str = JOB) -> dict[str, Any] | None:
+    def item(self, job: str = JOB) -> dict[str, Any] | None:
+        """The job's whole item: its lock (while held) and what it remembers between runs."""
         item: dict[str, Any] = self.ddb.get_item(
             TableName=SHARED.lock_table, Key={"LockId": {"S": job}}, ConsistentRead=True
         )
         return item.get("Item")
+
+    def lock(self, job: str = JOB) -> dict[str, Any] | None:
+        """The job's lock: its item while a run holds it (it has a holder), else None."""
+        item = self.item(job)
+        return item if item is not None and "ExecutionArn" in item else None
 
     def holder(self, job: str = JOB) -> str | None:
         item = self.lock(job)

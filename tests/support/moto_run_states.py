@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -46,6 +47,7 @@ from tests.support import moto_harness as harness
 from tests.support.builders import stack_job
 from tests.support.moto_harness import (
     ACCOUNT,
+    ALERTS,
     JOB,
     NAMES,
     PREFIX,
@@ -98,7 +100,7 @@ def waits(aws: Aws) -> list[int]:
 
 def create_machine(aws: Aws, job: Job) -> str:
     definition = harness.with_run_stand_ins(
-        job_definition(stack_job(job, harness.PREFIX), TARGET, SHARED.lock_table), aws.queue
+        job_definition(stack_job(job, harness.PREFIX), TARGET, SHARED.lock_table, ALERTS), aws.queue
     )
     if "StopLockHolder" in definition["States"]:  # as generated: workaround 11 is in moto, not here
         assert definition["States"]["StopLockHolder"]["Resource"] == "arn:aws:states:::aws-sdk:sfn:stopExecution"
@@ -168,11 +170,13 @@ def answer_success(aws: Aws, run: RunRequest) -> None:
 
 
 def before_reads_of_the_lock(aws: Aws, hook: Callable[[DynamoDBBackend], None]) -> None:
-    """Run hook(moto's DynamoDB backend) at every GetItem, before the item is read."""
+    """Run hook(moto's DynamoDB backend) at every GetItem request, before the item is read (not at the reads
+    moto's backend makes inside other requests, such as a transactional write's)."""
     original = DynamoDBBackend.get_item
 
     def get_item(backend: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
-        hook(backend)
+        if sys._getframe(1).f_code.co_name == "get_item":  # called by the GetItem request handler
+            hook(backend)
         return original(backend, *args, **kwargs)
 
     aws.monkeypatch.setattr(DynamoDBBackend, "get_item", get_item)

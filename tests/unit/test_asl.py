@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from components.documents.job_machine import job_definition
 from components.documents.lock_janitor import janitor_event_pattern, janitor_machine
 from components.model.timing import LOCK_EXPIRY_MARGIN_SECONDS
-from tests.support.builders import ENV, TARGET, job
+from tests.support.builders import ALERTS, ENV, TARGET, job
 
 TABLE = "prod-job-locks"
 
@@ -21,7 +22,10 @@ def _success_path(definition: dict[str, Any]) -> list[str]:
         if state.get("End") or state["Type"] in ("Succeed", "Fail"):
             return path
         if state["Type"] == "Choice":
-            rules = [r for r in state["Choices"] if "exitCode = 0" in r["Condition"]] or state["Choices"]
+            # the success with no failure alert outstanding (a recovery also sends an alert)
+            rules = [
+                r for r in state["Choices"] if "exitCode = 0" in r["Condition"] and "alertedAt" not in r["Condition"]
+            ] or state["Choices"]
             name = rules[0]["Next"]
         else:
             name = state["Next"]
@@ -29,31 +33,45 @@ def _success_path(definition: dict[str, Any]) -> list[str]:
 
 
 def test_locked_job_takes_the_lock_runs_checks_and_releases_in_four_transitions() -> None:
-    definition = job_definition(job(), TARGET, TABLE)
+    definition = job_definition(job(), TARGET, TABLE, ALERTS)
     assert definition["QueryLanguage"] == "JSONata"
     assert _success_path(definition) == ["AcquireLock", "RunJob", "ClassifyAttempt", "ReleaseLock"]
 
 
-def test_lock_is_a_conditional_put_of_owner_and_expiry() -> None:
-    definition = job_definition(job(), TARGET, TABLE)
+def test_lock_is_a_conditional_update_of_owner_expiry_and_slot_that_reads_what_the_item_remembers() -> None:
+    definition = job_definition(job(), TARGET, TABLE, ALERTS)
     acquire = definition["States"]["AcquireLock"]
-    assert acquire["Resource"] == "arn:aws:states:::dynamodb:putItem"
+    assert acquire["Resource"] == "arn:aws:states:::dynamodb:updateItem"
     arguments = acquire["Arguments"]
     assert arguments["TableName"] == TABLE
-    assert arguments["Item"]["LockId"] == {"S": "report"}
-    assert arguments["Item"]["ExecutionArn"] == {"S": "{% $states.context.Execution.Id %}"}
-    # "or ours": a put that DynamoDB applied but answered with a 5xx is retried and must not skip the run
+    assert arguments["Key"] == {"LockId": {"S": "report"}}
+    assert arguments["UpdateExpression"] == (
+        "SET ExecutionArn = :me, AcquiredAt = :at, ExpiresAt = :expires, RunSlot = :slot"
+    )
+    assert arguments["ExpressionAttributeValues"][":me"] == {"S": "{% $states.context.Execution.Id %}"}
+    # "or ours": a write that DynamoDB applied but answered with a 5xx is retried and must not skip the run
     assert arguments["ConditionExpression"] == (
-        "attribute_not_exists(LockId) OR ExpiresAt < :now OR ExecutionArn = :me"
+        "attribute_not_exists(ExecutionArn) OR ExpiresAt < :now OR ExecutionArn = :me"
     )
     lifetime = definition["TimeoutSeconds"] + LOCK_EXPIRY_MARGIN_SECONDS
     assert (
-        f"$toMillis($states.context.Execution.StartTime) / 1000) + {lifetime})" in arguments["Item"]["ExpiresAt"]["N"]
+        f"$toMillis($states.context.Execution.StartTime) / 1000) + {lifetime})"
+        in arguments["ExpressionAttributeValues"][":expires"]["N"]
     )
+    assert arguments["ReturnValues"] == "ALL_OLD"  # the alert state the item kept
+    assert set(acquire["Assign"]) == {
+        "attempt",
+        "startRetries",
+        "jobRetries",
+        "slot",
+        "failuresBefore",
+        "alertedAt",
+        "lastSucceededAt",
+    }
 
 
 def test_held_lock_ends_as_a_visible_skip_not_a_failure() -> None:
-    states = job_definition(job(), TARGET, TABLE)["States"]
+    states = job_definition(job(), TARGET, TABLE, ALERTS)["States"]
     [catch] = states["AcquireLock"]["Catch"]
     assert catch == {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "Next": "SkippedAlreadyRunning"}
     skip = states["SkippedAlreadyRunning"]
@@ -63,14 +81,14 @@ def test_held_lock_ends_as_a_visible_skip_not_a_failure() -> None:
 
 
 def test_lock_condition_failure_is_never_retried_but_throttling_is() -> None:
-    retry = job_definition(job(), TARGET, TABLE)["States"]["AcquireLock"]["Retry"]
+    retry = job_definition(job(), TARGET, TABLE, ALERTS)["States"]["AcquireLock"]["Retry"]
     assert retry[0] == {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "MaxAttempts": 0}
     assert "DynamoDB.ProvisionedThroughputExceededException" in retry[1]["ErrorEquals"]
     assert retry[1]["MaxAttempts"] > 0
 
 
 def test_run_waits_for_the_fargate_task_within_the_jobs_timeout() -> None:
-    run = job_definition(job(timeout="45m"), TARGET, TABLE)["States"]["RunJob"]
+    run = job_definition(job(timeout="45m"), TARGET, TABLE, ALERTS)["States"]["RunJob"]
     assert run["Resource"] == "arn:aws:states:::ecs:runTask.sync"
     assert run["TimeoutSeconds"] == 2700
     arguments = run["Arguments"]
@@ -88,15 +106,16 @@ def test_run_waits_for_the_fargate_task_within_the_jobs_timeout() -> None:
 def test_failed_runs_are_retried_only_as_often_as_the_job_asks() -> None:
     """The run state retries nothing itself: every attempt goes to the one classifier (tests/unit/test_attempts.py
     evaluates it), whose job-retry rule allows exactly the job's retries."""
-    no_retries = job_definition(job(), TARGET, TABLE)["States"]
+    no_retries = job_definition(job(), TARGET, TABLE, ALERTS)["States"]
     assert "Retry" not in no_retries["RunJob"]
     assert "WaitBeforeRetry" not in no_retries
     assert [rule["Next"] for rule in no_retries["ClassifyAttempt"]["Choices"]] == [
+        "ReleaseLockAndRecover",
         "ReleaseLock",
         "RunFailed",
         "WaitBeforeStartRetry",
     ]
-    retries = job_definition(job(retries={"attempts": 2, "interval": "5m", "backoff_rate": 3}), TARGET, TABLE)
+    retries = job_definition(job(retries={"attempts": 2, "interval": "5m", "backoff_rate": 3}), TARGET, TABLE, ALERTS)
     states = retries["States"]
     assert "$jobRetries < 2" in states["ClassifyAttempt"]["Choices"][-1]["Condition"]
     assert states["WaitBeforeRetry"]["Seconds"] == "{% $max([1, $round(300 * $power(3.0, $jobRetries - 1))]) %}"
@@ -104,21 +123,29 @@ def test_failed_runs_are_retried_only_as_often_as_the_job_asks() -> None:
 
 
 def test_exit_code_of_the_job_container_decides_success() -> None:
-    states = job_definition(job(), TARGET, TABLE)["States"]
+    states = job_definition(job(), TARGET, TABLE, ALERTS)["States"]
     assert "Containers[Name='job'].ExitCode" in states["RunJob"]["Assign"]["outcome"]
     assert "Containers[Name='job'].ExitCode" in states["RunJob"]["Output"]
     check = states["ClassifyAttempt"]
-    assert check["Choices"][0] == {
-        "Condition": "{% $outcome.exitCode = 0 and $not($outcome.stopCode = 'SpotInterruption') %}",
-        "Next": "ReleaseLock",
-    }
+    assert check["Choices"][:2] == [
+        {
+            "Condition": (
+                "{% $outcome.exitCode = 0 and $not($outcome.stopCode = 'SpotInterruption') and $alertedAt > 0 %}"
+            ),
+            "Next": "ReleaseLockAndRecover",
+        },
+        {
+            "Condition": "{% $outcome.exitCode = 0 and $not($outcome.stopCode = 'SpotInterruption') %}",
+            "Next": "ReleaseLock",
+        },
+    ]
     assert check["Default"] == "RunFailed"
     assert states["RunFailed"]["Next"] == "ReleaseLockAfterFailure"
     assert "'Job.NonZeroExit'" in states["RunFailed"]["Assign"]["failure"]
 
 
 def test_failed_run_releases_lock_before_failing_with_the_original_error() -> None:
-    states = job_definition(job(), TARGET, TABLE)["States"]
+    states = job_definition(job(), TARGET, TABLE, ALERTS)["States"]
     [catch] = states["RunJob"]["Catch"]
     assert catch["ErrorEquals"] == ["States.ALL"]
     assert (
@@ -127,9 +154,14 @@ def test_failed_run_releases_lock_before_failing_with_the_original_error() -> No
     assert catch["Next"] == "ClassifyAttempt"
     assert states["RunFailed"]["Next"] == "ReleaseLockAfterFailure"
     release = states["ReleaseLockAfterFailure"]
-    assert release["Resource"] == "arn:aws:states:::dynamodb:deleteItem"
+    assert release["Resource"] == "arn:aws:states:::dynamodb:updateItem"
     assert release["Arguments"]["ConditionExpression"] == "ExecutionArn = :me"
-    assert release["Next"] == "FailRun"
+    assert release["Arguments"]["UpdateExpression"].startswith(
+        "REMOVE ExecutionArn, AcquiredAt, ExpiresAt, RunSlot SET"
+    )
+    assert release["Next"] == "AlertNow"
+    assert states["AlertNow"]["Choices"][0]["Next"] == "SendFailureAlert" and states["AlertNow"]["Default"] == "FailRun"
+    assert states["SendFailureAlert"]["Next"] == "FailRun"
     assert release["Catch"] == [{"ErrorEquals": ["States.ALL"], "Next": "FailRun"}]
     assert states["FailRun"]["Type"] == "Fail"
     # "States." error names are reserved: re-raised as "Job.", the original kept in the cause
@@ -137,42 +169,51 @@ def test_failed_run_releases_lock_before_failing_with_the_original_error() -> No
 
 
 def test_every_state_after_the_lock_leads_to_a_release_on_error() -> None:
-    states = job_definition(job(retries=3), TARGET, TABLE)["States"]
+    states = job_definition(job(retries=3), TARGET, TABLE, ALERTS)["States"]
     for name, state in states.items():
         if state["Type"] in ("Task",) and name not in ("AcquireLock", "ReleaseLockAfterFailure"):
             targets = {c["Next"] for c in state.get("Catch", []) if "States.ALL" in c["ErrorEquals"]}
-            assert targets & {"ReleaseLockAfterFailure", "FailRun", "ClassifyAttempt"}, name
+            # the alerts are sent after the release: whatever happens to them, the run ends as it was going to
+            assert targets & {"ReleaseLockAfterFailure", "FailRun", "ClassifyAttempt", "RecoveredAlertNotSent"}, name
     # and the classifier's every way out is a success, another attempt, or RunFailed, which releases first
     exits = {rule["Next"] for rule in states["ClassifyAttempt"]["Choices"]} | {states["ClassifyAttempt"]["Default"]}
-    assert exits == {"ReleaseLock", "RunFailed", "WaitBeforeStartRetry", "WaitBeforeRetry"}
+    assert exits == {"ReleaseLock", "ReleaseLockAndRecover", "RunFailed", "WaitBeforeStartRetry", "WaitBeforeRetry"}
     assert states["RunFailed"]["Next"] == "ReleaseLockAfterFailure"
 
 
-def test_success_release_only_deletes_a_lock_this_execution_holds() -> None:
-    release = job_definition(job(), TARGET, TABLE)["States"]["ReleaseLock"]
+def test_success_release_only_releases_a_lock_this_execution_holds_and_records_the_success() -> None:
+    release = job_definition(job(), TARGET, TABLE, ALERTS)["States"]["ReleaseLock"]
     assert release["Arguments"]["Key"] == {"LockId": {"S": "report"}}
-    assert release["Arguments"]["ExpressionAttributeValues"] == {":me": {"S": "{% $states.context.Execution.Id %}"}}
+    assert release["Arguments"]["ConditionExpression"] == "ExecutionArn = :me"
+    assert release["Arguments"]["ExpressionAttributeValues"][":me"] == {"S": "{% $states.context.Execution.Id %}"}
+    assert release["Arguments"]["UpdateExpression"] == (
+        "REMOVE ExecutionArn, AcquiredAt, ExpiresAt, RunSlot, AlertedAt "
+        "SET ConsecutiveFailures = :zero, LastSucceededSlot = :slot, LastSucceededAt = :at"
+    )
     assert release["End"] is True
     catches = {c["ErrorEquals"][0]: c["Next"] for c in release["Catch"]}
     assert catches["DynamoDB.ConditionalCheckFailedException"] == "LockAlreadyReleased"
 
 
 def test_execution_timeout_covers_every_attempt() -> None:
-    definition = job_definition(job(timeout="1h", retries=2), TARGET, TABLE)
+    definition = job_definition(job(timeout="1h", retries=2), TARGET, TABLE, ALERTS)
     # the run and 2 retries, and 3 start retries, each up to 1h; waits 60+120 s and at most 30+60+120 s; 300 s
     assert definition["TimeoutSeconds"] == 6 * 3600 + 180 + 210 + 300
-    spot = job_definition(job(timeout="1h", retries=1, capacity="spot"), TARGET, TABLE)
+    spot = job_definition(job(timeout="1h", retries=1, capacity="spot"), TARGET, TABLE, ALERTS)
     # one more attempt on Spot, taken back: the issue's example (Spot, 1h, 1 retry) no longer gets 7980 s
     assert spot["TimeoutSeconds"] == 6 * 3600 + 60 + 210 + 300
 
 
 def test_allow_concurrency_has_no_lock_states() -> None:
-    definition = job_definition(job(concurrency="allow"), TARGET, TABLE)
-    assert _success_path(definition) == ["StartRun", "RunJob", "ClassifyAttempt", "Succeeded"]
-    resources = {s.get("Resource", "") for s in definition["States"].values()}
-    assert not any("dynamodb" in r for r in resources)
-    assert definition["States"]["StartRun"]["Assign"] == {"attempt": 1, "startRetries": 0, "jobRetries": 0}
-    assert definition["States"]["RunFailed"]["Next"] == "FailRun"
+    definition = job_definition(job(concurrency="allow"), TARGET, TABLE, ALERTS)
+    assert _success_path(definition) == ["StartRun", "RunJob", "ClassifyAttempt", "RecordSuccess"]
+    states = definition["States"]
+    # The job's item is read and updated for its alert state, never as a lock.
+    assert not any("ExecutionArn" in json.dumps(s.get("Arguments", {})) for s in states.values())
+    assert states["StartRun"]["Resource"] == "arn:aws:states:::dynamodb:getItem"
+    assert states["StartRun"]["Assign"]["attempt"] == 1
+    assert states["RunFailed"]["Next"] == "RecordFailure"
+    assert states["RecordFailure"]["Next"] == "AlertNow"
 
 
 def test_janitor_releases_only_the_lock_of_the_execution_that_ended_badly() -> None:
@@ -189,7 +230,7 @@ def test_janitor_releases_only_the_lock_of_the_execution_that_ended_badly() -> N
 
 
 def test_replace_stops_the_holder_and_takes_the_lock_only_from_it() -> None:
-    definition = job_definition(job(concurrency="replace"), TARGET, TABLE)
+    definition = job_definition(job(concurrency="replace"), TARGET, TABLE, ALERTS)
     states = definition["States"]
     assert states["AcquireLock"]["Catch"][0]["Next"] == "ReadLockHolder"
     read = states["ReadLockHolder"]
@@ -201,7 +242,7 @@ def test_replace_stops_the_holder_and_takes_the_lock_only_from_it() -> None:
     assert stop["Arguments"]["ExecutionArn"] == "{% $holder %}"
     take_over = states["TakeOverLock"]
     assert take_over["Arguments"]["ConditionExpression"] == (
-        "attribute_not_exists(LockId) OR ExpiresAt < :now OR ExecutionArn = :me OR ExecutionArn = :holder"
+        "attribute_not_exists(ExecutionArn) OR ExpiresAt < :now OR ExecutionArn = :me OR ExecutionArn = :holder"
     )
     assert take_over["Arguments"]["ExpressionAttributeValues"][":holder"] == {"S": "{% $holder %}"}
     # Of two replacers, the one whose take-over finds another holder ends as a skip.
@@ -209,12 +250,16 @@ def test_replace_stops_the_holder_and_takes_the_lock_only_from_it() -> None:
         {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "Next": "SkippedAlreadyRunning"}
     ]
     assert take_over["Next"] == "RunJob"
-    assert take_over["Assign"] == {"attempt": 1, "startRetries": 0, "jobRetries": 0}
+    assert {k: take_over["Assign"][k] for k in ("attempt", "startRetries", "jobRetries")} == {
+        "attempt": 1,
+        "startRetries": 0,
+        "jobRetries": 0,
+    }
     assert _success_path(definition) == ["AcquireLock", "RunJob", "ClassifyAttempt", "ReleaseLock"]
 
 
 def test_spot_job_runs_on_fargate_spot_and_falls_back_to_on_demand() -> None:
-    definition = job_definition(job(capacity="spot"), TARGET, TABLE)
+    definition = job_definition(job(capacity="spot"), TARGET, TABLE, ALERTS)
     states = definition["States"]
     assert _success_path(definition) == ["AcquireLock", "RunJobOnSpot", "ClassifyAttempt", "ReleaseLock"]
     spot = states["RunJobOnSpot"]["Arguments"]
@@ -228,7 +273,7 @@ def test_spot_job_runs_on_fargate_spot_and_falls_back_to_on_demand() -> None:
 
 
 def test_spot_job_that_fails_spends_its_retries_on_demand_without_an_extra_run() -> None:
-    states = job_definition(job(capacity="spot", retries=2), TARGET, TABLE)["States"]
+    states = job_definition(job(capacity="spot", retries=2), TARGET, TABLE, ALERTS)["States"]
     assert "Retry" not in states["RunJobOnSpot"]
     assert states["WaitBeforeRetry"]["Next"] == "RunJob"
     assert "$jobRetries < 2" in states["ClassifyAttempt"]["Choices"][-1]["Condition"]  # the Spot run was the first

@@ -11,11 +11,11 @@ import jsonata
 import pytest
 
 from components.documents.job_machine import job_definition
-from tests.support.builders import TARGET, job
+from tests.support.builders import ALERTS, TARGET, job
 
 TABLE = "prod-job-locks"
-STATES = job_definition(job(retries=2), TARGET, TABLE)["States"]
-SPOT_STATES = job_definition(job(retries=2, capacity="spot"), TARGET, TABLE)["States"]
+STATES = job_definition(job(retries=2), TARGET, TABLE, ALERTS)["States"]
+SPOT_STATES = job_definition(job(retries=2, capacity="spot"), TARGET, TABLE, ALERTS)["States"]
 EXPRESSION = re.compile(r"^\{%(.*)%\}$", re.DOTALL)
 
 
@@ -92,7 +92,7 @@ def test_a_start_failure_spends_the_start_budget_never_the_jobs_retries(outcome:
     assert _decide(STATES, outcome) == ("WaitBeforeStartRetry", {"attempt": 2, "startRetries": 1})
     # Its budget spent, it fails: it does not fall through to the job's retries.
     assert _decide(STATES, outcome, attempt=4, startRetries=3) == ("RunFailed", {})
-    no_retries = job_definition(job(retries=0), TARGET, TABLE)["States"]
+    no_retries = job_definition(job(retries=0), TARGET, TABLE, ALERTS)["States"]
     assert _decide(no_retries, outcome)[0] == "WaitBeforeStartRetry"  # even for a job with retries=0
 
 
@@ -139,7 +139,9 @@ def test_the_failure_says_what_failed_and_the_attempts_it_took() -> None:
 
 
 def test_waits_grow_as_the_job_asks_and_start_waits_are_jittered_within_their_interval() -> None:
-    states = job_definition(job(retries={"attempts": 3, "interval": "1m", "backoff_rate": 2}), TARGET, TABLE)["States"]
+    states = job_definition(job(retries={"attempts": 3, "interval": "1m", "backoff_rate": 2}), TARGET, TABLE, ALERTS)[
+        "States"
+    ]
     waits = [_evaluate(states["WaitBeforeRetry"]["Seconds"], {"jobRetries": n}) for n in (1, 2, 3)]
     assert waits == [60, 120, 240]
     for spent, ceiling in ((1, 30), (2, 60), (3, 120)):

@@ -9,7 +9,7 @@ from components.documents import policies
 from components.documents.job_machine import job_machine
 from components.documents.lock_janitor import janitor_machine, start_janitor_policy
 from components.model.permissions import INLINE_POLICY_BUDGET
-from tests.support.builders import ENV, TARGET, job
+from tests.support.builders import ALERTS, ENV, TARGET, job
 
 ACCOUNT = ENV.account_id
 TABLE_ARN = f"arn:aws:dynamodb:eu-central-1:{ACCOUNT}:table/prod-job-locks"
@@ -19,7 +19,7 @@ EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/prod-job-execution"
 
 def _machine_policy(lock: bool = True, replace: bool = False) -> dict[str, Any]:
     concurrency = "replace" if replace else ("forbid" if lock else "allow")
-    return job_machine(job(concurrency=concurrency), TARGET, "prod-job-locks").policy
+    return job_machine(job(concurrency=concurrency), TARGET, "prod-job-locks", ALERTS).policy
 
 
 def _statement(document: dict[str, Any], sid: str) -> dict[str, Any]:
@@ -53,13 +53,15 @@ def test_state_machine_manages_only_the_step_functions_ecs_rule() -> None:
 
 def test_state_machine_may_touch_only_this_jobs_lock_item() -> None:
     lock = _statement(_machine_policy(), "TakeAndReleaseThisJobsLock")
-    assert lock["Action"] == ["dynamodb:DeleteItem", "dynamodb:PutItem"]
+    assert lock["Action"] == "dynamodb:UpdateItem"  # take, release and remember: one conditional update each
     assert lock["Resource"] == TABLE_ARN
     assert lock["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["report"]}}
 
 
-def test_job_without_lock_gets_no_lock_table_access() -> None:
-    assert "dynamodb" not in json.dumps(_machine_policy(lock=False))
+def test_job_without_lock_may_read_and_update_only_its_own_item() -> None:
+    item = _statement(_machine_policy(lock=False), "TakeAndReleaseThisJobsLock")
+    assert item["Action"] == ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+    assert item["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["report"]}}
 
 
 def test_no_wildcard_action_and_star_resource_only_where_aws_requires_it() -> None:
@@ -149,7 +151,7 @@ def test_replacing_job_may_also_read_its_lock_and_stop_its_own_executions_only()
     assert stop["Action"] == "states:StopExecution"
     assert stop["Resource"] == f"arn:aws:states:eu-central-1:{ACCOUNT}:execution:prod-report:*"
     lock = _statement(document, "TakeAndReleaseThisJobsLock")
-    assert lock["Action"] == ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
+    assert lock["Action"] == ["dynamodb:GetItem", "dynamodb:UpdateItem"]
     assert lock["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["report"]}}
     assert "StopThisJobsRunningExecution" not in json.dumps(_machine_policy())
 

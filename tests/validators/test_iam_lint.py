@@ -21,7 +21,7 @@ from components.documents.run_task import RunTarget
 from components.model.arns import AwsEnv
 from components.model.naming import job_names
 from components.model.spec import Job
-from tests.support.builders import stack_job
+from tests.support.builders import ALERTS, stack_job
 from tests.support.checked_documents import ENV, SECRETS, SHIPPED
 
 # Findings parliament (with its community auditors) reports that the policies need, by (issue, action).
@@ -77,6 +77,7 @@ def _edge_policies() -> dict[str, dict[str, Any]]:
                 "arn:aws:iam::123456789012:role/edge-job-execution",
             ),
             "edge-job-locks",
+            ALERTS,
         ).policy,
         "edge/scheduler-role-400-jobs.policy.json": policies.scheduler_policy(
             ENV, "edge", [job_names("edge", job).state_machine for job in many_jobs]
