@@ -3,7 +3,7 @@ role's policy: the union of its Task states' grants and what the machine itself 
 
 State transitions per execution (each state entered is billed once, each retry of a state once more):
 - `concurrency="forbid"` or `"replace"`, lock free, run succeeds: 4 (AcquireLock, RunJob or
-  RunJobOnSpot, ClassifyAttempt, ReleaseLock); lock held by a live run: 2 (AcquireLock,
+  RunJobOnSpot, ClassifyAttempt, ReleaseLock); lock held by a live run: 3 (AcquireLock, RecordSkip,
   SkippedAlreadyRunning) for "forbid", 8 for "replace" when it stops the holder (ReadLockHolder,
   LockHolderFound, StopLockHolder and TakeOverLock come before the run).
 - `concurrency="allow"`, run succeeds: 4 (StartRun, RunJob, ClassifyAttempt, Succeeded).
@@ -23,6 +23,7 @@ from components.documents.lock_states import (
     acquire_lock,
     read_job_item,
     record_run,
+    record_skip,
     release_lock,
     replace_states,
     skipped,
@@ -49,9 +50,10 @@ _FAIL_RUN: State = {
 
 def _lock_states(job: StackJob, lock: JobLock, target: RunTarget, first_run: str) -> dict[str, State | Task]:
     spec = job.spec
-    when_held = "ReadLockHolder" if spec.concurrency == "replace" else "SkippedAlreadyRunning"
+    when_held = "ReadLockHolder" if spec.concurrency == "replace" else "RecordSkip"
     states: dict[str, State | Task] = {
         "AcquireLock": acquire_lock(spec, lock, when_held=when_held, then=first_run, assign=initial_variables()),
+        "RecordSkip": record_skip(lock),
         "SkippedAlreadyRunning": skipped(job.name),
     }
     if spec.concurrency == "replace":

@@ -14,7 +14,14 @@ from components.model.aws_constants import (
     DYNAMODB_TRANSIENT_ERRORS,
     SFN_EXECUTION_DOES_NOT_EXIST,
 )
-from components.model.lock_item import LOCK_ACQUIRED_AT, LOCK_EXPIRES_AT, LOCK_HOLDER, LOCK_KEY, LOCK_SLOT
+from components.model.lock_item import (
+    LAST_SKIPPED_SLOT,
+    LOCK_ACQUIRED_AT,
+    LOCK_EXPIRES_AT,
+    LOCK_HOLDER,
+    LOCK_KEY,
+    LOCK_SLOT,
+)
 from components.model.spec import Job
 from components.model.timing import lock_lifetime_seconds
 
@@ -98,7 +105,7 @@ def acquire_lock(job: Job, lock: JobLock, when_held: str, then: str, assign: dic
         "Resource": "arn:aws:states:::dynamodb:updateItem",
         "Arguments": _take_lock(job, lock, FREE_EXPIRED_OR_OURS, _NOW_AND_ME),
         "Retry": retry_dynamodb(),
-        "Catch": [{"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": when_held}],
+        "Catch": [{"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Output": "{% $states.input %}", "Next": when_held}],
         "Assign": {**assign, **remembered("$states.result.Attributes")},
         "Output": "{% $states.input %}",
         "Next": then,
@@ -153,6 +160,26 @@ def read_job_item(lock: JobLock, then: str, assign: dict[str, Any]) -> Task:
         "Next": then,
     }
     return Task(state, (lock.grant("dynamodb:GetItem"),))
+
+
+def record_skip(lock: JobLock) -> Task:
+    """A run that found the lock held records its slot as skipped, for the slot watch to say why a slot was
+    missed; whatever happens to that write, the run ends as a skip."""
+    state = {
+        "Type": "Task",
+        "Comment": "Remember that this slot was skipped because another run held the lock.",
+        "Resource": "arn:aws:states:::dynamodb:updateItem",
+        "Arguments": {
+            "TableName": lock.table,
+            "Key": lock_key(lock.job_name),
+            "UpdateExpression": f"SET {LAST_SKIPPED_SLOT} = :slot",
+            "ExpressionAttributeValues": {":slot": {"S": f"{{% {SLOT} %}}"}},
+        },
+        "Retry": retry_dynamodb(),
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "SkippedAlreadyRunning"}],
+        "Next": "SkippedAlreadyRunning",
+    }
+    return Task(state, (lock.grant("dynamodb:UpdateItem"),))
 
 
 def skipped(job_name: str) -> State:
@@ -236,7 +263,9 @@ def replace_states(
                     {**_NOW_AND_ME, ":holder": {"S": "{% $holder %}"}},
                 ),
                 "Retry": retry_dynamodb(),
-                "Catch": [{"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": "SkippedAlreadyRunning"}],
+                "Catch": [
+                    {"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Output": "{% $states.input %}", "Next": "RecordSkip"}
+                ],
                 "Assign": {**assign, **remembered("$states.result.Attributes")},
                 "Output": "{% $states.input %}",
                 "Next": first_run_state,

@@ -37,7 +37,7 @@ def _skipped(aws: Aws, execution: str) -> None:
     ended = aws.ended(execution)
     assert ended["status"] == "SUCCEEDED", ended
     assert json.loads(ended["output"])["outcome"] == "skipped"
-    assert aws.entered(execution) == ["AcquireLock", "SkippedAlreadyRunning"]
+    assert aws.entered(execution) == ["AcquireLock", "RecordSkip", "SkippedAlreadyRunning"]
 
 
 def _failed(aws: Aws, execution: str, error: str) -> dict[str, Any]:

@@ -152,7 +152,7 @@ def assert_skipped_after_reading(aws: Aws, execution: str) -> None:
     ended = aws.ended(execution)
     assert ended["status"] == "SUCCEEDED", ended
     assert json.loads(ended["output"])["outcome"] == "skipped"
-    assert aws.entered(execution) == [*REPLACED_UP_TO_RUN[:-1], "SkippedAlreadyRunning"]
+    assert aws.entered(execution) == [*REPLACED_UP_TO_RUN[:-1], "RecordSkip", "SkippedAlreadyRunning"]
 
 
 def answer_spot_interruption(aws: Aws, run: RunRequest, exit_code: int) -> None:

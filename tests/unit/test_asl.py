@@ -73,7 +73,15 @@ def test_lock_is_a_conditional_update_of_owner_expiry_and_slot_that_reads_what_t
 def test_held_lock_ends_as_a_visible_skip_not_a_failure() -> None:
     states = job_definition(job(), TARGET, TABLE, ALERTS)["States"]
     [catch] = states["AcquireLock"]["Catch"]
-    assert catch == {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "Next": "SkippedAlreadyRunning"}
+    assert catch == {
+        "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
+        "Output": "{% $states.input %}",
+        "Next": "RecordSkip",
+    }
+    # the skipped slot is remembered for the slot watch; the run ends as a skip whatever that write does
+    assert states["RecordSkip"]["Arguments"]["UpdateExpression"] == "SET LastSkippedSlot = :slot"
+    assert states["RecordSkip"]["Next"] == "SkippedAlreadyRunning"
+    assert states["RecordSkip"]["Catch"] == [{"ErrorEquals": ["States.ALL"], "Next": "SkippedAlreadyRunning"}]
     skip = states["SkippedAlreadyRunning"]
     assert skip["Type"] == "Succeed"
     assert skip["Output"]["outcome"] == "skipped"
@@ -171,7 +179,7 @@ def test_failed_run_releases_lock_before_failing_with_the_original_error() -> No
 def test_every_state_after_the_lock_leads_to_a_release_on_error() -> None:
     states = job_definition(job(retries=3), TARGET, TABLE, ALERTS)["States"]
     for name, state in states.items():
-        if state["Type"] in ("Task",) and name not in ("AcquireLock", "ReleaseLockAfterFailure"):
+        if state["Type"] in ("Task",) and name not in ("AcquireLock", "ReleaseLockAfterFailure", "RecordSkip"):
             targets = {c["Next"] for c in state.get("Catch", []) if "States.ALL" in c["ErrorEquals"]}
             # the alerts are sent after the release: whatever happens to them, the run ends as it was going to
             assert targets & {"ReleaseLockAfterFailure", "FailRun", "ClassifyAttempt", "RecoveredAlertNotSent"}, name
@@ -247,7 +255,11 @@ def test_replace_stops_the_holder_and_takes_the_lock_only_from_it() -> None:
     assert take_over["Arguments"]["ExpressionAttributeValues"][":holder"] == {"S": "{% $holder %}"}
     # Of two replacers, the one whose take-over finds another holder ends as a skip.
     assert take_over["Catch"] == [
-        {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "Next": "SkippedAlreadyRunning"}
+        {
+            "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
+            "Output": "{% $states.input %}",
+            "Next": "RecordSkip",
+        }
     ]
     assert take_over["Next"] == "RunJob"
     assert {k: take_over["Assign"][k] for k in ("attempt", "startRetries", "jobRetries")} == {
