@@ -7,6 +7,7 @@ keys, versioned by its `schema`. One topic and its subscribers serve both."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from components.documents.grants import State, Statement, Task
@@ -44,8 +45,10 @@ class AlertTarget:
         return f"({task_arn} ? '{group}/log-events/' & {stream} : '{group}')"
 
 
-def _jsonata_string(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+def jsonata_string(text: str) -> str:
+    """`text` as a JSONata string literal: double-quoted with JSON's escapes, which JSONata reads
+    (it has no \\' escape)."""
+    return json.dumps(text)
 
 
 def publish(
@@ -65,7 +68,7 @@ def publish(
     )
     width = max(len(label) for _, label, _ in facts) + 2
     lines = " , ".join(
-        f"($exists({value}) ? {_jsonata_string((label + ':').ljust(width))} & $string({value}) : undefined)"
+        f"($exists({value}) ? {jsonata_string((label + ':').ljust(width))} & $string({value}) : undefined)"
         for _, label, value in facts
     )
     text = f"$join([{subject}, '', {lines}], '\\n')"

@@ -139,6 +139,7 @@ def deployer_policy(config: StackConfig, env: AwsEnv) -> Document:
             [role(f"{prefix}-*")],
         ),
         _pass("PassRolesToEcsTasks", [role(f"{prefix}-*-task"), role(names.execution_role)], "ecs-tasks.amazonaws.com"),
+        # Every state machine role ends in -sfn (the slot watch's too), but the janitor's.
         _pass("PassRolesToStepFunctions", [role(f"{prefix}-*-sfn"), role(names.janitor_role)], "states.amazonaws.com"),
         _pass("PassRoleToScheduler", [role(names.scheduler_role)], "scheduler.amazonaws.com"),
         _pass("PassRolesToEventBridge", [role(f"{prefix}-*-events")], "events.amazonaws.com"),
@@ -168,7 +169,10 @@ def deployer_policy(config: StackConfig, env: AwsEnv) -> Document:
                 "scheduler:UpdateSchedule",
                 "scheduler:DeleteSchedule",
             ],
-            [env.arn("scheduler", f"schedule/{names.schedule_group}/*")],
+            [
+                env.arn("scheduler", f"schedule/{names.schedule_group}/*"),
+                env.arn("scheduler", f"schedule/{names.slot_watch_schedule_group}/*"),
+            ],
         ),
         _statement(
             "ScheduleGroup",
@@ -183,7 +187,10 @@ def deployer_policy(config: StackConfig, env: AwsEnv) -> Document:
                     "UntagResource",
                 )
             ],
-            [env.arn("scheduler", f"schedule-group/{names.schedule_group}")],
+            [
+                env.arn("scheduler", f"schedule-group/{names.schedule_group}"),
+                env.arn("scheduler", f"schedule-group/{names.slot_watch_schedule_group}"),
+            ],
         ),
         _statement(
             "DeadLetterQueue",

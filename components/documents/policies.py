@@ -54,9 +54,12 @@ def ecs_task_execution_trust() -> Document:
     )
 
 
-def scheduler_trust(env: AwsEnv, schedule_group: str) -> Document:
-    """EventBridge Scheduler checks aws:SourceArn against the schedule *group* ARN (Scheduler docs)."""
-    return _trust("scheduler.amazonaws.com", env, [env.arn("scheduler", f"schedule-group/{schedule_group}")])
+def scheduler_trust(env: AwsEnv, schedule_groups: list[str]) -> Document:
+    """EventBridge Scheduler checks aws:SourceArn against the schedule *group* ARN ("Do not scope the
+    aws:SourceArn statement to a specific schedule": Scheduler user guide, confused deputy prevention)."""
+    return _trust(
+        "scheduler.amazonaws.com", env, [env.arn("scheduler", f"schedule-group/{g}") for g in schedule_groups]
+    )
 
 
 def events_trust(env: AwsEnv, rule_name: str) -> Document:

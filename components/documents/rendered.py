@@ -12,6 +12,7 @@ from components.documents.grants import MachineDocuments
 from components.documents.job_machine import job_machine
 from components.documents.lock_janitor import janitor_event_pattern, janitor_machine, start_janitor_policy
 from components.documents.run_task import RunTarget
+from components.documents.slot_watch import slot_watch_machine
 from components.model.arns import AwsEnv
 from components.model.config import StackConfig
 from components.model.naming import job_log_group_prefix, shared_names
@@ -70,10 +71,11 @@ def execution_role_policy(stack: Stack, env: AwsEnv) -> dict[str, Any]:
 
 def scheduler_role_policy(stack: Stack, env: AwsEnv) -> dict[str, Any]:
     config = stack.config
+    names = shared_names(config.name_prefix)
     return policies.scheduler_policy(
         env,
         config.name_prefix,
-        [job.names.state_machine for job in stack.jobs],
+        [job.names.state_machine for job in stack.jobs] + [names.slot_watch_state_machine],
         dead_letter_queue_arn(env, config),
     )
 
@@ -92,6 +94,17 @@ def janitor_rule_pattern(stack: Stack, env: AwsEnv) -> dict[str, Any]:
     """The janitor's rule: executions of this stack's locked jobs that ended badly."""
     machines = [job.names.state_machine for job in _locked(stack)]
     return janitor_event_pattern(env, stack.config.name_prefix, machines)
+
+
+def slot_watch_documents(stack: Stack, env: AwsEnv) -> MachineDocuments:
+    config = stack.config
+    table = shared_names(config.name_prefix).lock_table
+    dead_letters = (
+        shared_names(config.name_prefix).schedule_dead_letter_queue if config.schedule_dead_letter_queue else None
+    )
+    return slot_watch_machine(
+        stack, table, env.arn("dynamodb", f"table/{table}"), alert_target(config, stack.stack, env), dead_letters
+    )
 
 
 def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
@@ -115,10 +128,16 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
     documents["shared/lock-janitor-role.trust.json"] = policies.state_machine_trust(env, shared.janitor_state_machine)
     documents["shared/lock-janitor-events-role.policy.json"] = start_janitor_policy(env, shared.janitor_state_machine)
     documents["shared/lock-janitor-events-role.trust.json"] = policies.events_trust(env, shared.janitor_rule)
+    watch = slot_watch_documents(stack, env)
+    documents["shared/slot-watch.asl.json"] = watch.definition
+    documents["shared/slot-watch-role.policy.json"] = watch.policy
+    documents["shared/slot-watch-role.trust.json"] = policies.state_machine_trust(env, shared.slot_watch_state_machine)
     documents["shared/execution-role.policy.json"] = execution_role_policy(stack, env)
     documents["shared/execution-role.trust.json"] = policies.ecs_task_execution_trust()
     documents["shared/scheduler-role.policy.json"] = scheduler_role_policy(stack, env)
-    documents["shared/scheduler-role.trust.json"] = policies.scheduler_trust(env, shared.schedule_group)
+    documents["shared/scheduler-role.trust.json"] = policies.scheduler_trust(
+        env, [shared.schedule_group, shared.slot_watch_schedule_group]
+    )
     # Not deployed: what the identity that runs preview and up needs (docs/security.md, "The deploying identity").
     documents["deployer.policy.json"] = deployer_policy(config, env)
     return documents

@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from components.model.aws_constants import NAME_LIMITS
 
 # Job names that would collide with the stack's shared resources.
-RESERVED_JOB_NAMES = frozenset({"lock-janitor", "job-locks", "job-alarms", "jobs"})
+RESERVED_JOB_NAMES = frozenset({"lock-janitor", "job-locks", "job-alarms", "jobs", "slot-watch"})
 
 
 # Which AWS name limit (aws_constants.NAME_LIMITS) applies to each JobNames field.
@@ -83,6 +83,10 @@ class SharedNames:
     janitor_rule: str
     janitor_events_role: str
     janitor_alarm: str
+    slot_watch_state_machine: str
+    slot_watch_role: str
+    slot_watch_schedule_group: str
+    slot_watch_alarm: str
     state_machine_log_group: str
     dashboard: str
     schedule_dead_letter_queue: str
@@ -102,6 +106,11 @@ def shared_names(prefix: str) -> SharedNames:
         janitor_rule=f"{prefix}-lock-janitor",
         janitor_events_role=f"{prefix}-lock-janitor-events",
         janitor_alarm=f"{prefix}-lock-janitor-failed",
+        slot_watch_state_machine=f"{prefix}-slot-watch",
+        slot_watch_role=f"{prefix}-slot-watch-sfn",
+        # Same schedule names as the jobs' own (`<prefix>-<job>`), in a group of their own.
+        slot_watch_schedule_group=f"{prefix}-slot-watch",
+        slot_watch_alarm=f"{prefix}-slot-watch-failed",
         # Step Functions' log delivery needs a log group resource policy; the /aws/vendedlogs/ prefix
         # keeps that policy from growing with every log group (CloudWatch Logs docs, "vended logs").
         state_machine_log_group=f"/aws/vendedlogs/states/{prefix}-jobs",

@@ -10,13 +10,9 @@ import pulumi_aws as aws
 
 from components.documents import policies
 from components.documents import rendered as render
-from components.documents.alarms import failure_alarm
 from components.documents.containers import container_definitions
-from components.documents.missed_run import MissedRunAlarm, missed_run_alarm
-from components.model.duration import format_duration
 from components.model.permissions import task_role_policy
 from components.model.stack import Stack, StackJob
-from components.resources.alarm import notifying_alarm
 from components.resources.iam_role import service_role
 from components.resources.shared import SharedInfra
 
@@ -25,7 +21,8 @@ TYPE = "scheduled-jobs:jobs:ScheduledJob"
 # dead-letter queue (RetryPolicy allows 0-185 attempts and 60-86400 s, CreateSchedule API).
 SCHEDULE_RETRY_ATTEMPTS = 20
 SCHEDULE_MAX_EVENT_AGE_SECONDS = 3600
-ALARM_PERIOD_SECONDS = 300
+# EventBridge Scheduler's context attribute for the time a schedule fired for (ISO 8601, UTC).
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
 
 
 @dataclass(frozen=True)
@@ -52,7 +49,6 @@ class ScheduledJob(pulumi.ComponentResource):
         self.state_machine_arn = machine.arn
         self.state_machine_name = machine.name
         self.schedule_name = self._schedule(machine)
-        self._alarms(machine)
         self.register_outputs(
             {
                 "stateMachineArn": self.state_machine_arn,
@@ -130,96 +126,53 @@ class ScheduledJob(pulumi.ComponentResource):
         )
 
     def _schedule(self, machine: aws.sfn.StateMachine) -> pulumi.Output[str] | None:
-        """The EventBridge Scheduler schedule, unless the job runs only by hand."""
+        """The EventBridge Scheduler schedule, unless the job runs only by hand, and its watch: a schedule
+        with the same expression and time zone that starts the slot watch at each slot."""
         job, spec, shared = self._job, self._job.spec, self._shared
         schedule = spec.parsed_schedule
         if schedule is None:
             return None
         dead_letters = shared.schedule_dead_letter_queue_arn
-        created = aws.scheduler.Schedule(
-            f"{self._name}-schedule",
-            name=job.names.schedule,
-            group_name=shared.schedule_group_name,
-            description=(spec.description or f"Starts job {job.name}")[:512],
-            schedule_expression=schedule.expression,
-            schedule_expression_timezone=spec.timezone,
-            state="ENABLED" if spec.enabled else "DISABLED",
-            flexible_time_window={"mode": "OFF"},
-            target={
-                "arn": machine.arn,
-                "role_arn": shared.scheduler_role_arn,
-                "input": json.dumps({}),
-                "retry_policy": {
-                    "maximum_retry_attempts": SCHEDULE_RETRY_ATTEMPTS,
-                    "maximum_event_age_in_seconds": SCHEDULE_MAX_EVENT_AGE_SECONDS,
+
+        def declare(
+            suffix: str, group: pulumi.Input[str], arn: pulumi.Input[str], run_input: dict[str, str], what: str
+        ) -> aws.scheduler.Schedule:
+            return aws.scheduler.Schedule(
+                f"{self._name}-{suffix}",
+                name=job.names.schedule,
+                group_name=group,
+                description=what[:512],
+                schedule_expression=schedule.expression,
+                schedule_expression_timezone=spec.timezone,
+                state="ENABLED" if spec.enabled else "DISABLED",
+                flexible_time_window={"mode": "OFF"},
+                target={
+                    "arn": arn,
+                    "role_arn": shared.scheduler_role_arn,
+                    "input": json.dumps(run_input),
+                    "retry_policy": {
+                        "maximum_retry_attempts": SCHEDULE_RETRY_ATTEMPTS,
+                        "maximum_event_age_in_seconds": SCHEDULE_MAX_EVENT_AGE_SECONDS,
+                    },
+                    "dead_letter_config": {"arn": dead_letters} if dead_letters is not None else None,
                 },
-                "dead_letter_config": {"arn": dead_letters} if dead_letters is not None else None,
-            },
-            opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+        # The slot reaches the run: <aws.scheduler.scheduled-time> is replaced by the time the schedule fired
+        # for (Scheduler user guide, "Adding context attributes to your target").
+        created = declare(
+            "schedule",
+            shared.schedule_group_name,
+            machine.arn,
+            {"scheduledTime": SCHEDULED_TIME},
+            spec.description or f"Starts job {job.name}",
+        )
+        declare(
+            "watch",
+            shared.slot_watch_schedule_group_name,
+            shared.slot_watch_arn,
+            {"job": job.name, "slot": SCHEDULED_TIME},
+            f"Keeps the deadline of each slot of job {job.name}",
         )
         return created.name
-
-    def _alarms(self, machine: aws.sfn.StateMachine) -> None:
-        """The failure alarm, and the missed-run alarm where CloudWatch can hold its window."""
-        job, spec, names, topic = self._job, self._job.spec, self._job.names, self._shared.alarm_topic_arn
-        failure = failure_alarm(spec)
-        queries = [
-            aws.cloudwatch.MetricAlarmMetricQueryArgs(
-                id=query_id,
-                return_data=False,
-                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
-                    namespace="AWS/States",
-                    metric_name=metric,
-                    dimensions={"StateMachineArn": machine.arn},
-                    period=ALARM_PERIOD_SECONDS,
-                    stat="Sum",
-                ),
-            )
-            for query_id, metric in failure.metrics
-        ]
-        total = aws.cloudwatch.MetricAlarmMetricQueryArgs(
-            id="bad", expression=failure.expression, label=f"Executions that {failure.what}", return_data=True
-        )
-        notifying_alarm(
-            f"{self._name}-failed-alarm",
-            name=names.failure_alarm,
-            description=(
-                f"Job {job.name} ({job.source}) {failure.what}. Look at its last execution "
-                f"of state machine {names.state_machine} and the container logs in {names.log_group}. "
-                "Its lock was released; the next scheduled run goes ahead."
-            ),
-            topic_arn=topic,
-            tags=self._tags,
-            parent=self,
-            comparison_operator="GreaterThanThreshold",
-            threshold=0,
-            evaluation_periods=1,
-            treat_missing_data="notBreaching",
-            metric_queries=[*queries, total],
-        )
-        missed = missed_run_alarm(spec)
-        if not isinstance(missed, MissedRunAlarm):
-            return
-        notifying_alarm(
-            f"{self._name}-missed-run-alarm",
-            name=names.missed_run_alarm,
-            description=(
-                f"Job {job.name} ({job.source}) has not succeeded for {format_duration(missed.window_seconds)} "
-                f"although it is scheduled {spec.schedule} ({spec.timezone}). Check that its schedule is enabled "
-                f"and look at the last executions of {names.state_machine}."
-            ),
-            topic_arn=topic,
-            tags=self._tags,
-            parent=self,
-            namespace="AWS/States",
-            metric_name="ExecutionsSucceeded",
-            dimensions={"StateMachineArn": machine.arn},
-            statistic="Sum",
-            period=missed.period_seconds,
-            evaluation_periods=missed.evaluation_periods,
-            datapoints_to_alarm=missed.evaluation_periods,
-            comparison_operator="LessThanThreshold",
-            threshold=1,
-            # No data means no run: that is exactly what this alarm is for.
-            treat_missing_data="breaching",
-        )

@@ -14,7 +14,6 @@ import pulumi_aws as aws
 from components.documents import policies
 from components.documents import rendered as render
 from components.documents.dashboard import JOBS_PER_DASHBOARD, dashboard_bodies
-from components.documents.missed_run import MissedRunAlarm, missed_run_alarm
 from components.model.arns import AwsEnv
 from components.model.lock_item import LOCK_EXPIRES_AT, LOCK_KEY
 from components.model.naming import shared_names
@@ -22,6 +21,7 @@ from components.model.stack import Stack
 from components.resources.alarm import notifying_alarm
 from components.resources.iam_role import service_role
 from components.resources.lock_janitor import LockJanitor, LockJanitorArgs
+from components.resources.slot_watch import SlotWatch, SlotWatchArgs
 
 TYPE = "scheduled-jobs:jobs:SharedInfra"
 
@@ -44,6 +44,8 @@ class SharedInfra(pulumi.ComponentResource):
     state_machine_log_destination: pulumi.Output[str]
     job_prerequisites: list[pulumi.Resource]  # what a job's state machine must be created after
     schedule_dead_letter_queue_arn: pulumi.Output[str] | None
+    slot_watch_arn: pulumi.Output[str]
+    slot_watch_schedule_group_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: SharedInfraArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
@@ -73,6 +75,21 @@ class SharedInfra(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
+        watch = SlotWatch(
+            f"{name}-slot-watch",
+            SlotWatchArgs(
+                args.stack,
+                self.env,
+                self._names,
+                table,
+                self.state_machine_log_destination,
+                self.alarm_topic_arn,
+                self._tags,
+            ),
+            opts=self._child,
+        )
+        self.slot_watch_arn = watch.state_machine_arn
+        self.slot_watch_schedule_group_name = watch.schedule_group_name
         self._dashboards()
         self.register_outputs(
             {
@@ -195,7 +212,7 @@ class SharedInfra(pulumi.ComponentResource):
             f"{self._name}-scheduler-role",
             name=names.scheduler_role,
             description="Lets EventBridge Scheduler start this stack's job state machines.",
-            trust=policies.scheduler_trust(env, names.schedule_group),
+            trust=policies.scheduler_trust(env, [names.schedule_group, names.slot_watch_schedule_group]),
             policy=("start-jobs", render.scheduler_role_policy(self._stack, env)),
             tags=self._tags,
             parent=self,
@@ -213,15 +230,14 @@ class SharedInfra(pulumi.ComponentResource):
         self.state_machine_log_destination = log_group.arn.apply(lambda arn: f"{arn}:*")
 
     def _dashboards(self) -> None:
-        """One body per 200 jobs, built once and split over the dashboards."""
-        jobs, env = self._stack.jobs, self.env
+        """One body per 200 jobs, built once and split over the dashboards; the alarms of the shared pieces
+        (the jobs' own alerts go to the topic from their state machines)."""
+        jobs, env, names = self._stack.jobs, self.env, self._names
         machines = {job.name: env.arn("states", f"stateMachine:{job.names.state_machine}") for job in jobs}
-        alarms = [env.arn("cloudwatch", f"alarm:{job.names.failure_alarm}") for job in jobs]
-        alarms += [
-            env.arn("cloudwatch", f"alarm:{job.names.missed_run_alarm}")
-            for job in jobs
-            if isinstance(missed_run_alarm(job.spec), MissedRunAlarm)
-        ]
+        shared = [names.janitor_alarm, names.slot_watch_alarm]
+        if self._stack.config.schedule_dead_letter_queue:
+            shared.append(names.schedule_dead_letter_alarm)
+        alarms = [env.arn("cloudwatch", f"alarm:{alarm}") for alarm in shared]
         bodies: list[dict[str, Any]] = dashboard_bodies(self._stack.config.region, machines, alarms)
         for index in range(max(1, -(-len(jobs) // JOBS_PER_DASHBOARD))):
             suffix = "" if index == 0 else f"-{index + 1}"

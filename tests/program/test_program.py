@@ -25,10 +25,9 @@ def test_each_job_gets_its_resources_parented_to_its_component(project: Project)
         "aws:ecs/taskDefinition:TaskDefinition",
         "aws:sfn/stateMachine:StateMachine",
         "aws:scheduler/schedule:Schedule",
-        "aws:cloudwatch/metricAlarm:MetricAlarm",
     }
-    # log group, task role, task definition, state machine role, state machine, schedule, two alarms
-    assert len([r for r in mocks.resources if r.parent and r.parent.endswith("::nightly-report")]) == 8
+    # log group, task role, task definition, state machine role, state machine, schedule, watch schedule
+    assert len([r for r in mocks.resources if r.parent and r.parent.endswith("::nightly-report")]) == 7
 
 
 def test_dropping_a_module_into_jobs_adds_a_job_with_no_other_edit(project: Project) -> None:
@@ -39,7 +38,7 @@ def test_dropping_a_module_into_jobs_adds_a_job_with_no_other_edit(project: Proj
     names = lambda m: sorted(r.name for r in m.of_type(JOB_TYPE))  # noqa: E731
     assert names(before) == ["nightly-report"]
     assert names(after) == ["cleanup", "nightly-report"]
-    assert len(after.resources) - len(before.resources) == 9  # the component and its 8 children
+    assert len(after.resources) - len(before.resources) == 8  # the component and its 7 children
 
 
 def test_state_machine_and_roles_get_the_documents_the_plan_renders(project: Project) -> None:
@@ -147,24 +146,31 @@ def test_manual_only_job_has_no_schedule_but_can_be_run(project: Project) -> Non
     assert mocks.one("aws:sfn/stateMachine:StateMachine", "backfill-state-machine")
 
 
-def test_failure_alarm_watches_failed_timed_out_and_aborted_runs_and_notifies(project: Project) -> None:
-    project.add_job("nightly_report.py", SIMPLE_JOB)
-    mocks = run_program(project, BASE_CONFIG)
-    alarm = mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "nightly-report-failed-alarm")
-    metrics = {q["metric"]["metricName"]: q["metric"] for q in alarm.inputs["metricQueries"] if "metric" in q}
-    assert set(metrics) == {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"}
-    machine_arn = f"arn:aws:states:eu-central-1:{ACCOUNT}:stateMachine:test-nightly-report"
-    assert all(
-        m["namespace"] == "AWS/States" and m["dimensions"] == {"StateMachineArn": machine_arn} for m in metrics.values()
+def test_each_slot_is_watched_by_a_schedule_like_the_jobs_own_and_the_run_gets_its_slot(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB.replace('timeout="30m"', 'timeout="30m", timezone="Europe/Berlin"'))
+    project.add_job("monthly.py", SIMPLE_JOB.replace("cron(0 6 * * ? *)", "cron(0 6 1 * ? *)"))
+    project.add_job(
+        "yearly.py",
+        SIMPLE_JOB.replace("cron(0 6 * * ? *)", "@yearly").replace('timeout="30m"', 'timeout="30m", enabled=False'),
     )
-    topic = f"arn:aws:sns:eu-central-1:{ACCOUNT}:test-job-alarms"
-    assert alarm.inputs["alarmActions"] == [topic] and alarm.inputs["okActions"] == [topic]
-    assert "nightly-report" in alarm.inputs["alarmDescription"]
-    assert alarm.inputs["treatMissingData"] == "notBreaching"
-    # Step Functions publishes each metric only when it happens: a failure with no timed-out data point in
-    # the same period must still add up, so each series is filled with 0.
-    [expression] = [q["expression"] for q in alarm.inputs["metricQueries"] if "expression" in q]
-    assert expression == "FILL(failed, 0) + FILL(timedout, 0) + FILL(aborted, 0)"
+    mocks = run_program(project, BASE_CONFIG)
+    for job in ("nightly-report", "monthly", "yearly"):
+        schedule = mocks.one("aws:scheduler/schedule:Schedule", f"{job}-schedule")
+        watch = mocks.one("aws:scheduler/schedule:Schedule", f"{job}-watch")
+        # The same slots, DST included, because EventBridge Scheduler computes both from the same fields.
+        for field in ("name", "scheduleExpression", "scheduleExpressionTimezone", "state"):
+            assert watch.inputs[field] == schedule.inputs[field], (job, field)
+        assert (schedule.inputs["groupName"], watch.inputs["groupName"]) == ("test-jobs", "test-slot-watch")
+        assert watch.inputs["target"]["arn"] == f"arn:aws:states:eu-central-1:{ACCOUNT}:stateMachine:test-slot-watch"
+        assert json.loads(watch.inputs["target"]["input"]) == {"job": job, "slot": "<aws.scheduler.scheduled-time>"}
+        assert json.loads(schedule.inputs["target"]["input"]) == {"scheduledTime": "<aws.scheduler.scheduled-time>"}
+    assert mocks.one("aws:scheduler/schedule:Schedule", "yearly-watch").inputs["state"] == "DISABLED"
+    # No per-job CloudWatch alarm: a job alerts from its own machine, its slots from the watch.
+    assert {a.name for a in mocks.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")} == {
+        "shared-schedule-dlq-alarm",
+        "shared-janitor-alarm",
+        "shared-slot-watch-alarm",
+    }
 
 
 def test_shared_infrastructure_is_built_once(project: Project) -> None:
@@ -197,8 +203,8 @@ def test_existing_cluster_and_topic_are_used_not_created(project: Project) -> No
     assert mocks.of_type("aws:ecs/cluster:Cluster") == []
     assert mocks.of_type("aws:sns/topic:Topic") == []
     assert _definition(mocks, "nightly-report")["States"]["RunJob"]["Arguments"]["Cluster"] == "platform"
-    alarm = mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "nightly-report-failed-alarm")
-    assert alarm.inputs["alarmActions"] == [f"arn:aws:sns:eu-central-1:{ACCOUNT}:ops"]
+    states = _definition(mocks, "nightly-report")["States"]
+    assert states["SendFailureAlert"]["Arguments"]["TopicArn"] == f"arn:aws:sns:eu-central-1:{ACCOUNT}:ops"
 
 
 def test_stack_overrides_change_schedule_and_switch_a_job_off(project: Project) -> None:
@@ -270,18 +276,15 @@ def test_exports_name_each_jobs_state_machine_and_schedule(project: Project) -> 
     assert mocks.exports["namePrefix"] == "test"  # what `jobctl --stack` reads
 
 
-def test_missed_run_alarm_fires_when_no_run_succeeded_within_the_interval_plus_grace(project: Project) -> None:
-    project.add_job("nightly_report.py", SIMPLE_JOB)
+def test_the_slot_watch_knows_each_watched_jobs_deadline(project: Project) -> None:
+    project.add_job("nightly_report.py", SIMPLE_JOB.replace('timeout="30m"', 'timeout="30m", warn_after="20m"'))
+    project.add_job("manual.py", 'from components import Job\njob = Job(command=["x"], timeout="1h")\n')
     mocks = run_program(project, BASE_CONFIG)
-    alarm = mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "nightly-report-missed-run-alarm")
-    assert alarm.inputs["metricName"] == "ExecutionsSucceeded"
-    assert alarm.inputs["treatMissingData"] == "breaching"
-    assert alarm.inputs["comparisonOperator"] == "LessThanThreshold" and alarm.inputs["threshold"] == 1
-    window = alarm.inputs["period"] * alarm.inputs["evaluationPeriods"]
-    # a day between runs, plus the execution's timeout (4 attempts of 30 min, waits 210 s, lock steps 300 s) and
-    # 15 min, in whole hours: 86400 + 7200 + 510 + 900 s -> 27 h
-    assert window == 27 * 3600
-    assert alarm.inputs["datapointsToAlarm"] == alarm.inputs["evaluationPeriods"]
+    machine = mocks.one("aws:sfn/stateMachine:StateMachine", "shared-slot-watch")
+    watch = json.loads(machine.inputs["definition"])["States"]["Watch"]["Assign"]["info"]
+    # 4 attempts of 30 min (7200 s), 210 s of start waits, 300 s of lock steps, then 15 min of grace: 8610 s
+    assert '"nightly-report": {"deadline": 8610, "deadlineText": "2h23m30s", "late": 300' in watch
+    assert '"warn": 1200' in watch and "manual" not in watch
 
 
 def test_weekly_disabled_and_manual_jobs_get_no_missed_run_alarm(project: Project) -> None:
@@ -300,9 +303,9 @@ def test_dashboard_shows_each_jobs_runs_and_every_alarm(project: Project) -> Non
     assert dashboard.inputs["dashboardName"] == "test-jobs"
     widgets = json.loads(dashboard.inputs["dashboardBody"])["widgets"]
     assert widgets[0]["properties"]["alarms"] == [
-        f"arn:aws:cloudwatch:eu-central-1:{ACCOUNT}:alarm:test-manual-failed",
-        f"arn:aws:cloudwatch:eu-central-1:{ACCOUNT}:alarm:test-nightly-report-failed",
-        f"arn:aws:cloudwatch:eu-central-1:{ACCOUNT}:alarm:test-nightly-report-missed-run",
+        f"arn:aws:cloudwatch:eu-central-1:{ACCOUNT}:alarm:test-job-schedule-dlq-not-empty",
+        f"arn:aws:cloudwatch:eu-central-1:{ACCOUNT}:alarm:test-lock-janitor-failed",
+        f"arn:aws:cloudwatch:eu-central-1:{ACCOUNT}:alarm:test-slot-watch-failed",
     ]
     assert [w["properties"]["title"] for w in widgets[1:]] == ["manual", "nightly-report"]
     metrics = {m[1] for m in widgets[2]["properties"]["metrics"]}
@@ -345,14 +348,13 @@ def test_stack_capacity_makes_jobs_run_on_spot_unless_a_job_says_otherwise(proje
 
 
 def test_replacing_job_is_not_alarmed_for_the_runs_it_stops_on_purpose(project: Project) -> None:
+    """A run stopped by its replacer ends ABORTED without a Catch; the janitor finds the lock taken over by the
+    replacer and does nothing (tests/executed/test_replace_on_moto.py), so only real failures alert."""
     project.add_job("sync.py", SIMPLE_JOB.replace('timeout="30m"', 'timeout="30m", concurrency="replace"'))
     mocks = run_program(project, BASE_CONFIG)
-    alarm = mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "sync-failed-alarm")
-    metrics = {q["metric"]["metricName"] for q in alarm.inputs["metricQueries"] if "metric" in q}
-    assert metrics == {"ExecutionsFailed", "ExecutionsTimedOut"}
-    [expression] = [q["expression"] for q in alarm.inputs["metricQueries"] if "expression" in q]
-    assert expression == "FILL(failed, 0) + FILL(timedout, 0)"
-    assert "failed or timed out" in alarm.inputs["alarmDescription"]
+    states = _definition(mocks, "sync")["States"]
+    assert states["StopLockHolder"]["Arguments"]["Error"] == "Job.Replaced"
+    assert states["TakeOverLock"]["Next"] == "RunJob"  # the replacer holds the lock before the holder's janitor runs
 
 
 def test_a_failing_throttled_or_unstartable_janitor_notifies_the_topic(project: Project) -> None:

@@ -54,7 +54,14 @@ def _dynamodb_action(api: str) -> str:
 
 
 def _task_requests(
-    doc: str, state_name: str, state: dict[str, Any], env: AwsEnv, role: str, job: StackJob, stack: Stack
+    doc: str,
+    state_name: str,
+    state: dict[str, Any],
+    env: AwsEnv,
+    role: str,
+    job: StackJob,
+    stack: Stack,
+    expression_keys: list[str],
 ) -> Iterator[Expected]:
     resource: str = state["Resource"]
     args = state.get("Arguments", {})
@@ -92,8 +99,8 @@ def _task_requests(
         api = resource.rsplit(":", 1)[1]
         table = env.arn("dynamodb", f"table/{args['TableName']}")
         key = (args.get("Key") or args["Item"])["LockId"]["S"]
-        # The janitor's key is an expression: it must be able to release any job of the stack that takes a lock.
-        keys = [key] if "{%" not in key else [j.name for j in stack.jobs if j.spec.concurrency != "allow"]
+        # A key that is an expression (the janitor's, the slot watch's): every item that machine must reach.
+        keys = [key] if "{%" not in key else expression_keys
         for name in keys:
             yield Expected(
                 doc, Request(role, _dynamodb_action(api), table, {"dynamodb:LeadingKeys": [name]}), True, why
@@ -122,14 +129,21 @@ def _task_requests(
 
 
 def state_machine_requests(
-    doc: str, definition: dict[str, Any], role: str, job: StackJob, stack: Stack, env: AwsEnv
+    doc: str,
+    definition: dict[str, Any],
+    role: str,
+    job: StackJob,
+    stack: Stack,
+    env: AwsEnv,
+    expression_keys: list[str] | None = None,
 ) -> list[Expected]:
-    """Every request the machine's Task states make, some they must not, and its execution logging."""
+    """Every request the machine's Task states make, some they must not, and its execution logging.
+    `expression_keys`: the items a state whose key is an expression must reach."""
     found = [
         expected
         for name, state in definition["States"].items()
         if state["Type"] == "Task"
-        for expected in _task_requests(doc, name, state, env, role, job, stack)
+        for expected in _task_requests(doc, name, state, env, role, job, stack, expression_keys or [])
     ]
     found += [Expected(doc, Request(role, action, "*", {}), True, "execution logs") for action in LOG_DELIVERY_ACTIONS]
     return found
@@ -165,6 +179,16 @@ def stack_requests(stack: Stack, documents: dict[str, dict[str, Any]], env: AwsE
             stack.jobs[0],
             stack,
             env,
+            [j.name for j in stack.jobs if j.spec.concurrency != "allow"],  # it releases locks
+        )
+        found += state_machine_requests(
+            "shared/slot-watch-role.policy.json",
+            documents["shared/slot-watch.asl.json"],
+            env.role_arn(shared.slot_watch_role),
+            stack.jobs[0],
+            stack,
+            env,
+            [j.name for j in stack.jobs if j.spec.schedule is not None],  # it reads the scheduled jobs' items
         )
     found += _scheduler_requests(stack, env)
     events_role = env.role_arn(shared.janitor_events_role)
@@ -218,6 +242,8 @@ def _scheduler_requests(stack: Stack, env: AwsEnv) -> list[Expected]:
         for job in stack.jobs
         if job.spec.schedule is not None
     ]
+    watch = env.arn("states", f"stateMachine:{shared.slot_watch_state_machine}")
+    found.append(Expected(doc, Request(role, "states:StartExecution", watch, {}), True, "the watch schedules"))
     other = env.arn("states", f"stateMachine:{OTHER}-report")
     found.append(Expected(doc, Request(role, "states:StartExecution", other, {}), False, "another stack's machine"))
     if stack.config.schedule_dead_letter_queue:
@@ -294,8 +320,21 @@ def trust_requests(stack: Stack, env: AwsEnv) -> list[Expected]:
     doc = "shared/scheduler-role.trust.json"
     group = env.arn("scheduler", f"schedule-group/{shared.schedule_group}")
     assume(doc, "scheduler.amazonaws.com", shared.scheduler_role, source(group), True, "its schedule group")
+    watch_group = env.arn("scheduler", f"schedule-group/{shared.slot_watch_schedule_group}")
+    assume(doc, "scheduler.amazonaws.com", shared.scheduler_role, source(watch_group), True, "the watch schedules")
     other_group = env.arn("scheduler", f"schedule-group/{OTHER}")
     assume(doc, "scheduler.amazonaws.com", shared.scheduler_role, source(other_group), False, "another group")
+    doc = "shared/slot-watch-role.trust.json"
+    watch = env.arn("states", f"stateMachine:{shared.slot_watch_state_machine}")
+    assume(doc, "states.amazonaws.com", shared.slot_watch_role, source(watch), True, "the slot watch")
+    assume(
+        doc,
+        "states.amazonaws.com",
+        shared.slot_watch_role,
+        source(env.arn("states", f"stateMachine:{OTHER}")),
+        False,
+        "another machine",
+    )
     doc = "shared/lock-janitor-role.trust.json"
     janitor = env.arn("states", f"stateMachine:{shared.janitor_state_machine}")
     assume(doc, "states.amazonaws.com", shared.janitor_role, source(janitor), True, "the janitor")

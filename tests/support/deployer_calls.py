@@ -67,11 +67,15 @@ def stack_calls(stack: Stack, env: AwsEnv) -> list[Call]:
         *_calls("ecs:DescribeTaskDefinition ecs:DeregisterTaskDefinition", "*", f"{PROVIDER}/ecs/task_definition.go"),
         *_calls("sts:GetCallerIdentity", "*", f"{PROVIDER}/sts/caller_identity_data_source.go"),
         *_calls("states:ValidateStateMachineDefinition", "*", f"{PROVIDER}/sfn/state_machine.go (CustomizeDiff)"),
-        *_calls(
-            "scheduler:CreateScheduleGroup scheduler:GetScheduleGroup scheduler:ListTagsForResource "
-            "scheduler:TagResource scheduler:UntagResource scheduler:DeleteScheduleGroup",
-            env.arn("scheduler", f"schedule-group/{names.schedule_group}"),
-            f"{PROVIDER}/scheduler/schedule_group.go",
+        *(
+            call
+            for group in (names.schedule_group, names.slot_watch_schedule_group)
+            for call in _calls(
+                "scheduler:CreateScheduleGroup scheduler:GetScheduleGroup scheduler:ListTagsForResource "
+                "scheduler:TagResource scheduler:UntagResource scheduler:DeleteScheduleGroup",
+                env.arn("scheduler", f"schedule-group/{group}"),
+                f"{PROVIDER}/scheduler/schedule_group.go",
+            )
         ),
         *_calls(
             "sqs:CreateQueue sqs:TagQueue sqs:GetQueueAttributes sqs:ListQueueTags sqs:SetQueueAttributes "
@@ -99,7 +103,7 @@ def stack_calls(stack: Stack, env: AwsEnv) -> list[Call]:
             env.arn("logs", f"log-group:{group}"),
             f"{PROVIDER}/logs/group.go",
         )
-    for alarm in (names.schedule_dead_letter_alarm, names.janitor_alarm):
+    for alarm in (names.schedule_dead_letter_alarm, names.janitor_alarm, names.slot_watch_alarm):
         calls += _calls(
             "cloudwatch:PutMetricAlarm cloudwatch:TagResource cloudwatch:DescribeAlarms "
             "cloudwatch:ListTagsForResource cloudwatch:UntagResource cloudwatch:DeleteAlarms",
@@ -118,8 +122,9 @@ def stack_calls(stack: Stack, env: AwsEnv) -> list[Call]:
         names.scheduler_role: "scheduler.amazonaws.com",
         names.janitor_role: "states.amazonaws.com",
         names.janitor_events_role: "events.amazonaws.com",
+        names.slot_watch_role: "states.amazonaws.com",
     }
-    machines = [names.janitor_state_machine]
+    machines = [names.janitor_state_machine, names.slot_watch_state_machine]
     for job in stack.jobs:
         roles[job.names.task_role] = "ecs-tasks.amazonaws.com"
         roles[job.names.state_machine_role] = "states.amazonaws.com"
@@ -135,18 +140,12 @@ def stack_calls(stack: Stack, env: AwsEnv) -> list[Call]:
             **{"ecs:CreateAction": "RegisterTaskDefinition"},
         )
         if job.spec.schedule is not None:
-            schedule = env.arn("scheduler", f"schedule/{names.schedule_group}/{job.names.schedule}")
-            calls += _calls(
-                "scheduler:CreateSchedule scheduler:GetSchedule scheduler:UpdateSchedule scheduler:DeleteSchedule",
-                schedule,
-                f"{PROVIDER}/scheduler/schedule.go",
-            )
-        for alarm in (job.names.failure_alarm, job.names.missed_run_alarm):
-            calls += _calls(
-                "cloudwatch:PutMetricAlarm cloudwatch:DescribeAlarms cloudwatch:DeleteAlarms",
-                env.arn("cloudwatch", f"alarm:{alarm}"),
-                f"{PROVIDER}/cloudwatch/metric_alarm.go",
-            )
+            for group in (names.schedule_group, names.slot_watch_schedule_group):  # its schedule and its watch
+                calls += _calls(
+                    "scheduler:CreateSchedule scheduler:GetSchedule scheduler:UpdateSchedule scheduler:DeleteSchedule",
+                    env.arn("scheduler", f"schedule/{group}/{job.names.schedule}"),
+                    f"{PROVIDER}/scheduler/schedule.go",
+                )
     for name, service in roles.items():
         calls += _calls(
             "iam:CreateRole iam:TagRole iam:PutRolePolicy iam:GetRole iam:ListRolePolicies iam:GetRolePolicy "

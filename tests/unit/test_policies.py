@@ -89,7 +89,7 @@ def test_every_trust_policy_names_the_account_and_the_source() -> None:
     trusts = {
         "states.amazonaws.com": policies.state_machine_trust(ENV, "prod-report"),
         "ecs-tasks.amazonaws.com": policies.ecs_task_trust(ENV),
-        "scheduler.amazonaws.com": policies.scheduler_trust(ENV, "prod-jobs"),
+        "scheduler.amazonaws.com": policies.scheduler_trust(ENV, ["prod-jobs"]),
         "events.amazonaws.com": policies.events_trust(ENV, "prod-lock-janitor"),
     }
     for service, trust in trusts.items():

@@ -96,6 +96,9 @@ STATELINT_WRONG = {
     # "In JSONata states, you can alternatively specify a JSONata expression which must evaluate to an integer"
     # (Step Functions dev guide, "Wait workflow state", Seconds); statelint wants a literal integer.
     r'^ State Machine\.States\.\w+\.Seconds is "\{% .* %\}" but should be an Integer$': "JSONata Seconds",
+    # "In JSONata states, you can specify a JSONata expression which results in a string that conforms to the
+    # previous requirements" (same page, Timestamp).
+    r'^ State Machine\.States\.\w+\.Timestamp is "\{% .* %\}" but should be an RFC3339 timestamp$': "JSONata Timestamp",
     # With --eval-jsonata statelint replaces a Condition by what it evaluates to, then wants a string: a
     # Condition that yields a boolean (as a Choice Rule's must: "Choice workflow state") is reported.
     r"^ State Machine\.States\.\w+\.Choices\[\d+\]\.Condition is (true|false) but should be a String$": "evaluated",
@@ -150,4 +153,7 @@ def test_shipped_stack_renders_every_job_and_the_janitor() -> None:
     """So the parametrised checks above cannot pass by checking nothing."""
     shipped = sorted(key for key in DEFINITIONS if key.startswith("dev/"))
     jobs = sorted(path.stem.replace("_", "-") for path in (REPO / "jobs").glob("*.py") if not path.name.startswith("_"))
-    assert shipped == [f"dev/jobs/{job}/state-machine.asl.json" for job in jobs] + ["dev/shared/lock-janitor.asl.json"]
+    assert shipped == [f"dev/jobs/{job}/state-machine.asl.json" for job in jobs] + [
+        "dev/shared/lock-janitor.asl.json",
+        "dev/shared/slot-watch.asl.json",
+    ]
