@@ -9,11 +9,22 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from components.documents.alert_messages import AlertTarget, publish
 from components.documents.grants import Document, Machine, MachineDocuments, State, Task
 from components.documents.lock_states import retry_dynamodb
 from components.model.arns import AwsEnv
 from components.model.aws_constants import DYNAMODB_CONDITION_FAILED
-from components.model.lock_item import LOCK_ATTRIBUTES, LOCK_HOLDER, LOCK_KEY
+from components.model.lock_item import (
+    ALERTED_AT,
+    CONSECUTIVE_FAILURES,
+    LAST_FAILED_AT,
+    LAST_FAILED_SLOT,
+    LOCK_ACQUIRED_AT,
+    LOCK_EXPIRES_AT,
+    LOCK_HOLDER,
+    LOCK_KEY,
+    LOCK_SLOT,
+)
 from components.model.permissions import fits_inline
 
 ENDED_BADLY = ("FAILED", "TIMED_OUT", "ABORTED")
@@ -22,9 +33,9 @@ RELEASE_FAILED = "Janitor.ReleaseFailed"
 EVENT_PATTERN_CHARACTERS = 2048
 
 
-def _job_of(name_prefix: str) -> str:
+def _job_of(name_prefix: str, event: str = "$states.input") -> str:
     """JSONata: the job a status-change event is about (its machine's name less the stack prefix)."""
-    return f"$substringAfter($states.input.detail.stateMachineArn, ':stateMachine:{name_prefix}-')"
+    return f"$substringAfter({event}.detail.stateMachineArn, ':stateMachine:{name_prefix}-')"
 
 
 def _is_a_locked_job(name_prefix: str, job_names: list[str]) -> State:
@@ -55,9 +66,21 @@ def _release_abandoned_lock(lock_table: str, lock_table_arn: str, name_prefix: s
         "Arguments": {
             "TableName": lock_table,
             "Key": {LOCK_KEY: {"S": job_name}},
-            "UpdateExpression": f"REMOVE {', '.join(LOCK_ATTRIBUTES)}",
+            # Count it as a failed run of its slot, and alert (below): no Catch of its own ran.
+            "UpdateExpression": (
+                f"REMOVE {LOCK_HOLDER}, {LOCK_ACQUIRED_AT}, {LOCK_EXPIRES_AT} "
+                f"SET {LAST_FAILED_SLOT} = if_not_exists({LOCK_SLOT}, :unknown), {LAST_FAILED_AT} = :at, "
+                f"{ALERTED_AT} = :now ADD {CONSECUTIVE_FAILURES} :one"
+            ),
             "ConditionExpression": f"{LOCK_HOLDER} = :execution",
-            "ExpressionAttributeValues": {":execution": {"S": "{% $states.input.detail.executionArn %}"}},
+            "ExpressionAttributeValues": {
+                ":execution": {"S": "{% $states.input.detail.executionArn %}"},
+                ":unknown": {"S": "unknown"},
+                ":at": {"S": "{% $now() %}"},
+                ":now": {"N": "{% $string($floor($millis() / 1000)) %}"},
+                ":one": {"N": "1"},
+            },
+            "ReturnValues": "ALL_NEW",
         },
         "Retry": retry_dynamodb(),
         "Catch": [
@@ -69,8 +92,9 @@ def _release_abandoned_lock(lock_table: str, lock_table_arn: str, name_prefix: s
                 "Next": "CouldNotRelease",
             },
         ],
+        "Assign": {"item": "{% $states.result.Attributes %}", "event": "{% $states.input %}"},
         "Output": {"released": True},
-        "End": True,
+        "Next": "SendEndedBadlyAlert",
     }
     grant = {
         "Sid": "ReleaseAbandonedJobLocks",
@@ -82,14 +106,41 @@ def _release_abandoned_lock(lock_table: str, lock_table_arn: str, name_prefix: s
     return Task(state, (grant,))
 
 
-def janitor_machine(env: AwsEnv, lock_table: str, name_prefix: str, job_names: Iterable[str]) -> MachineDocuments:
+def _ended_badly_alert(alerts: AlertTarget, name_prefix: str, sources: dict[str, str]) -> Task:
+    """A run that timed out or was stopped ran no Catch of its own, so no alert of its own either."""
+    job = _job_of(name_prefix, "$event")
+    status = "$lowercase($replace($event.detail.status, '_', ' '))"
+    facts = [
+        ("stack", "Stack", f"'{alerts.stack}'"),
+        ("job", "Job", job),
+        ("module", "Module", f"$lookup({json.dumps(sources, sort_keys=True)}, {job})"),
+        ("slot", "Slot", f"$item.{LAST_FAILED_SLOT}.S"),
+        ("outcome", "Outcome", status),
+        ("consecutiveFailures", "Failures in a row", f"$number($item.{CONSECUTIVE_FAILURES}.N)"),
+        ("execution", "Execution", "$event.detail.executionArn"),
+        ("executionLink", "Execution page", alerts.execution_link("$event.detail.executionArn")),
+    ]
+    subject = f"'[{alerts.stack}] job ' & {job} & ' ' & {status} & ': its lock was released by the janitor'"
+    return publish(alerts, "ended-badly", subject, facts, {"End": True}, if_not_sent="AlertNotSent")
+
+
+def janitor_machine(
+    env: AwsEnv,
+    lock_table: str,
+    name_prefix: str,
+    job_names: Iterable[str],
+    alerts: AlertTarget,
+    sources: dict[str, str],
+) -> MachineDocuments:
     """ASL that takes a "Step Functions Execution Status Change" event and releases that execution's lock,
     and its role's policy: delete the locks of this stack's jobs in this stack's table; past the inline
     policy size limit, any lock in that table (the table holds only this stack's locks).
 
     `job_names`: the stack's jobs that take a lock (concurrency "forbid" or "replace"). The job name is the
     state machine name less the stack prefix (see naming.job_names). A release that fails for any other
-    reason than "not held by that execution" ends as `Janitor.ReleaseFailed`, naming the job and execution."""
+    reason than "not held by that execution" ends as `Janitor.ReleaseFailed`, naming the job and execution.
+    A release counts a failed run of the job and alerts `alerts`: the execution timed out or was stopped (by an
+    operator: one stopped by its replacer no longer holds the lock). `sources`: job -> module, for the alert."""
     names = sorted(job_names)
     table_arn = env.arn("dynamodb", f"table/{lock_table}")
     machine = Machine()
@@ -97,6 +148,8 @@ def janitor_machine(env: AwsEnv, lock_table: str, name_prefix: str, job_names: I
         {
             "IsALockedJobOfThisStack": _is_a_locked_job(name_prefix, names),
             "ReleaseAbandonedLock": _release_abandoned_lock(lock_table, table_arn, name_prefix, names),
+            "SendEndedBadlyAlert": _ended_badly_alert(alerts, name_prefix, sources),
+            "AlertNotSent": {"Type": "Succeed", "Comment": "The lock was released; only the alert could not be sent."},
             "NotHeldByThatExecution": {
                 "Type": "Succeed",
                 "Comment": "The execution had released its lock, or another execution holds it now.",

@@ -87,7 +87,15 @@ def _locked(stack: Stack) -> list[StackJob]:
 
 def janitor_documents(stack: Stack, env: AwsEnv) -> MachineDocuments:
     prefix = stack.config.name_prefix
-    return janitor_machine(env, shared_names(prefix).lock_table, prefix, [job.name for job in _locked(stack)])
+    locked = _locked(stack)
+    return janitor_machine(
+        env,
+        shared_names(prefix).lock_table,
+        prefix,
+        [job.name for job in locked],
+        alert_target(stack.config, stack.stack, env),
+        {job.name: job.source for job in locked},
+    )
 
 
 def janitor_rule_pattern(stack: Stack, env: AwsEnv) -> dict[str, Any]:

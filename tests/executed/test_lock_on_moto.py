@@ -331,6 +331,17 @@ def test_janitor_releases_the_lock_of_a_timed_out_execution(aws: Aws) -> None:
     janitor = aws.start(aws.janitor_machine(), "janitor-1", _status_change(aws, timed_out))
     assert json.loads(aws.ended(janitor)["output"]) == {"released": True}
     assert aws.lock() is None
+    # No Catch of its own ran, so the janitor counts the failed run and alerts.
+    [alert] = aws.alerts()
+    assert {k: alert.get(k) for k in ("kind", "job", "module", "outcome", "consecutiveFailures", "execution")} == {
+        "kind": "ended-badly",
+        "job": JOB,
+        "module": "jobs/report.py",
+        "outcome": "timed out",
+        "consecutiveFailures": 1,
+        "execution": timed_out,
+    }
+    assert aws.item()["LastFailedSlot"]["S"] == aws.item()["RunSlot"]["S"]
 
 
 def test_janitor_leaves_a_lock_that_another_execution_holds(aws: Aws) -> None:

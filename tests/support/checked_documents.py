@@ -105,7 +105,7 @@ def _edge_definitions() -> dict[str, dict[str, Any]]:
             )
     for prefix in ("dev", "a", "prod-eu-central-1-payments"):
         definitions[f"edge/janitor-{prefix}.asl.json"] = janitor_machine(
-            ENV, shared_names(prefix).lock_table, prefix, ["report"]
+            ENV, shared_names(prefix).lock_table, prefix, ["report"], ALERTS, {"report": "jobs/report.py"}
         ).definition
     return definitions
 

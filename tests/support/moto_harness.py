@@ -189,7 +189,7 @@ class Aws:
         return str(created["stateMachineArn"])
 
     def janitor_machine(self) -> str:
-        definition = janitor_machine(ENV, SHARED.lock_table, PREFIX, [JOB]).definition
+        definition = janitor_machine(ENV, SHARED.lock_table, PREFIX, [JOB], ALERTS, {JOB: "jobs/report.py"}).definition
         created = self.sfn.create_state_machine(
             name=SHARED.janitor_state_machine, definition=json.dumps(definition), roleArn=ROLE
         )

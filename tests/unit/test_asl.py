@@ -225,12 +225,15 @@ def test_allow_concurrency_has_no_lock_states() -> None:
 
 
 def test_janitor_releases_only_the_lock_of_the_execution_that_ended_badly() -> None:
-    definition = janitor_machine(ENV, TABLE, "prod", ["report"]).definition
+    definition = janitor_machine(ENV, TABLE, "prod", ["report"], ALERTS, {"report": "jobs/report.py"}).definition
     release = definition["States"]["ReleaseAbandonedLock"]
     assert release["Arguments"]["ConditionExpression"] == "ExecutionArn = :execution"
-    assert release["Arguments"]["ExpressionAttributeValues"] == {
-        ":execution": {"S": "{% $states.input.detail.executionArn %}"}
+    assert release["Arguments"]["ExpressionAttributeValues"][":execution"] == {
+        "S": "{% $states.input.detail.executionArn %}"
     }
+    # It counts a failed run and alerts, since no Catch of the run's own did.
+    assert "ADD ConsecutiveFailures :one" in release["Arguments"]["UpdateExpression"]
+    assert release["Next"] == "SendEndedBadlyAlert"
     assert ":stateMachine:prod-'" in release["Arguments"]["Key"]["LockId"]["S"]
     pattern = janitor_event_pattern(ENV, "prod", ["prod-report"])
     assert pattern["detail-type"] == ["Step Functions Execution Status Change"]

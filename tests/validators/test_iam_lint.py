@@ -82,7 +82,9 @@ def _edge_policies() -> dict[str, dict[str, Any]]:
         "edge/scheduler-role-400-jobs.policy.json": policies.scheduler_policy(
             ENV, "edge", [job_names("edge", job).state_machine for job in many_jobs]
         ),
-        "edge/lock-janitor-role-400-jobs.policy.json": janitor_machine(ENV, "edge-job-locks", "edge", many_jobs).policy,
+        "edge/lock-janitor-role-400-jobs.policy.json": janitor_machine(
+            ENV, "edge-job-locks", "edge", many_jobs, ALERTS, {}
+        ).policy,
         "edge/china-partition.trust.json": policies.state_machine_trust(
             AwsEnv("aws-cn", "cn-north-1", "123456789012"), "edge-job"
         ),
