@@ -20,8 +20,6 @@ _LIMIT_KIND = {
     "log_group": "log group",
     "task_role": "IAM role",
     "state_machine_role": "IAM role",
-    "failure_alarm": "alarm",
-    "missed_run_alarm": "alarm",
 }
 
 
@@ -36,8 +34,6 @@ class JobNames:
     log_group: str
     task_role: str
     state_machine_role: str
-    failure_alarm: str
-    missed_run_alarm: str
 
     def too_long(self) -> list[str]:
         """Each derived name that exceeds its AWS limit, said so a user can act on it."""
@@ -60,8 +56,6 @@ def job_names(prefix: str, job: str) -> JobNames:
         log_group=f"{job_log_group_prefix(prefix)}{job}",
         task_role=f"{base}-task",
         state_machine_role=f"{base}-sfn",
-        failure_alarm=f"{base}-failed",
-        missed_run_alarm=f"{base}-missed-run",
     )
 
 

@@ -287,14 +287,6 @@ def test_the_slot_watch_knows_each_watched_jobs_deadline(project: Project) -> No
     assert '"warn": 1200' in watch and "manual" not in watch
 
 
-def test_weekly_disabled_and_manual_jobs_get_no_missed_run_alarm(project: Project) -> None:
-    project.add_job("weekly.py", SIMPLE_JOB.replace("cron(0 6 * * ? *)", "@weekly"))
-    project.add_job("off.py", SIMPLE_JOB.replace('timeout="30m"', 'timeout="30m", enabled=False'))
-    project.add_job("manual.py", 'from components import Job\njob = Job(command=["x"], timeout="1h")\n')
-    mocks = run_program(project, BASE_CONFIG)
-    assert [a.name for a in mocks.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if "missed" in a.name] == []
-
-
 def test_dashboard_shows_each_jobs_runs_and_every_alarm(project: Project) -> None:
     project.add_job("nightly_report.py", SIMPLE_JOB)
     project.add_job("manual.py", 'from components import Job\njob = Job(command=["x"], timeout="1h")\n')
