@@ -15,6 +15,7 @@ from components.documents import policies
 from components.documents import rendered as render
 from components.documents.dashboard import JOBS_PER_DASHBOARD, dashboard_bodies
 from components.model.arns import AwsEnv
+from components.model.deadlines import deadline_summary
 from components.model.lock_item import LOCK_EXPIRES_AT, LOCK_KEY
 from components.model.naming import shared_names
 from components.model.stack import Stack
@@ -238,7 +239,15 @@ class SharedInfra(pulumi.ComponentResource):
         if self._stack.config.schedule_dead_letter_queue:
             shared.append(names.schedule_dead_letter_alarm)
         alarms = [env.arn("cloudwatch", f"alarm:{alarm}") for alarm in shared]
-        bodies: list[dict[str, Any]] = dashboard_bodies(self._stack.config.region, machines, alarms)
+        rules = {job.name: deadline_summary(job.spec) for job in jobs if job.spec.schedule is not None}
+        bodies: list[dict[str, Any]] = dashboard_bodies(
+            self._stack.config.region,
+            machines,
+            alarms,
+            names.state_machine_log_group,
+            self._stack.config.name_prefix,
+            rules,
+        )
         for index in range(max(1, -(-len(jobs) // JOBS_PER_DASHBOARD))):
             suffix = "" if index == 0 else f"-{index + 1}"
             aws.cloudwatch.Dashboard(

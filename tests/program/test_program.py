@@ -294,6 +294,16 @@ def test_dashboard_shows_each_jobs_runs_and_every_alarm(project: Project) -> Non
     [dashboard] = mocks.of_type("aws:cloudwatch/dashboard:Dashboard")
     assert dashboard.inputs["dashboardName"] == "test-jobs"
     widgets = json.loads(dashboard.inputs["dashboardBody"])["widgets"]
+    state, success, deadlines = widgets[0], widgets[1], widgets[2]
+    assert "stats max(@timestamp) as last_success by job" in success["properties"]["query"]
+    # Each job's last outcome, last run and last success, from the machines' execution logs.
+    assert state["type"] == "log"
+    assert state["properties"]["query"].startswith("SOURCE '/aws/vendedlogs/states/test-jobs' | ")
+    assert "parse execution_arn /:execution:test-(?<job>[^:]+):/" in state["properties"]["query"]
+    assert deadlines["type"] == "text"
+    assert "| nightly-report | slot + 2h23m30s, late 5m |" in deadlines["properties"]["markdown"]
+    assert "manual" not in deadlines["properties"]["markdown"]
+    widgets = widgets[3:]
     assert widgets[0]["properties"]["alarms"] == [
         f"arn:aws:cloudwatch:eu-central-1:{ACCOUNT}:alarm:test-job-schedule-dlq-not-empty",
         f"arn:aws:cloudwatch:eu-central-1:{ACCOUNT}:alarm:test-lock-janitor-failed",
