@@ -82,7 +82,7 @@ SHARING_NOTE = """could be shared without losing least privilege:
     reads can be scoped to log-stream ARNs. Costs per-job retention.
   - state machine role: a stack role scoped by name prefix (as the scheduler role is) works, but lets one job's
     machine run another job's task and touch its lock item: a loss of isolation, so keep it per job.
-  - failure and missed-run alarms, schedule, task definition, state machine: per job by nature."""
+  - slot-watch schedule, job schedule, task definition, state machine: per job by nature."""
 
 
 # ---------------------------------------------------------------- 3. state transitions
@@ -113,24 +113,26 @@ def transitions() -> None:
 
     forbid, allow = definition(retries=1), definition(retries=1, concurrency="allow")
     spot, replace = definition(capacity="spot"), definition(concurrency="replace")
-    # ClassifyAttempt's rules, in order (components/documents/attempts.py): 0 success, 1 timeout, then on
-    # Spot 2 "run on demand"; then the start retry, then the job retry.
-    success: dict[str, list[int | None]] = {"ClassifyAttempt": [0]}
-    job_retry_then: dict[str, list[int | None]] = {"ClassifyAttempt": [3, None]}
-    holder_found: dict[str, list[int | None]] = {"LockHolderFound": [None], "ClassifyAttempt": [0]}
-    scenarios = [
+    # ClassifyAttempt's rules, in order (components/documents/attempts.py): 0 success after an alerted
+    # failure, 1 success, 2 timeout, then on Spot 3 "run on demand"; then the start retry, then the job
+    # retry. AlertNow's Default is "no alert yet" (the first failure alerts: rule 0).
+    success: dict[str, list[int | None]] = {"ClassifyAttempt": [1]}
+    job_retry_then: dict[str, list[int | None]] = {"ClassifyAttempt": [4, None], "AlertNow": [0]}
+    holder_found: dict[str, list[int | None]] = {"LockHolderFound": [None], "ClassifyAttempt": [1]}
+    Scenario = tuple[str, dict[str, Any], dict[str, list[str]], dict[str, list[int | None]]]
+    scenarios: list[Scenario] = [
         ("success, first try", forbid, {}, success),
         ("skip (lock held)", forbid, {"AcquireLock": [DYNAMODB_CONDITION_FAILED]}, success),
         ("failure, retried once, fails again", forbid, {"RunJob": [TASK_FAILED, TASK_FAILED]}, job_retry_then),
-        ("failure, retried once, succeeds", forbid, {"RunJob": [TASK_FAILED, "ok"]}, {"ClassifyAttempt": [3, 0]}),
-        ("start failure, started again", forbid, {"RunJob": ["AmazonECS.Unknown", "ok"]}, {"ClassifyAttempt": [2, 0]}),
+        ("failure, retried once, succeeds", forbid, {"RunJob": [TASK_FAILED, "ok"]}, {"ClassifyAttempt": [4, 1]}),
+        ("start failure, started again", forbid, {"RunJob": ["AmazonECS.Unknown", "ok"]}, {"ClassifyAttempt": [3, 1]}),
         ('success, concurrency="allow"', allow, {}, success),
         ("success on Fargate Spot", spot, {}, success),
         (
             "Spot capacity unavailable, on demand",
             spot,
             {"RunJobOnSpot": ["AmazonECS.Unknown"]},
-            {"ClassifyAttempt": [2, 0]},
+            {"ClassifyAttempt": [3, 1]},
         ),
         ('concurrency="replace", holder stopped', replace, {"AcquireLock": [DYNAMODB_CONDITION_FAILED]}, holder_found),
     ]

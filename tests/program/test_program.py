@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from tests.conftest import SIMPLE_JOB
-from tests.support.pulumi_mocks import ACCOUNT, BASE_CONFIG, Project, run_program
+from tests.support.pulumi_mocks import ACCOUNT, BASE_CONFIG, Project, RecordingMocks, run_program
 
 JOB_TYPE = "scheduled-jobs:jobs:ScheduledJob"
 
 
-def _definition(mocks, name: str) -> dict:
+def _definition(mocks: RecordingMocks, name: str) -> dict[str, Any]:
     machine = mocks.one("aws:sfn/stateMachine:StateMachine", f"{name}-state-machine")
-    return json.loads(machine.inputs["definition"])
+    definition: dict[str, Any] = json.loads(machine.inputs["definition"])
+    return definition
 
 
 def test_each_job_gets_its_resources_parented_to_its_component(project: Project) -> None:
@@ -35,7 +37,10 @@ def test_dropping_a_module_into_jobs_adds_a_job_with_no_other_edit(project: Proj
     before = run_program(project, BASE_CONFIG)
     project.add_job("cleanup.py", SIMPLE_JOB.replace("app.report", "app.cleanup"))
     after = run_program(project, BASE_CONFIG)
-    names = lambda m: sorted(r.name for r in m.of_type(JOB_TYPE))  # noqa: E731
+
+    def names(recorded: RecordingMocks) -> list[str]:
+        return sorted(r.name for r in recorded.of_type(JOB_TYPE))
+
     assert names(before) == ["nightly-report"]
     assert names(after) == ["cleanup", "nightly-report"]
     assert len(after.resources) - len(before.resources) == 8  # the component and its 7 children
@@ -232,7 +237,10 @@ def test_task_role_gets_exactly_the_jobs_permissions_and_a_stack_may_replace_the
     project.add_job("cleanup.py", SIMPLE_JOB)
 
     def task_role_inline(config: dict[str, object], job: str) -> list[dict[str, str]]:
-        return run_program(project, config).one("aws:iam/role:Role", f"{job}-task-role").inputs["inlinePolicies"]
+        policies: list[dict[str, str]] = (
+            run_program(project, config).one("aws:iam/role:Role", f"{job}-task-role").inputs["inlinePolicies"]
+        )
+        return policies
 
     [policy] = task_role_inline(BASE_CONFIG, "nightly-report")
     assert policy["name"] == "job-permissions"

@@ -315,16 +315,23 @@ class Aws:
 
     # --- the lock table ---------------------------------------------------------------------------------
 
-    def item(self, job: str = JOB) -> dict[str, Any] | None:
-        """The job's whole item: its lock (while held) and what it remembers between runs."""
-        item: dict[str, Any] = self.ddb.get_item(
+    def stored(self, job: str = JOB) -> dict[str, Any] | None:
+        """The job's whole item, or None before its first run."""
+        found: dict[str, Any] = self.ddb.get_item(
             TableName=SHARED.lock_table, Key={"LockId": {"S": job}}, ConsistentRead=True
         )
-        return item.get("Item")
+        return found.get("Item")
+
+    def item(self, job: str = JOB) -> dict[str, Any]:
+        """The job's whole item: its lock (while held) and what it remembers between runs. Fails the test
+        when the job has none yet."""
+        item = self.stored(job)
+        assert item is not None, f"no item for job {job!r} in the lock table"
+        return item
 
     def lock(self, job: str = JOB) -> dict[str, Any] | None:
         """The job's lock: its item while a run holds it (it has a holder), else None."""
-        item = self.item(job)
+        item = self.stored(job)
         return item if item is not None and "ExecutionArn" in item else None
 
     def holder(self, job: str = JOB) -> str | None:

@@ -15,7 +15,8 @@ TABLE = "prod-job-locks"
 
 def _success_path(definition: dict[str, Any]) -> list[str]:
     """State names a successful run passes through (the exit-code-0 rule taken at a Choice)."""
-    path, name = [], definition["StartAt"]
+    path: list[str] = []
+    name = definition["StartAt"]
     while len(path) < 20:
         path.append(name)
         state = definition["States"][name]

@@ -4,6 +4,7 @@ matching, not with our own reading of it."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from moto.events.models import EventPattern
@@ -14,7 +15,7 @@ from tests.support.builders import ENV
 MACHINE = "arn:aws:states:eu-central-1:123456789012:stateMachine:"
 
 
-def _event(machine: str, status: str = "FAILED") -> dict[str, object]:
+def _event(machine: str, status: str = "FAILED") -> Any:
     return {
         "source": "aws.states",
         "detail-type": "Step Functions Execution Status Change",
@@ -43,6 +44,6 @@ def test_a_stack_too_large_for_one_pattern_falls_back_to_its_prefix(jobs: int) -
     assert len(json.dumps(pattern, separators=(",", ":"))) <= EVENT_PATTERN_CHARACTERS
     assert all(_starts(pattern, name) for name in names)
     assert not _starts(pattern, "dev-job-000")
-    exact = isinstance(pattern["detail"]["stateMachineArn"][0], str)  # type: ignore[index]
+    exact = isinstance(pattern["detail"]["stateMachineArn"][0], str)
     # Past the pattern size the janitor's own first state tells its jobs from the rest (test_lock_on_moto).
     assert exact == (jobs == 25) and (_starts(pattern, "prod-lock-janitor") != exact)

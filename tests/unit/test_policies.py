@@ -19,11 +19,13 @@ EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/prod-job-execution"
 
 def _machine_policy(lock: bool = True, replace: bool = False) -> dict[str, Any]:
     concurrency = "replace" if replace else ("forbid" if lock else "allow")
-    return job_machine(job(concurrency=concurrency), TARGET, "prod-job-locks", ALERTS).policy
+    policy: dict[str, Any] = job_machine(job(concurrency=concurrency), TARGET, "prod-job-locks", ALERTS).policy
+    return policy
 
 
 def _statement(document: dict[str, Any], sid: str) -> dict[str, Any]:
-    [statement] = [s for s in document["Statement"] if s.get("Sid") == sid]
+    found: list[dict[str, Any]] = [s for s in document["Statement"] if s.get("Sid") == sid]
+    [statement] = found
     return statement
 
 

@@ -5,19 +5,20 @@ another stack, as evaluated by the IAM simulator; and it fits a managed policy."
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import plan
 from components.documents.deployer import deployer_policy
 from components.model.arns import AwsEnv
-from tests.support.deployer_calls import foreign_calls, stack_calls
-from tests.support.iam_simulator import Request, simulate
+from tests.support.deployer_calls import Call, foreign_calls, stack_calls
+from tests.support.iam_simulator import Outcome, Request, simulate
 
 ENV = AwsEnv("aws", "eu-central-1", "123456789012")
 DEPLOYER = "arn:aws:iam::123456789012:role/github-deploy"
 MANAGED_POLICY_CHARACTERS = 6144  # IAM quotas: managed policy size, whitespace not counted
 
 
-def _simulate(policy: dict, calls: list) -> list:
+def _simulate(policy: dict[str, Any], calls: list[Call]) -> list[Outcome]:
     cases = [(Request(DEPLOYER, c.action, c.resource, dict(c.context)), [policy], None) for c in calls]
     return simulate(cases)
 
