@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +59,42 @@ def test_progress_appears_only_on_a_terminal_and_only_when_it_takes_long(tmp_pat
     assert quick.getvalue() == ""
     assert slow.getvalue().endswith(f"writing documents: {total}/{total}\n")
     assert piped.getvalue() == ""
+
+
+def _keys_in_file_order(text: str) -> list[list[str]]:
+    """Every JSON object's keys in the order the file has them."""
+    found: list[list[str]] = []
+
+    def keep(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        found.append([key for key, _ in pairs])
+        return dict(pairs)
+
+    json.loads(text, object_pairs_hook=keep)
+    return found
+
+
+def test_the_rendered_files_are_byte_stable_for_a_clean_pull_request_diff(tmp_path: Path) -> None:
+    """The promise is the bytes: keys sorted in every object, two-space indent, one final newline, and the
+    same bytes from two processes with different hash seeds (set and dict order must not leak)."""
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [sys.executable, "plan.py", "--stack", "dev", "--out", str(out)],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        outs.append({str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*.json"))})
+    assert outs[0] == outs[1]
+    assert len(outs[0]) > 10
+    for name, data in outs[0].items():
+        text = data.decode()
+        assert text.endswith("}\n") and not text.endswith("\n\n"), name
+        assert all(keys == sorted(keys) for keys in _keys_in_file_order(text)), name
+        lines = text.splitlines()
+        assert all(line == line.rstrip() for line in lines), name
+        assert all((len(line) - len(line.lstrip(" "))) % 2 == 0 for line in lines), name
+        assert lines[1].startswith('  "'), name

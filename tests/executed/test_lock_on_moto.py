@@ -13,7 +13,6 @@ import pytest
 
 from components.documents.job_machine import job_definition
 from components.model.spec import Job
-from components.model.timing import lock_lifetime_seconds
 from tests.support import moto_harness as harness
 from tests.support.builders import stack_job
 from tests.support.moto_harness import (
@@ -87,7 +86,8 @@ def test_lock_records_holder_and_expiry_from_the_execution_start(aws: Aws) -> No
     assert lock is not None
     started = aws.sfn.describe_execution(executionArn=execution)["startDate"].timestamp()
     assert lock["ExecutionArn"]["S"] == execution
-    assert int(lock["ExpiresAt"]["N"]) == int(started) + lock_lifetime_seconds(REPORT.execution_timeout)
+    # REPORT (timeout 10m, 1 retry after 1m): 5 attempts x 600 + waits 60 + 210 + lock steps 300, then 600 more
+    assert int(lock["ExpiresAt"]["N"]) == int(started) + 3000 + 270 + 300 + 600
     assert run.run_task["TaskDefinition"] == NAMES.task_family
     assert run.run_task["Overrides"]["ContainerOverrides"] == [
         {"Name": NAMES.container, "Environment": [{"Name": "DRY_RUN", "Value": "true"}]}

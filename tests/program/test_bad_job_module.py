@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from components.loading.stack import load_stack
-from tests.support.bad_input import CONFIG_FILE, assert_rejected_everywhere, good, manual, module
+from tests.support.bad_input import CONFIG_FILE, assert_rejected_everywhere, good, manual, module, problems
 from tests.support.pulumi_mocks import BASE_CONFIG, Project, run_program
 
 JOB_MODULE_CASES = [
@@ -416,3 +416,43 @@ def test_helpers_module_is_no_job_and_each_project_imports_its_own(tmp_path: Pat
         assert [job.name for job in stack.jobs] == ["report"]
         commands.append(stack.jobs[0].spec.command)
     assert commands == [["python", "-m", "app.one"], ["python", "-m", "app.two"]]
+
+
+# Every reference-shaped job field: how to write it into a module (VALUE stands for the value), and a valid
+# value. A check that only looks at the start of a value lets "valid value + anything" through.
+REFERENCE_FIELDS = {
+    "name": ('name="VALUE"', "report", "name: "),
+    "environment name": ('environment={"VALUE": "1"}', "DB_HOST", "environment."),
+    "secret SSM name": ('secrets={"DB": "VALUE"}', "/app/db-password", "secrets.DB: "),
+    "secret SSM ARN": (
+        'secrets={"DB": "VALUE"}',
+        "arn:aws:ssm:eu-central-1:123456789012:parameter/app/db",
+        "secrets.DB: ",
+    ),
+    "secret Secrets Manager ARN": (
+        'secrets={"DB": "VALUE"}',
+        "arn:aws:secretsmanager:eu-central-1:123456789012:secret:app/db-AbCdEf",
+        "secrets.DB: ",
+    ),
+    "permission action": ('permissions=[{"actions": ["VALUE"], "resources": ["*"]}]', "s3:PutObject", "permissions"),
+    "timeout": ('timeout="VALUE"', "30m", "timeout: "),
+    "timezone": ('schedule="cron(0 6 * * ? *)", timezone="VALUE"', "Europe/Berlin", "timezone: "),
+}
+JOB_TRAILERS = {"space": " x", "bang": "!", "colon": ":x:y:z:w"}
+
+
+@pytest.mark.parametrize("trailer", JOB_TRAILERS.values(), ids=JOB_TRAILERS.keys())
+@pytest.mark.parametrize("field", REFERENCE_FIELDS)
+def test_a_job_field_with_text_after_a_valid_value_is_rejected_whole(
+    project: Project, field: str, trailer: str
+) -> None:
+    template, valid, where = REFERENCE_FIELDS[field]
+    fields = "" if field == "timeout" else ', timeout="30m"'
+
+    def job(value: str) -> str:
+        return module(f'command=["python", "-m", "app.report"]{fields}, ' + template.replace("VALUE", value))
+
+    project.add_job("report.py", job(valid))
+    assert problems(project, BASE_CONFIG) == []  # the value itself is fine
+    project.add_job("report.py", job(valid + trailer))
+    assert_rejected_everywhere(project, BASE_CONFIG, ["jobs/report.py:3: ", where])

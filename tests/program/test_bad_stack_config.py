@@ -233,3 +233,40 @@ def test_plan_load_reports_a_broken_stack_file(project: Project, stack_yaml: str
     with pytest.raises(InvalidSetup) as raised:
         plan.load("test", project.root)
     assert expected in str(raised.value)
+
+
+# Every reference-shaped setting, with a valid value. A check that only looks at the start of a value (a
+# prefix match) lets "valid value + anything" through; each must reject the whole value.
+VALID_REFERENCES: dict[str, Any] = {
+    "aws:region": "eu-central-1",
+    P + "subnets": ["subnet-0123456789abcdef0"],
+    P + "securityGroups": ["sg-0123456789abcdef0"],
+    P + "clusterArn": "arn:aws:ecs:eu-central-1:123456789012:cluster/jobs",
+    P + "alarmTopicArn": "arn:aws:sns:eu-central-1:123456789012:oncall",
+    P + "alarmEmails": ["oncall@example.com"],
+    P + "namePrefix": "prod",
+}
+# Characters no such value may hold, so "valid + trailer" is invalid for every key.
+TRAILERS = {"space": " (prod)", "slash": "/extra", "colon": ":1"}
+
+
+@pytest.mark.parametrize("trailer", TRAILERS.values(), ids=TRAILERS.keys())
+@pytest.mark.parametrize("key", VALID_REFERENCES)
+def test_a_reference_with_text_after_a_valid_value_is_rejected_whole(project: Project, key: str, trailer: str) -> None:
+    project.add_job("report.py", good())
+    valid = VALID_REFERENCES[key]
+    assert problems(project, configured({key: valid})) == []  # the value itself is fine
+    bad = [valid[0] + trailer] if isinstance(valid, list) else valid + trailer
+    [problem] = problems(project, configured({key: bad}))
+    assert problem.startswith(f"{CONFIG_FILE}: {key}: ") and repr(bad[0] if isinstance(bad, list) else bad) in problem
+
+
+@pytest.mark.parametrize("key", [P + "clusterArn", P + "alarmTopicArn"])
+def test_an_arn_in_another_region_than_the_stack_is_rejected(project: Project, key: str) -> None:
+    """Step Functions runs ECS tasks and publishes to SNS in its own region: the service integrations take
+    no region parameter (Step Functions developer guide, "Integrating services")."""
+    project.add_job("report.py", good())
+    arn = str(VALID_REFERENCES[key]).replace("eu-central-1", "us-east-1")
+    assert_rejected_everywhere(
+        project, configured({key: arn}), [f"{key}: is in us-east-1, but the stack deploys to eu-central-1"]
+    )

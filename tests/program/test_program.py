@@ -117,6 +117,9 @@ def test_task_definition_runs_the_command_with_secrets_by_reference(project: Pro
     assert container["environment"] == [{"name": "MODE", "value": "full"}]
     assert container["secrets"] == [{"name": "DB_PASSWORD", "valueFrom": "/app/db/password"}]
     assert container["logConfiguration"]["options"]["awslogs-group"] == "/scheduled-jobs/test/nightly-report"
+    # A stopped run gets SIGTERM and 120 s to exit before SIGKILL (docs/runs.md), Fargate's maximum (ECS
+    # developer guide, container definition "stopTimeout").
+    assert container["stopTimeout"] == 120
     execution = mocks.one("aws:iam/role:Role", "shared-execution-role")
     policy = json.loads(execution.inputs["inlinePolicies"][0]["policy"])
     reads = [s for s in policy["Statement"] if s["Sid"] == "ReadJobParameters"]

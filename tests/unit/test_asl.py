@@ -7,7 +7,6 @@ from typing import Any
 
 from components.documents.job_machine import job_definition
 from components.documents.lock_janitor import janitor_event_pattern, janitor_machine
-from components.model.timing import LOCK_EXPIRY_MARGIN_SECONDS
 from tests.support.builders import ALERTS, ENV, TARGET, job
 
 TABLE = "prod-job-locks"
@@ -54,10 +53,11 @@ def test_lock_is_a_conditional_update_of_owner_expiry_and_slot_that_reads_what_t
     assert arguments["ConditionExpression"] == (
         "attribute_not_exists(ExecutionArn) OR ExpiresAt < :now OR ExecutionArn = :me"
     )
-    lifetime = definition["TimeoutSeconds"] + LOCK_EXPIRY_MARGIN_SECONDS
-    assert (
-        f"$toMillis($states.context.Execution.StartTime) / 1000) + {lifetime})"
-        in arguments["ExpressionAttributeValues"][":expires"]["N"]
+    # timeout 30m, no retries: 4 attempts (the run and 3 start retries) x 1800 + start waits 30+60+120 + 300 for
+    # the lock steps = 7710 s; the lock outlives that by 600 s.
+    assert definition["TimeoutSeconds"] == 7710
+    assert arguments["ExpressionAttributeValues"][":expires"]["N"] == (
+        "{% $string($floor($toMillis($states.context.Execution.StartTime) / 1000) + 8310) %}"
     )
     assert arguments["ReturnValues"] == "ALL_OLD"  # the alert state the item kept
     assert set(acquire["Assign"]) == {

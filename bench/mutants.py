@@ -1,0 +1,399 @@
+"""Can the tests fail? Put one realistic bug at a time into the code and run the tests that should catch it.
+
+    python bench/mutants.py              # every mutant, 2 at a time; prints the kill rate and the survivors
+    python bench/mutants.py --only lock  # the mutants whose name contains "lock"
+    python bench/mutants.py --list       # the catalogue, checked: each `old` text occurs exactly once
+
+Each mutant is one plausible slip (a condition clause dropped, a margin set to zero, a check loosened, a
+Catch removed, ...) in the documents, model, loading or plan code. Every mutant runs in its own copy of the
+working tree (tracked files, with `.venv` and `node_modules` linked), with `pytest -x` over the test folders
+from fastest to slowest, and counts as killed when a test fails. Exit status 1 when any mutant survives or
+when a mutant's `old` text no longer occurs exactly once (the catalogue went stale). Not part of `.ci/run`:
+a whole run takes minutes (see docs/testing.md)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+# Fastest first: with -x, most mutants die in the first seconds.
+TEST_ORDER = ("tests/unit", "tests/program", "tests/cli", "tests/validators", "tests/executed")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str
+    old: str
+    new: str
+    why: str  # the bug it stands for
+
+
+MUTANTS: tuple[Mutant, ...] = (
+    # ---- the lock
+    Mutant(
+        "lock-expiry-ignored",
+        "components/documents/lock_states.py",
+        "attribute_not_exists({LOCK_HOLDER}) OR {LOCK_EXPIRES_AT} < :now OR {LOCK_HOLDER} = :me",
+        "attribute_not_exists({LOCK_HOLDER}) OR {LOCK_HOLDER} = :me",
+        "an expired lock is never taken over: a crashed run blocks the job for ever",
+    ),
+    Mutant(
+        "lock-not-ours-on-retry",
+        "components/documents/lock_states.py",
+        "attribute_not_exists({LOCK_HOLDER}) OR {LOCK_EXPIRES_AT} < :now OR {LOCK_HOLDER} = :me",
+        "attribute_not_exists({LOCK_HOLDER}) OR {LOCK_EXPIRES_AT} < :now",
+        "a retried acquire that DynamoDB applied skips the run",
+    ),
+    Mutant(
+        "lock-expiry-margin-zero",
+        "components/model/timing.py",
+        "LOCK_EXPIRY_MARGIN_SECONDS = 600",
+        "LOCK_EXPIRY_MARGIN_SECONDS = 0",
+        "the lock expires while ECS may still be stopping the task",
+    ),
+    Mutant(
+        "lock-steps-margin-zero",
+        "components/model/timing.py",
+        "LOCK_STEPS_MARGIN_SECONDS = 300",
+        "LOCK_STEPS_MARGIN_SECONDS = 0",
+        "the execution timeout leaves no room for the lock steps",
+    ),
+    Mutant(
+        "lock-expiry-from-one-attempt",
+        "components/model/timing.py",
+        "    return attempts * timeout + start_waits + job_waits + LOCK_STEPS_MARGIN_SECONDS",
+        "    return timeout + start_waits + job_waits + LOCK_STEPS_MARGIN_SECONDS",
+        "the execution timeout counts one attempt, so retries are cut off",
+    ),
+    Mutant(
+        "held-lock-not-caught",
+        "components/documents/lock_states.py",
+        '        "Catch": [{"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Output": "{% $states.input %}", '
+        '"Next": when_held}],\n',
+        "",
+        "a held lock fails the execution instead of skipping the run",
+    ),
+    # ---- running and classifying
+    Mutant(
+        "run-failure-not-caught",
+        "components/documents/run_task.py",
+        '        "Catch": [\n            {\n                "ErrorEquals": ["States.ALL"],',
+        '        "Catch_": [\n            {\n                "ErrorEquals": ["States.ALL"],',
+        "a failed task ends the execution with the lock held",
+    ),
+    Mutant(
+        "timeout-retried",
+        "components/documents/attempts.py",
+        """{"Condition": f"{{% {_TIMEOUT} %}}", "Next": "RunFailed"},""",
+        """{"Condition": f"{{% {_TIMEOUT} %}}", "Next": "WaitBeforeRetry"},""",
+        "a timed-out run is run again",
+    ),
+    Mutant(
+        "spot-interruption-is-success",
+        "components/documents/attempts.py",
+        "_SUCCESS = f\"$outcome.exitCode = 0 and $not($outcome.stopCode = '{STOP_CODE_SPOT_INTERRUPTION}')\"",
+        '_SUCCESS = "$outcome.exitCode = 0"',
+        "a task Spot took back (exit 0 after SIGTERM) counts as done",
+    ),
+    Mutant(
+        "start-failure-unbounded",
+        "components/documents/attempts.py",
+        'f"{{% ({_NEVER_STARTED}) and $startRetries < {START_RETRY_ATTEMPTS} %}}"',
+        'f"{{% ({_NEVER_STARTED}) %}}"',
+        "a task that never starts is retried for ever",
+    ),
+    Mutant(
+        "job-retry-off-by-one",
+        "components/documents/attempts.py",
+        "and $jobRetries < {job.retries.attempts} %}}",
+        "and $jobRetries <= {job.retries.attempts} %}}",
+        "one retry more than the job asked for",
+    ),
+    Mutant(
+        "no-ecs-tag-grant",
+        "components/documents/run_task.py",
+        '            "Action": "ecs:TagResource",',
+        '            "Action": "ecs:ListTagsForResource",',
+        "RunTask with PropagateTags is denied",
+    ),
+    Mutant(
+        "pass-role-unconditioned",
+        "components/documents/run_task.py",
+        '            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},\n',
+        "",
+        "the machine may pass the job's roles to any service",
+    ),
+    Mutant(
+        "stop-timeout-short",
+        "components/documents/containers.py",
+        "STOP_TIMEOUT_SECONDS = 120",
+        "STOP_TIMEOUT_SECONDS = 30",
+        "a job gets 30 s instead of 120 s to finish after SIGTERM",
+    ),
+    # ---- alerts and deadlines
+    Mutant(
+        "alert-every-failure",
+        "components/documents/job_state.py",
+        'f"($n := $failuresBefore + 1; $n = {rule.after}{again} "',
+        'f"($n := $failuresBefore + 1; $n >= {rule.after}{again} "',
+        "a job that keeps failing pages on every run",
+    ),
+    Mutant(
+        "alerted-at-kept-after-success",
+        "components/documents/job_state.py",
+        '    removed = ", ".join([*(LOCK_ATTRIBUTES if locked else ()), ALERTED_AT])',
+        '    removed = ", ".join([*(LOCK_ATTRIBUTES if locked else ())])',
+        "after a recovery the next failure is taken for a repeat and not alerted",
+    ),
+    Mutant(
+        "deadline-without-grace",
+        "components/model/deadlines.py",
+        "DEADLINE_GRACE_SECONDS = 900",
+        "DEADLINE_GRACE_SECONDS = 0",
+        "a slot whose run just succeeded at the limit is reported missed",
+    ),
+    Mutant(
+        "deadline-from-one-attempt",
+        "components/model/deadlines.py",
+        "    return job.execution_timeout + DEADLINE_GRACE_SECONDS",
+        "    return job.timeout + DEADLINE_GRACE_SECONDS",
+        "a run still retrying inside its budget is reported missed",
+    ),
+    Mutant(
+        "janitor-blind-to-timeouts",
+        "components/documents/lock_janitor.py",
+        'ENDED_BADLY = ("FAILED", "TIMED_OUT", "ABORTED")',
+        'ENDED_BADLY = ("FAILED", "ABORTED")',
+        "a timed-out run keeps its lock until it expires and is never alerted",
+    ),
+    Mutant(
+        "failed-slot-reported-missed",
+        "components/documents/slot_watch.py",
+        'return f"({_field(LAST_SUCCEEDED_SLOT)} >= $slot or {_field(LAST_FAILED_SLOT)} >= $slot)"',
+        'return f"({_field(LAST_SUCCEEDED_SLOT)} >= $slot)"',
+        "a slot whose run failed (and alerted) is reported missed as well: two pages for one failure",
+    ),
+    Mutant(
+        "recovery-never-said",
+        "components/documents/attempts.py",
+        "and $alertedAt > 0 %}}",
+        "and $alertedAt < 0 %}}",
+        "the first success after an alerted failure sends no 'recovered'",
+    ),
+    Mutant(
+        "janitor-takes-foreign-machines",
+        "components/documents/lock_janitor.py",
+        """                f"and {_job_of(name_prefix)} in [{known}] %}}",""",
+        """                "%}",""",
+        "the janitor releases locks for a machine of another stack sharing the prefix, or its own",
+    ),
+    Mutant(
+        "secret-partial-arn-exact",
+        "components/documents/policies.py",
+        'secrets.add(arn if SECRET_SUFFIX.search(arn) else f"{arn}-??????")',
+        "secrets.add(arn)",
+        "a secret given without its random suffix cannot be read: every start fails",
+    ),
+    Mutant(
+        "watch-schedule-always-enabled",
+        "components/resources/scheduled_job.py",
+        'state="ENABLED" if spec.enabled else "DISABLED",',
+        'state="ENABLED" if spec.enabled or suffix == "watch" else "DISABLED",',
+        "a disabled job's slots are still watched and reported missed",
+    ),
+    Mutant(
+        "deployer-passrole-any-service",
+        "components/documents/deployer.py",
+        '    return _statement(sid, ["iam:PassRole"], roles, {"StringEquals": {"iam:PassedToService": service}})',
+        '    return _statement(sid, ["iam:PassRole"], roles)',
+        "the deployer may pass the stack's roles to any service",
+    ),
+    Mutant(
+        "execution-trust-conditioned",
+        "components/documents/policies.py",
+        "def ecs_task_execution_trust() -> Document:",
+        "def ecs_task_execution_trust(env: AwsEnv = AwsEnv('aws', 'eu-central-1', '123456789012')) -> Document:\n"
+        "    return _trust('ecs-tasks.amazonaws.com', env, [env.arn('ecs', '*')])\n\n\ndef _unused() -> Document:",
+        "the execution role's trust gets a source condition ECS does not send: no task can start",
+    ),
+    # ---- input checks
+    Mutant(
+        "secret-arn-prefix-only",
+        "components/model/spec.py",
+        "if not (SSM_PARAMETER_ARN.fullmatch(ref) or SECRETS_MANAGER_ARN.fullmatch(ref)):",
+        "if not (SSM_PARAMETER_ARN.match(ref) or SECRETS_MANAGER_ARN.match(ref)):",
+        "a secret ARN with text after it slips through",
+    ),
+    Mutant(
+        "ssm-name-prefix-only",
+        "components/model/spec.py",
+        "elif not SSM_PARAMETER_NAME.fullmatch(ref):",
+        "elif not SSM_PARAMETER_NAME.match(ref):",
+        "a parameter name with a space or a pasted secret after it slips through",
+    ),
+    Mutant(
+        "config-pattern-prefix-only",
+        "components/model/config.py",
+        "        if not pattern.fullmatch(value):",
+        "        if not pattern.match(value):",
+        "a subnet, security group, cluster or topic with text after it slips through",
+    ),
+    Mutant(
+        "arn-region-unchecked",
+        "components/model/config.py",
+        '            if arn is not None and arn.split(":")[3] != self.region:',
+        '            if arn is not None and arn.split(":")[3] != self.region and key == "clusterArn":',
+        "an alarm topic in another region passes (Step Functions publishes in its own region)",
+    ),
+    Mutant(
+        "job-name-prefix-only",
+        "components/model/spec.py",
+        "if name is not None and not JOB_NAME.fullmatch(name):",
+        "if name is not None and not JOB_NAME.match(name):",
+        "a job name with upper case or dots after a valid start slips through",
+    ),
+    Mutant(
+        "zero-duration-allowed",
+        "components/model/duration.py",
+        "    if seconds <= 0:",
+        "    if seconds < 0:",
+        "a timeout of 0s is accepted",
+    ),
+    Mutant(
+        "rate-zero-allowed",
+        "components/model/schedule.py",
+        "if not count_text.isdigit() or int(count_text) <= 0:",
+        "if not count_text.isdigit():",
+        "rate(0 minutes) is accepted",
+    ),
+    Mutant(
+        "fargate-memory-unchecked",
+        "components/model/spec.py",
+        "        if self.memory not in allowed:",
+        "        if self.memory not in allowed and self.memory > 30720:",
+        "a cpu/memory pair Fargate refuses is accepted",
+    ),
+    Mutant(
+        "name-limit-unchecked",
+        "components/model/naming.py",
+        "            if kind and len(value) > NAME_LIMITS[kind]:",
+        "            if kind and len(value) > NAME_LIMITS[kind] + 20:",
+        "a name AWS refuses at deploy time passes the plan",
+    ),
+    Mutant(
+        "env-name-prefix-only",
+        "components/model/spec.py",
+        "            if not ENV_NAME.fullmatch(key):",
+        "            if not ENV_NAME.match(key):",
+        "an environment variable name with a dash slips through",
+    ),
+    # ---- what plan writes
+    Mutant(
+        "plan-json-unsorted",
+        "plan.py",
+        "json.dumps(document, indent=2, sort_keys=True)",
+        "json.dumps(document, indent=2)",
+        "a rendered document's bytes change with dict order: noisy pull-request diffs",
+    ),
+    Mutant(
+        "plan-json-no-newline",
+        "plan.py",
+        'json.dumps(document, indent=2, sort_keys=True) + "\\n"',
+        "json.dumps(document, indent=2, sort_keys=True)",
+        "rendered files lose their final newline",
+    ),
+)
+
+
+def _check(mutants: tuple[Mutant, ...]) -> list[str]:
+    """Stale entries: a mutant whose `old` text does not occur exactly once, or that changes nothing."""
+    problems = []
+    for mutant in mutants:
+        count = (REPO / mutant.path).read_text().count(mutant.old)
+        if count != 1 or mutant.old == mutant.new:
+            problems.append(f"{mutant.name}: `old` occurs {count} times in {mutant.path}")
+    return problems
+
+
+def _workspace(root: Path) -> Path:
+    """A copy of the tracked files, with the environment and node_modules linked, not copied."""
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+    for name in tracked.decode().split("\0"):
+        if name and (REPO / name).is_file():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, root / name)
+    for linked in (".venv", "node_modules"):
+        if (REPO / linked).exists():
+            (root / linked).symlink_to(REPO / linked)
+    return root
+
+
+def _run(mutant: Mutant, root: Path) -> tuple[bool, str, float]:
+    """(killed, the first failing test or '', seconds)."""
+    target = root / mutant.path
+    original = target.read_text()
+    target.write_text(original.replace(mutant.old, mutant.new, 1))
+    start = time.perf_counter()
+    try:
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+        done = subprocess.run([*command, *TEST_ORDER], cwd=root, capture_output=True, text=True, env=env, check=False)
+    finally:
+        target.write_text(original)
+    failed = [line.split(" ")[1] for line in done.stdout.splitlines() if line.startswith("FAILED ")]
+    first = failed[0] if failed else ("" if done.returncode == 0 else f"pytest exit {done.returncode}")
+    return done.returncode != 0, first, time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="", help="run the mutants whose name contains this")
+    parser.add_argument("--list", action="store_true", help="list and check the catalogue, run nothing")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    sys.path.insert(0, str(REPO))
+    from components.model.text_table import text_table
+
+    chosen = tuple(m for m in MUTANTS if args.only in m.name)
+    stale = _check(chosen)
+    if args.list or stale:
+        print(text_table(["mutant", "file", "the bug"], [[m.name, m.path, m.why] for m in chosen]))
+        print("\n".join(stale) or f"{len(chosen)} mutants, each applies once")
+        return 1 if stale else 0
+
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        roots = [_workspace(Path(tmp) / f"w{i}") for i in range(max(1, args.workers))]
+        free = list(roots)
+
+        def one(mutant: Mutant) -> tuple[Mutant, tuple[bool, str, float]]:
+            root = free.pop()
+            try:
+                return mutant, _run(mutant, root)
+            finally:
+                free.append(root)
+
+        with ThreadPoolExecutor(len(roots)) as pool:
+            results = list(pool.map(one, chosen))
+    rows = [
+        [m.name, "killed" if killed else "SURVIVED", f"{seconds:.0f}s", first or m.why]
+        for m, (killed, first, seconds) in results
+    ]
+    print(text_table(["mutant", "result", "time", "caught by (or, if it survived, the bug)"], rows))
+    killed = sum(1 for _, (k, _, _) in results if k)
+    print(f"\n{killed} of {len(results)} killed ({killed / len(results):.0%}) in {time.perf_counter() - start:.0f}s")
+    return 0 if killed == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
