@@ -350,7 +350,8 @@ def _run(mutant: Mutant, root: Path) -> tuple[bool, str, float]:
         done = subprocess.run([*command, *TEST_ORDER], cwd=root, capture_output=True, text=True, env=env, check=False)
     finally:
         target.write_text(original)
-    failed = [line.split(" ")[1] for line in done.stdout.splitlines() if line.startswith("FAILED ")]
+    lines = done.stdout.splitlines()
+    failed = [line.removeprefix("FAILED ").split(" - ")[0] for line in lines if line.startswith("FAILED ")]
     first = failed[0] if failed else ("" if done.returncode == 0 else f"pytest exit {done.returncode}")
     return done.returncode != 0, first, time.perf_counter() - start
 
