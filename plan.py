@@ -15,7 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import YAMLError
 
 from components.documents.rendered import rendered_documents
 from components.loading.stack import load_stack
@@ -34,6 +36,9 @@ from components.model.stack import Stack
 from components.model.text_table import text_table
 
 ROOT = Path(__file__).resolve().parent
+# Pulumi reads stack files as YAML 1.2 (go-yaml v3): `yes` and `on` are strings, not booleans, and a key
+# given twice is an error. ruamel.yaml reads YAML 1.2 the same way; PyYAML reads YAML 1.1.
+_YAML = YAML(typ="safe", pure=True)
 PLACEHOLDER_ACCOUNT = "123456789012"
 
 
@@ -45,12 +50,41 @@ def load(stack_name: str, root: Path = ROOT) -> Stack:
     config_file = root / f"Pulumi.{stack_name}.yaml"
     if not config_file.is_file():
         raise InvalidSetup([f"{config_file.name}: no such stack file; create it (see Pulumi.dev.yaml)"])
-    values = _read_yaml(config_file).get("config") or {}
+    document = _read_yaml(config_file)
+    values = document.get("config") or {}
     if not isinstance(values, dict):
         raise InvalidSetup(
             [f"{config_file.name}: config: should be a mapping of settings, e.g. `scheduled-jobs:image: app:1`"]
         )
+    _check_stack_file(config_file.name, document, values, project)
     return load_stack(root / "jobs", values, project, stack_name, config_file.name)
+
+
+# The top-level keys of a stack file (Pulumi docs, "Pulumi.<stack-name>.yaml" reference).
+STACK_FILE_KEYS = ("config", "encryptionsalt", "encryptedkey", "secretsprovider", "environment")
+
+
+def _check_stack_file(name: str, document: dict[str, Any], values: dict[str, Any], project: str) -> None:
+    """Settings outside `config:`, and encrypted values, which plan.py cannot read offline."""
+    outside = sorted(str(k) for k in document if k not in STACK_FILE_KEYS and ":" in str(k))
+    if outside:
+        shown = ", ".join(outside[:3]) + (f" and {len(outside) - 3} more" if len(outside) > 3 else "")
+        raise InvalidSetup(
+            [
+                f"{name}: {shown}: written at the top level, where Pulumi does not read settings; "
+                "indent them under `config:`"
+            ]
+        )
+    encrypted = sorted(k for k, v in values.items() if isinstance(v, dict) and set(v) == {"secure"})
+    if encrypted:
+        raise InvalidSetup(
+            [
+                f"{name}: {key}: is encrypted (secure:), and plan.py reads the stack file offline, without the "
+                "stack's secrets provider; none of this project's settings is a secret, so set it in plain text "
+                f"(`pulumi config set {key} VALUE`), or check this stack with `pulumi preview`"
+                for key in encrypted
+            ]
+        )
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -58,8 +92,13 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise InvalidSetup([f"{path.name}: not found in {path.parent}"])
     try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
+        data = _YAML.load(path.read_text())
+    except DuplicateKeyError as error:
+        line = error.problem_mark.line + 1 if error.problem_mark else "?"
+        key = str(error.problem).split('"')[1] if '"' in str(error.problem) else "a key"
+        message = f"{path.name}:{line}: {key}: given a second time; Pulumi refuses a stack file with a repeated key"
+        raise InvalidSetup([message + ": keep one"]) from None
+    except YAMLError as error:
         raise InvalidSetup([f"{path.name}: not valid YAML: {' '.join(str(error).split())}"]) from None
     if data is not None and not isinstance(data, dict):
         raise InvalidSetup([f"{path.name}: should be a YAML mapping, not a {type(data).__name__}"])
@@ -87,7 +126,9 @@ def table(stack: Stack, now: datetime) -> str:
         else:
             when, tz = f"{schedule.describe()} [{schedule.expression}]", spec.timezone
             upcoming = schedule.next_runs(spec.timezone, 3, now)
-            runs = ", ".join(run.strftime("%Y-%m-%d %H:%M") for run in upcoming) or "phase set at deploy"
+            # A cron names its times; only a rate's phase is set when the schedule is created.
+            unknown = "phase set at deploy" if schedule.rate_seconds is not None else "none: no runs to come"
+            runs = ", ".join(run.strftime("%Y-%m-%d %H:%M") for run in upcoming) or unknown
         rows.append(
             [
                 job.name,

@@ -6,6 +6,7 @@ from typing import Any
 
 from components.model.naming import JobNames
 from components.model.spec import Job
+from components.model.task_size import environment_entries, secret_entries
 
 # How long ECS waits after SIGTERM before SIGKILL when a run is stopped (Fargate maximum: 120 s).
 STOP_TIMEOUT_SECONDS = 120
@@ -20,8 +21,8 @@ def container_definitions(job: Job, names: JobNames, image: str, region: str) ->
             "image": image,
             "command": list(job.command),
             "essential": True,
-            "environment": [{"name": k, "value": v} for k, v in sorted(job.environment.items())],
-            "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(job.secrets.items())],
+            "environment": environment_entries(job.environment),
+            "secrets": secret_entries(job.secrets),
             "stopTimeout": STOP_TIMEOUT_SECONDS,
             "logConfiguration": {
                 "logDriver": "awslogs",

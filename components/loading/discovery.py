@@ -36,6 +36,23 @@ def job_files(jobs_dir: Path) -> list[Path]:
     return sorted(p for p in jobs_dir.glob("*.py") if not p.name.startswith("_"))
 
 
+def _subfolders_with_modules(jobs_dir: Path) -> list[str]:
+    """Problems for folders in `jobs/` that hold Python files but would never be deployed: jobs live directly
+    in `jobs/`; a helper folder starts with `_` (like a helper module)."""
+    problems = []
+    for folder in sorted(p for p in jobs_dir.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
+        modules = sorted(p.relative_to(jobs_dir).as_posix() for p in folder.rglob("*.py"))
+        if modules:
+            shown = ", ".join(f"jobs/{m}" for m in modules[:3]) + (
+                f" and {len(modules) - 3} more" if len(modules) > 3 else ""
+            )
+            problems.append(
+                f"jobs/{folder.name}/: {shown}: job modules in a subfolder are never deployed; move each job to "
+                f"jobs/ itself, or rename the folder to jobs/_{folder.name}/ if it holds helpers"
+            )
+    return problems
+
+
 def discover_jobs(jobs_dir: Path) -> list[JobModule]:
     """Import every job module and return its spec; raise InvalidSetup listing every problem found.
 
@@ -54,7 +71,7 @@ def discover_jobs(jobs_dir: Path) -> list[JobModule]:
     if root not in sys.path:
         sys.path.insert(0, root)  # so job modules can import `components`
     _fresh_jobs_package(jobs_dir)
-    problems: list[str] = []
+    problems: list[str] = _subfolders_with_modules(jobs_dir)
     found: list[JobModule] = []
     for path in files:
         module, errors = _load(path)
@@ -87,8 +104,13 @@ def _fresh_jobs_package(jobs_dir: Path) -> None:
 
 def _shown(path: Path, jobs_dir: Path) -> str:
     """`path` as seen from the project root ("jobs/x.py"), whatever the working directory: the same
-    text from `pulumi up` and from plan.py."""
-    return path.resolve().relative_to(jobs_dir.resolve().parent).as_posix()
+    text from `pulumi up` and from plan.py. A symbolic link is named by its own path, not its target's."""
+    project = jobs_dir.absolute().parent
+    if path.absolute().is_relative_to(project):
+        return path.absolute().relative_to(project).as_posix()
+    if path.resolve().is_relative_to(project.resolve()):
+        return path.resolve().relative_to(project.resolve()).as_posix()
+    return str(path)
 
 
 def _load(path: Path) -> tuple[JobModule | None, list[str]]:
@@ -96,18 +118,31 @@ def _load(path: Path) -> tuple[JobModule | None, list[str]]:
     spec = importlib.util.spec_from_file_location(f"jobs.{path.stem}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    argv = sys.argv
+    # A module that parses arguments at import sees only its own path, never plan.py's or Pulumi's.
+    sys.argv = [str(path)]
     try:
         spec.loader.exec_module(module)
     except SyntaxError as error:
-        return None, [f"{source}:{error.lineno}: syntax error: {error.msg}"]
+        # The error may be in a helper the module imports: name the file it is in.
+        where = _shown(Path(error.filename), path.parent) if error.filename else source
+        return None, [f"{where}:{error.lineno}: syntax error: {error.msg}"]
+    except SystemExit as error:
+        return None, [
+            f"{source}{_line_in(error, path)}: exited while being imported (SystemExit: {error.code}); a job module "
+            "only defines its job: move sys.exit() and argument parsing into the command the job runs"
+        ]
     except ValidationError as error:
         line = _line_in(error, path)
         return None, describe_validation_error(error, f"{source}{line}", model=Job)
     except ImportError as error:
         return None, [f"{source}{_line_in(error, path)}: cannot import: {error}"]
     except Exception as error:  # a job module is user code: report whatever it raised, with where
-        return None, [f"{source}{_line_in(error, path)}: raised {type(error).__name__} while importing: {error}"]
-    specs = {name: value for name, value in vars(module).items() if isinstance(value, Job)}
+        where = f"{source}{_line_in(error, path)}{_raised_in_helper(error, path)}"
+        return None, [f"{where}: raised {type(error).__name__} while importing: {error}"]
+    finally:
+        sys.argv = argv
+    specs = _jobs_of(module, path)
     if not specs:
         wrong = vars(module).get("job")
         if wrong is not None:
@@ -139,16 +174,36 @@ def _load(path: Path) -> tuple[JobModule | None, list[str]]:
     return JobModule(name=name, source=source, job=job, line=int(line[1:]) if line else None), []
 
 
+def _jobs_of(module: types.ModuleType, path: Path) -> dict[str, Job]:
+    """The module's Jobs by variable: those it assigns itself; a Job it only imports (a template from a
+    helper) counts only when the module assigns none."""
+    found = {name: value for name, value in vars(module).items() if isinstance(value, Job)}
+    assigned = {name: job for name, job in found.items() if _assigned_line(path, name)}
+    return assigned or found
+
+
 def _assigned_line(path: Path, variable: str) -> str:
     """ ":N" for the last top-level `variable = ...` in the module, or "" if it is not assigned plainly."""
     lines = [
         node.lineno
-        for node in ast.parse(path.read_text()).body
+        # Bytes, so the source is decoded as Python decodes it (a byte-order mark, a coding declaration).
+        for node in ast.parse(path.read_bytes()).body
         if isinstance(node, (ast.Assign, ast.AnnAssign))
         for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
         if isinstance(target, ast.Name) and target.id == variable
     ]
     return f":{lines[-1]}" if lines else ""
+
+
+def _raised_in_helper(error: BaseException, path: Path) -> str:
+    """ " (in jobs/_helpers.py:N)" when the deepest project frame of the traceback is a helper, not the module."""
+    jobs_dir = path.parent.resolve()
+    frames = [
+        f
+        for f in traceback.extract_tb(error.__traceback__)
+        if Path(f.filename).resolve().is_relative_to(jobs_dir) and Path(f.filename).resolve() != path.resolve()
+    ]
+    return f" (in {_shown(Path(frames[-1].filename), path.parent)}:{frames[-1].lineno})" if frames else ""
 
 
 def _line_in(error: BaseException, path: Path) -> str:

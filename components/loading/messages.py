@@ -9,7 +9,9 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from components.model.config import JobOverride
 from components.model.errors import HIDDEN, FieldError
+from components.model.spec import Job
 
 
 def _given(value: Any) -> str:
@@ -58,6 +60,11 @@ def _example(info: FieldInfo | None) -> str:
     return f", e.g. {info.examples[0]!r}" if info is not None and info.examples else ""
 
 
+def _named(field: str, key_name: Callable[[str], str] | None) -> str:
+    field = field.rstrip(".")
+    return key_name(field) if field and key_name is not None else field
+
+
 def describe_validation_error(
     error: ValidationError,
     where: str,
@@ -101,6 +108,14 @@ def describe_validation_error(
         elif item["type"] == "extra_forbidden":
             name = str(loc[-1])
             known = list(_fields(_model_at(model, loc[:-1])))
+            if _model_at(model, loc[:-1]) is JobOverride and name in Job.model_fields:
+                # A job field, not a typo: say so, not "did you mean" a field that happens to look alike.
+                message = (
+                    f"cannot be overridden per stack; set it in the job module. Per stack you can set: "
+                    f"{', '.join(known)}{unknown_key_help}"
+                )
+                lines.append(f"{where}: {_named(f'{prefix}{_path(loc)}', key_name)}: {message}")
+                continue
             guess = typos.get(loc) or next(iter(difflib.get_close_matches(name, known, n=1, cutoff=0.6)), None)
             message = unknown_key + (f"; did you mean {guess!r}?" if guess else "")
             if known and not guess:
@@ -115,8 +130,6 @@ def describe_validation_error(
                 message += f"; quote it: {str(given)!r}"
             elif not item["type"].startswith("value_error") and len(loc) == 1:
                 message += _example(top)
-        field = f"{prefix}{_path(loc)}".rstrip(".")
-        if field and key_name is not None:
-            field = key_name(field)
+        field = _named(f"{prefix}{_path(loc)}", key_name)
         lines.append(f"{where}: {field + ': ' if field else ''}{message}{_given(given)}")
     return lines

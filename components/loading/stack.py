@@ -15,6 +15,7 @@ from components.model.errors import InvalidSetup
 from components.model.naming import RESERVED_JOB_NAMES, job_names
 from components.model.spec import Job
 from components.model.stack import Stack, StackJob
+from components.model.tags import job_tags, too_many_tags
 
 JOBS_LISTED = 10  # an error lists at most this many job names
 
@@ -115,6 +116,11 @@ def _apply_config(
                 f"{config.name_prefix!r}: {max(too_long, key=len)}; use at most "
                 f"{_longest_job_name(config.name_prefix)} characters (set name= or rename the file)"
             )
+        # The stack's tags are on every job's resources too: only here are both known.
+        tags = job_tags(config.tags, spec.tags, module.name)
+        what = f"with the stack's {len(config.tags)} ({project}:tags) and ours (scheduled-jobs:job) the job's resources"
+        if too_many := too_many_tags(tags, what):
+            problems.append(f"{module.where}: tags: {len(spec.tags)} tags; {too_many}")
         jobs.append(StackJob(name=module.name, source=module.source, spec=spec, names=names))
     return jobs, problems
 

@@ -99,3 +99,14 @@ STOPPED_REASONS_BEFORE_START = ("CannotPullContainerError", "ResourceInitializat
 # AWS SDK integrations name errors "<Service>.<Exception>" in Pascal case (Step Functions docs,
 # "AWS SDK service integrations"); the SDK's class name carries "Exception", the API's does not.
 SFN_EXECUTION_DOES_NOT_EXIST = ("Sfn.ExecutionDoesNotExistException", "Sfn.ExecutionDoesNotExist")
+
+# Tags on every resource we create. Source: "Tagging AWS resources" user guide (Tagging AWS Resources and Tag
+# Editor), "Tag naming limits and requirements": at most 50 user tags per resource, keys of 1-128 and values of
+# 0-256 Unicode characters; keys starting with "aws:" (in any case) are reserved for AWS and refused.
+MAX_TAGS_PER_RESOURCE = 50
+TAG_KEY_MAX_LENGTH = 128
+TAG_VALUE_MAX_LENGTH = 256
+RESERVED_TAG_PREFIX = "aws:"
+
+# Source: ECS Developer Guide, "Amazon ECS service quotas": task definition max size 64 KiB (not adjustable).
+TASK_DEFINITION_MAX_BYTES = 64 * 1024

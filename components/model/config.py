@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from components.model.aws_constants import LOG_RETENTION_DAYS
 from components.model.errors import FieldError
+from components.model.image import ImageRef
 from components.model.permissions import Permission
+from components.model.tags import Tags, shared_tags, too_many_tags
 
 SUBNET_ID = re.compile(r"subnet-[0-9a-f]{8}([0-9a-f]{9})?")
 SECURITY_GROUP_ID = re.compile(r"sg-[0-9a-f]{8}([0-9a-f]{9})?")
@@ -43,7 +45,7 @@ class JobOverride(_Strict):
     timezone: str | None = None
     cpu: int | None = None
     memory: int | None = None
-    image: str | None = Field(None, min_length=1)
+    image: ImageRef | None = None
     capacity: Literal["on-demand", "spot"] | None = None
     # Replaces the job's own list: a stack's buckets and queues are often its own.
     permissions: list[Permission] | None = None
@@ -58,7 +60,7 @@ class StackConfig(_Strict):
     # `examples` end the message a user gets for a missing or mistyped setting.
     region: str = Field(examples=["eu-central-1"])
     name_prefix: str = Field(min_length=1, max_length=24, examples=["prod"])
-    image: str = Field(min_length=1, examples=["123456789012.dkr.ecr.eu-central-1.amazonaws.com/app:1.0"])
+    image: ImageRef = Field(examples=["123456789012.dkr.ecr.eu-central-1.amazonaws.com/app:1.0"])
     subnets: list[str] = Field(min_length=1, examples=[["subnet-0123456789abcdef0"]])
     security_groups: list[str] = Field(min_length=1, examples=[["sg-0123456789abcdef0"]])
     assign_public_ip: StrictBool = False
@@ -70,9 +72,7 @@ class StackConfig(_Strict):
     capacity: Literal["on-demand", "spot"] | None = None
     # Starts EventBridge Scheduler could not deliver go to an SQS queue (with an alarm), not nowhere.
     schedule_dead_letter_queue: StrictBool = True
-    tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = Field(
-        {}, examples=[{"team": "platform"}]
-    )
+    tags: Tags = Field({}, examples=[{"team": "platform"}])
     jobs: dict[str, JobOverride] = Field({}, examples=[{"nightly-report": {"schedule": "@hourly"}}])
 
     @field_validator("region")
@@ -130,6 +130,10 @@ class StackConfig(_Strict):
                 raise FieldError(
                     key, f"is in {arn.split(':')[3]}, but the stack deploys to {self.region} (aws:region)", arn
                 )
+        shared = "with ours (scheduled-jobs:stack) the shared resources"
+        too_many = too_many_tags(shared_tags(self.tags, "stack"), shared)
+        if too_many is not None:
+            raise FieldError("tags", f"{len(self.tags)} tags; {too_many}")
         return self
 
     @property

@@ -20,9 +20,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from aws_croniter import AwsCroniter
-
 from components.model.duration import format_duration
+from components.model.schedule import cron_engine
 from components.model.spec import Job
 
 DEADLINE_GRACE_SECONDS = 900  # 15 minutes for the success to be recorded after the longest execution
@@ -190,7 +189,7 @@ def _wall_slots(fields: str, start: datetime, end: datetime) -> tuple[datetime, 
     """The cron's naive wall-clock times in [start, end). aws-croniter only says which days match (asked with
     UTC-tagged wall times, which have no DST); the times of day are its hour and minute lists, so a job at every
     minute costs no more than a daily one. What a zone does to these times is decided by zoneinfo, here."""
-    cron = AwsCroniter(fields)
+    cron = cron_engine(fields)
     times = [time(hour, minute) for hour in sorted(cron.hours) for minute in sorted(cron.minutes)]
     found: list[datetime] = []
     day = start.date()

@@ -14,7 +14,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 # IAM allows 10,240 characters of inline policy per role (IAM quotas); keep headroom for the trust policy.
 INLINE_POLICY_BUDGET = 8000
 # "service:Action", wildcards allowed in the action part (IAM policy grammar): "s3:PutObject", "s3:Get*".
-ACTION = re.compile(r"[a-z0-9-]+:[A-Za-z0-9*?]+")
+# The prefix and the action name are case-insensitive (IAM User Guide, "IAM JSON policy elements: Action":
+# iam:ListAccessKeys is the same as IAM:listaccesskeys); the prefix is written lowercase, as AWS writes it.
+ACTION = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9*?]+")
 # arn:partition:service:region:account:resource; region and account may be empty (S3, IAM) or "*".
 RESOURCE_ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9*-]*:(\d{12}|aws|\*)?:.+")
 
@@ -24,7 +26,8 @@ def _action(value: str) -> str:
         raise ValueError("grants every action of every service; name the actions, e.g. 's3:PutObject'")
     if not ACTION.fullmatch(value):
         raise ValueError("not an IAM action: write 'service:Action', e.g. 's3:PutObject' or 's3:Get*'")
-    return value
+    service, _, action = value.partition(":")
+    return f"{service.lower()}:{action}"
 
 
 def _resource(value: str) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib import resources
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from aws_croniter import AwsCroniter
 from aws_croniter import exceptions as cron_errors
@@ -44,6 +46,11 @@ _FIELD_ERRORS = (
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 _NAMES = {"month": _MONTHS, "day-of-week": _DAYS}
+_YEARS = (1970, 2199)
+# Names zoneinfo can open on some machines that are no IANA zone names: the machine's own zone, tzcode's
+# placeholder, and the POSIX-TZ and leap-second copies of the database under posix/ and right/.
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+_NOT_ZONE_PREFIXES = ("posix/", "right/")
 
 
 @dataclass(frozen=True)
@@ -66,23 +73,15 @@ class Schedule:
         # aws-croniter works on UTC-tagged datetimes; AWS evaluates the fields on the wall clock of
         # the schedule's time zone, so feed it local wall time and re-attach the zone afterwards.
         local = after.astimezone(zone).replace(tzinfo=UTC)
+        cron = cron_engine(self.cron_fields)
         runs: list[datetime] = []
-        cron = AwsCroniter(self.cron_fields)
-        while len(runs) < count:
-            # aws-croniter pads with None past a cron's last run (e.g. one limited to some years).
-            found = cron.get_next(local, count)
-            batch = [run for run in found if run is not None]
-            if not batch:
-                break
-            for run in batch:
-                local = run
-                zoned = run.replace(tzinfo=zone)
-                # A wall-clock time that DST skips does not exist; EventBridge Scheduler skips that run.
-                if zoned.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == run.replace(tzinfo=None):
-                    runs.append(zoned)
-            if len(batch) < len(found):
-                break
-        return runs[:count]
+        while len(runs) < count and (found := next_wall_time(cron, self.cron_fields, local)) is not None:
+            local = found
+            zoned = found.replace(tzinfo=zone)
+            # A wall-clock time that DST skips does not exist; EventBridge Scheduler skips that run.
+            if zoned.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == found.replace(tzinfo=None):
+                runs.append(zoned)
+        return runs
 
     def describe(self) -> str:
         """A short plain-words reading of the schedule for tables."""
@@ -124,16 +123,124 @@ def parse_schedule(text: str) -> Schedule:
         )
     for part, (label, low, high, _) in zip(parts, _CRON_FIELDS, strict=True):
         _check_steps_and_ranges(fields, part, label, low, high)
+    if dom.upper() == "LW":
+        # EventBridge Scheduler User Guide, "Schedule types", cron-based schedules: L in day-of-month is "the last
+        # day of the month" and nW "the weekday closest to" day n; L and W together are not documented.
+        raise ValueError(
+            f"cron({fields}): day-of-month: 'LW' is not allowed: AWS documents L (the last day of the month) and "
+            f"nW (the weekday nearest day n), not LW; allowed: {_CRON_FIELDS[2][3]}"
+        )
     try:
-        AwsCroniter(fields)
-    except ValueError as error:  # aws-croniter's errors are ValueErrors, one class per field
-        if type(error) in _FIELD_ERRORS:
-            index = _FIELD_ERRORS.index(type(error))
-            label, allowed = _CRON_FIELDS[index][0], _CRON_FIELDS[index][3]
-            part = parts[index]
-            raise ValueError(f"cron({fields}): {label}: {part!r} is not allowed; allowed: {allowed}") from None
-        raise ValueError(f"cron({fields}) is not valid AWS cron: {error}") from None
+        cron_engine(fields)
+    except _FieldValueError as error:
+        label, allowed = _CRON_FIELDS[error.index][0], _CRON_FIELDS[error.index][3]
+        given = parts[error.index]
+        raise ValueError(f"cron({fields}): {label}: {given!r} is not allowed; allowed: {allowed}") from None
+    except ValueError:
+        raise ValueError(
+            f"cron({fields}) is not an AWS cron expression this tool can read: give minutes hours day-of-month "
+            "month day-of-week year, each as the EventBridge Scheduler User Guide allows, e.g. cron(0 6 * * ? *)"
+        ) from None
     return Schedule(expression=f"cron({fields})")
+
+
+class _FieldValueError(ValueError):
+    """aws-croniter refused one field (index into _CRON_FIELDS)."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(_CRON_FIELDS[index][0])
+        self.index = index
+
+
+@cache
+def cron_engine(fields: str) -> AwsCroniter:
+    """aws-croniter for validated AWS cron `fields`, with steps in the year field written out (see
+    `_expand_year_steps`). Any error of the library's becomes a ValueError of ours: a `_FieldValueError` naming
+    the field it refused, or a plain one without the library's words."""
+    parts = fields.split(" ")
+    try:
+        year = _expand_year_steps(parts[5])
+    except ValueError:
+        raise _FieldValueError(5) from None
+    try:
+        return AwsCroniter(" ".join([*parts[:5], year]))
+    except _FIELD_ERRORS as error:  # one class per field
+        raise _FieldValueError(_FIELD_ERRORS.index(type(error))) from None
+    except Exception:  # e.g. int('L') from inside its parser: never the user's message
+        raise ValueError(f"aws-croniter cannot read {fields!r}") from None
+
+
+def _expand_year_steps(year: str) -> str:
+    """The year field with each stepped item (`2028/2`, `*/2`, `2026-2040/5`) written out as a list of years.
+
+    EventBridge Scheduler User Guide, "Schedule types", cron-based schedules: the year field (1970-2199) allows
+    the wildcards `, - * /`. aws-croniter 2.1.1 refuses `/` there (its year pattern wants a year after the
+    slash, not a step), so the steps are expanded here before it sees them; the deployed expression keeps them."""
+    if "/" not in year:
+        return year
+    low, high = _YEARS
+    years: set[int] = set()
+    for item in year.split(","):
+        base, slash, step = item.partition("/")
+        start, dash, end = base.partition("-")
+        if base == "*":
+            first, last = low, high
+        elif start.isdigit() and (not dash or end.isdigit()):
+            # A plain year is itself; a year before a step starts a run to the field's last year.
+            first, last = int(start), int(end) if dash else (high if slash else int(start))
+        else:
+            raise ValueError(item)
+        if slash and not step.isdigit():
+            raise ValueError(item)
+        if not (low <= first <= last <= high) or (slash and int(step) == 0):
+            raise ValueError(item)
+        years.update(range(first, last + 1, int(step) if slash else 1))
+    return ",".join(map(str, sorted(years)))
+
+
+def next_wall_time(cron: AwsCroniter, fields: str, after: datetime) -> datetime | None:
+    """The cron's first wall-clock time after `after` (UTC-tagged wall time), or None if it has none.
+
+    aws-croniter gives up after ten look-ahead steps (`Occurrence.__find_once`), e.g. on the fifth Friday of
+    February, which may be years away; so where it finds nothing, ask again from each later month the cron's
+    month and year fields allow."""
+    try:
+        found: datetime | None = cron.get_next(after, 1)[0]
+        if found is not None:
+            return found
+        for year in (y for y in cron.years if y >= after.year):
+            for month in cron.months:
+                start = datetime(year, month, 1, tzinfo=UTC)
+                if start > after:
+                    found = cron.get_next(start - timedelta(minutes=1), 1)[0]
+                    if found is not None:
+                        return found
+    except Exception:  # a library's internal error must not reach the user as it is
+        raise ValueError(f"cron({fields}): next runs cannot be worked out") from None
+    return None
+
+
+def never_runs_reason(schedule: Schedule, tz: str, now: datetime) -> str | None:
+    """Why a cron schedule has no run after `now` in time zone `tz` (it never fires again), or None if it has one
+    (a rate always has)."""
+    if schedule.rate_seconds is not None:
+        return None
+    fields = schedule.cron_fields
+    cron = cron_engine(fields)
+    local = now.astimezone(ZoneInfo(tz)).replace(tzinfo=UTC)
+    if next_wall_time(cron, fields, local) is not None:
+        return None
+    dom, month, dow, year = fields.split(" ")[2:]
+    if next_wall_time(cron, fields, datetime(_YEARS[0], 1, 1, tzinfo=UTC) - timedelta(minutes=1)) is not None:
+        return (
+            f"{schedule.expression} never runs again: every time it names is before now ({local:%Y-%m-%d %H:%M} "
+            f"{tz}); allowed: a schedule with a run to come, e.g. year '*' or a year from {local.year} to {_YEARS[1]}"
+        )
+    days = f"day-of-month {dom!r}" if dow == "?" else f"day-of-week {dow!r}"
+    return (
+        f"{schedule.expression} never runs: no date in the calendar has {days} in month {month!r} (year {year!r}); "
+        "allowed: dates that exist, e.g. day-of-month L for the last day of the month"
+    )
 
 
 def _number(text: str, label: str) -> int | None:
@@ -180,10 +287,24 @@ def _parse_rate(text: str) -> Schedule:
     return Schedule(expression=f"rate({count} {unit})", rate_seconds=count * _RATE_UNIT_SECONDS[singular])
 
 
+@cache
+def iana_zone_names() -> frozenset[str]:
+    """The IANA time zone names: the tzdata package's list where it is installed (the same on every machine),
+    else this machine's zoneinfo files less those that are no zone names (posix/, right/, localtime, Factory)."""
+    try:
+        listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    except (ModuleNotFoundError, FileNotFoundError):
+        listed = list(available_timezones())
+    return frozenset(name for name in listed if name not in _NOT_ZONES and not name.startswith(_NOT_ZONE_PREFIXES))
+
+
 def check_timezone(name: str) -> str:
-    """`name` if it is an IANA time zone known to this machine's zoneinfo; raises ValueError otherwise."""
+    """`name` if it is an IANA time zone name that zoneinfo can open; raises ValueError otherwise."""
+    message = f"unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin' or 'UTC'"
+    if name not in iana_zone_names():
+        raise ValueError(message)
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin' or 'UTC'") from None
+        raise ValueError(message) from None
     return name

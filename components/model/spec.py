@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
@@ -10,8 +11,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 from components.model.aws_constants import FARGATE_CPU_MEMORY, STEP_FUNCTIONS_MAX_EXECUTION_SECONDS
 from components.model.duration import format_duration, parse_duration
 from components.model.errors import HIDDEN, FieldError
+from components.model.image import ImageRef
 from components.model.permissions import Permission, fits_inline, task_role_policy
-from components.model.schedule import Schedule, check_timezone, parse_schedule
+from components.model.schedule import Schedule, check_timezone, never_runs_reason, parse_schedule
+from components.model.tags import Tags
+from components.model.task_size import check_task_size
 from components.model.timing import START_RETRY_ATTEMPTS, execution_timeout_seconds, total_attempts
 
 Duration = Annotated[int, BeforeValidator(parse_duration)]
@@ -73,7 +77,7 @@ class Job(BaseModel):
     concurrency: Literal["forbid", "replace", "allow"] = "forbid"
     capacity: Literal["on-demand", "spot"] = "on-demand"
     enabled: StrictBool = True
-    image: str | None = Field(None, min_length=1, examples=["123456789012.dkr.ecr.eu-central-1.amazonaws.com/app:1.0"])
+    image: ImageRef | None = Field(None, examples=["123456789012.dkr.ecr.eu-central-1.amazonaws.com/app:1.0"])
     cpu: int = Field(256, examples=[512])
     memory: int = Field(512, examples=[1024])
     environment: dict[str, str] = Field({}, examples=[{"MODE": "full"}])
@@ -89,9 +93,7 @@ class Job(BaseModel):
     warn_after: Duration | None = Field(None, examples=["45m"])
     failure_alerts: FailureAlerts = Field(FailureAlerts(), examples=[{"after": 2, "again_after": "1d"}])
     description: str = Field("", max_length=256)
-    tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = Field(
-        {}, examples=[{"team": "data"}]
-    )
+    tags: Tags = Field({}, examples=[{"team": "data"}])
 
     @field_validator("name")
     @classmethod
@@ -157,6 +159,9 @@ class Job(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Job:
+        schedule = self.parsed_schedule
+        if schedule is not None and (reason := never_runs_reason(schedule, self.timezone, datetime.now(UTC))):
+            raise FieldError("schedule", reason, self.schedule)
         allowed = FARGATE_CPU_MEMORY.get(self.cpu)
         if allowed is None:
             sizes = ", ".join(map(str, FARGATE_CPU_MEMORY))
@@ -192,6 +197,7 @@ class Job(BaseModel):
                 "set, but the job has no schedule (manual runs only); add a schedule or drop the timezone",
                 self.timezone,
             )
+        check_task_size(self.command, self.environment, self.secrets)
         policy = task_role_policy(self.permissions)
         if policy is not None and not fits_inline(policy):
             raise FieldError(

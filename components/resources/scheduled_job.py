@@ -13,6 +13,7 @@ from components.documents import rendered as render
 from components.documents.containers import container_definitions
 from components.model.permissions import task_role_policy
 from components.model.stack import Stack, StackJob
+from components.model.tags import job_tags
 from components.resources.iam_role import service_role
 from components.resources.shared import SharedInfra
 
@@ -43,7 +44,7 @@ class ScheduledJob(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         self._name, self._job, self._stack, self._shared = name, args.job, args.stack, args.shared
         self._config = args.stack.config
-        self._tags = {**self._config.tags, **args.job.spec.tags, "scheduled-jobs:job": args.job.name}
+        self._tags = job_tags(self._config.tags, args.job.spec.tags, args.job.name)
         task_definition = self._task()
         machine = self._state_machine(task_definition)
         self.state_machine_arn = machine.arn

@@ -19,6 +19,7 @@ from components.model.deadlines import deadline_summary
 from components.model.lock_item import LOCK_EXPIRES_AT, LOCK_KEY
 from components.model.naming import shared_names
 from components.model.stack import Stack
+from components.model.tags import shared_tags
 from components.resources.alarm import notifying_alarm
 from components.resources.iam_role import service_role
 from components.resources.lock_janitor import LockJanitor, LockJanitorArgs
@@ -52,7 +53,7 @@ class SharedInfra(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         self._name, self._stack = name, args.stack
         self._names = shared_names(args.stack.config.name_prefix)
-        self._tags = {**args.stack.config.tags, "scheduled-jobs:stack": args.stack.stack}
+        self._tags = shared_tags(args.stack.config.tags, args.stack.stack)
         self._child = pulumi.ResourceOptions(parent=self)
         self.env = self._aws_env()
         table = self._lock_table()
