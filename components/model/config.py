@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
+import importlib.metadata
+import importlib.util
 import json
 import re
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
@@ -31,6 +36,25 @@ def _matching(pattern: re.Pattern[str], what: str, example: str) -> Any:
         return value
 
     return check
+
+
+@functools.cache
+def known_regions() -> frozenset[str]:
+    """Every region of every partition in the partition data botocore ships (`botocore/data/endpoints.json`),
+    read without importing botocore; empty when botocore is not installed (then only the pattern applies)."""
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "endpoints.json"
+    partitions = json.loads(path.read_text()).get("partitions", [])
+    return frozenset(region for partition in partitions for region in partition.get("regions", {}))
+
+
+def _botocore_version() -> str:
+    try:
+        return importlib.metadata.version("botocore")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 class _Strict(BaseModel):
@@ -78,7 +102,18 @@ class StackConfig(_Strict):
     @field_validator("region")
     @classmethod
     def _region(cls, value: str) -> str:
-        return str(_matching(REGION, "an AWS region", "eu-central-1")(value))
+        _matching(REGION, "an AWS region", "eu-central-1")(value)
+        known = known_regions()
+        if known and value not in known:
+            close = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.8)
+            hint = f"did you mean {close[0]!r}?" if close else "e.g. 'eu-central-1'"
+            raise FieldError(
+                "",
+                f"{value!r} is not an AWS region known to botocore {_botocore_version()}; {hint} (a region newer "
+                "than that: upgrade boto3)",
+                value,
+            )
+        return value
 
     @field_validator("name_prefix")
     @classmethod

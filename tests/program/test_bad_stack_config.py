@@ -270,3 +270,26 @@ def test_an_arn_in_another_region_than_the_stack_is_rejected(project: Project, k
     assert_rejected_everywhere(
         project, configured({key: arn}), [f"{key}: is in us-east-1, but the stack deploys to eu-central-1"]
     )
+
+
+MISTYPED_REGIONS = {
+    "eu-centrl-1": "did you mean 'eu-central-1'?",
+    "eu-central-9": "did you mean 'eu-central-2'?",
+    "us-east-7": "did you mean 'us-east-",
+    "zz-nowhere-3": "e.g. 'eu-central-1'",
+}
+
+
+@pytest.mark.parametrize(("region", "hint"), MISTYPED_REGIONS.items(), ids=MISTYPED_REGIONS.keys())
+def test_a_region_that_only_looks_like_one_is_refused_against_botocores_partition_data(
+    project: Project, region: str, hint: str
+) -> None:
+    project.add_job("report.py", good())
+    [message] = assert_rejected_everywhere(project, configured({"aws:region": region}), [f"aws:region: {region!r}"])
+    assert "is not an AWS region known to botocore " in message and hint in message
+
+
+@pytest.mark.parametrize("region", ["eu-central-1", "us-gov-west-1", "cn-north-1", "ap-southeast-2", "il-central-1"])
+def test_a_real_region_of_any_partition_is_accepted(project: Project, region: str) -> None:
+    project.add_job("report.py", good())
+    assert problems(project, configured({"aws:region": region})) == []
