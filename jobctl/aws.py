@@ -91,10 +91,14 @@ class StackJobs:
             raise UnknownJob(job, self.prefix, sorted(machines))
         return machines[job]
 
-    def start(self, job: str, environment: dict[str, str], name: str) -> str:
-        """Start a run now; the input is what the definition turns into container environment overrides."""
+    def start(self, job: str, environment: dict[str, str], name: str, scheduled_time: str | None = None) -> str:
+        """Start a run now; the input is what the definition turns into container environment overrides, and
+        the slot the run is for (`scheduledTime`, as the schedule passes it) when one is named."""
+        run_input: dict[str, object] = {"environment": environment}
+        if scheduled_time is not None:
+            run_input["scheduledTime"] = scheduled_time
         response = self._sfn.start_execution(
-            stateMachineArn=self.state_machine_arn(job), name=name, input=json.dumps({"environment": environment})
+            stateMachineArn=self.state_machine_arn(job), name=name, input=json.dumps(run_input)
         )
         return str(response["executionArn"])
 

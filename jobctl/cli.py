@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("job")
     run.add_argument("--input", action="append", default=[], metavar="KEY=VALUE", help="container environment")
     run.add_argument("--wait", action="store_true", help="wait for the run to end; exit with its outcome")
+    run.add_argument(
+        "--scheduled-time",
+        metavar="UTC_TIME",
+        help="the slot to run for, e.g. 2026-11-29T06:00:00Z (the container's SCHEDULED_TIME); default: now",
+    )
 
     status = command("status", "every job (or one) with its last runs and its lock")
     status.add_argument("job", nargs="?")

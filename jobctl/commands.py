@@ -11,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from components.model.run_context import RUN_CONTEXT_VARIABLES, SCHEDULED_TIME
 from jobctl import tables
 from jobctl.aws import StackJobs, manual_execution_name
 from jobctl.errors import EXIT_OK, EXIT_RUN_FAILED, EXIT_SKIPPED, JobctlError
@@ -39,8 +40,26 @@ def parse_environment(pairs: list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise JobctlError(f"--input {pair!r}: expected KEY=VALUE, e.g. --input DRY_RUN=1")
+        if key in RUN_CONTEXT_VARIABLES:
+            hint = "; to run for a slot use --scheduled-time" if key == SCHEDULED_TIME else ""
+            raise JobctlError(f"--input {pair!r}: {key} is set by the run itself{hint}")
         environment[key] = value
     return environment
+
+
+def parse_scheduled_time(text: str | None) -> str | None:
+    """The slot a manual run is for, as the schedule would give it: ISO 8601 in UTC to the second, with Z."""
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise JobctlError(
+            f"--scheduled-time {text!r}: expected a time in UTC such as 2026-11-29T06:00:00Z (the slot to run for)"
+        )
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def exit_code(run: Run) -> int:
@@ -51,7 +70,7 @@ def exit_code(run: Run) -> int:
 
 def run(jobs: StackJobs, args: argparse.Namespace) -> int:
     environment = parse_environment(args.input)
-    arn = jobs.start(args.job, environment, manual_execution_name(_now()))
+    arn = jobs.start(args.job, environment, manual_execution_name(_now()), parse_scheduled_time(args.scheduled_time))
     if not args.wait:
         if args.json:
             _print_json({"job": args.job, "name": execution_name(arn), "execution_arn": arn, "outcome": "running"})

@@ -104,9 +104,9 @@ def job_machine(job: StackJob, target: RunTarget, lock_table: str, alerts: Alert
     lock = JobLock(lock_table, target.env.arn("dynamodb", f"table/{lock_table}"), name)
     machine = Machine()
     machine.add(_lock_states(job, lock, target, first_run) if locked else _unlocked_states(job, lock, first_run))
-    machine.add({"RunJob": run_task(spec, target, spot=False, then="ClassifyAttempt")})
+    machine.add({"RunJob": run_task(spec, name, target, spot=False, then="ClassifyAttempt")})
     if spot:
-        machine.add({"RunJobOnSpot": run_task(spec, target, spot=True, then="ClassifyAttempt")})
+        machine.add({"RunJobOnSpot": run_task(spec, name, target, spot=True, then="ClassifyAttempt")})
     on_success, on_recovered, on_failure = (
         ("ReleaseLock", "ReleaseLockAndRecover", "ReleaseLockAfterFailure")
         if locked

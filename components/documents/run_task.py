@@ -8,6 +8,7 @@ from typing import Any
 
 from components.documents.grants import Statement, Task
 from components.model.arns import AwsEnv
+from components.model.run_context import JOB_ATTEMPT, JOB_EXECUTION_ARN, JOB_NAME, RUN_CONTEXT_VARIABLES, SCHEDULED_TIME
 from components.model.spec import Job
 
 # ecs:runTask.sync watches the task through this EventBridge rule, which Step Functions manages
@@ -88,13 +89,23 @@ def run_task_grants(target: RunTarget) -> tuple[Statement, ...]:
     )
 
 
-_ENVIRONMENT_OVERRIDES = (
-    "{% $exists($states.input.environment) ? "
-    "[$each($states.input.environment, function($v, $k) { {'Name': $k, 'Value': $string($v)} })] : [] %}"
-)
+def _environment_overrides(job_name: str) -> str:
+    """JSONata: the container's environment overrides. The run's own variables (`jobctl run --input`, from the
+    execution's input, so every retry gets them too) less the names the machine sets, then the run context
+    (components/model/run_context.py): the slot, the job, the execution and the attempt."""
+    given = "$states.context.Execution.Input.environment"
+    reserved = ", ".join(f"'{name}'" for name in RUN_CONTEXT_VARIABLES)
+    return (
+        f"{{% $append([$exists({given}) ? $each({given}, function($v, $k) {{ {{'Name': $k, 'Value': $string($v)}} }}) "
+        f": []][$not(Name in [{reserved}])], ["
+        f"{{'Name': '{SCHEDULED_TIME}', 'Value': $slot}}, "
+        f"{{'Name': '{JOB_NAME}', 'Value': '{job_name}'}}, "
+        f"{{'Name': '{JOB_EXECUTION_ARN}', 'Value': $states.context.Execution.Id}}, "
+        f"{{'Name': '{JOB_ATTEMPT}', 'Value': $string($attempt)}}]) %}}"
+    )
 
 
-def run_task(job: Job, target: RunTarget, spot: bool, then: str) -> Task:
+def run_task(job: Job, job_name: str, target: RunTarget, spot: bool, then: str) -> Task:
     """One attempt: start the task and wait for it to stop, for at most the job's timeout. Whatever happens
     goes to `then` with `$outcome` set: on return the stopped task's exit code, stop code and reason; on an
     error its name and cause. `$onSpot` says where it ran. Fargate Spot goes through a capacity provider
@@ -129,7 +140,9 @@ def run_task(job: Job, target: RunTarget, spot: bool, then: str) -> Task:
                 }
             },
             "PropagateTags": "TASK_DEFINITION",
-            "Overrides": {"ContainerOverrides": [{"Name": target.container, "Environment": _ENVIRONMENT_OVERRIDES}]},
+            "Overrides": {
+                "ContainerOverrides": [{"Name": target.container, "Environment": _environment_overrides(job_name)}]
+            },
         },
         "Assign": {"outcome": result, "onSpot": on_spot},
         "Output": result,

@@ -13,6 +13,7 @@ from components.model.duration import format_duration, parse_duration
 from components.model.errors import HIDDEN, FieldError
 from components.model.image import ImageRef
 from components.model.permissions import Permission, fits_inline, task_role_policy
+from components.model.run_context import RUN_CONTEXT_VARIABLES
 from components.model.schedule import Schedule, check_timezone, never_runs_reason, parse_schedule
 from components.model.tags import Tags
 from components.model.task_size import check_task_size
@@ -134,6 +135,11 @@ class Job(BaseModel):
         for key in value:
             if not ENV_NAME.fullmatch(key):
                 raise FieldError(key, "not an environment variable name: use letters, digits and '_', no digit first")
+            if key in RUN_CONTEXT_VARIABLES:
+                raise FieldError(
+                    key,
+                    f"set by every run for the run itself ({', '.join(RUN_CONTEXT_VARIABLES)}); choose another name",
+                )
         return value
 
     @field_validator("secrets")

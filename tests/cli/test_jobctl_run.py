@@ -171,3 +171,39 @@ def test_options_work_before_and_after_the_command(stack: Stack, capsys: pytest.
 
     assert before == after
     assert before["prefix"] == "prod"
+
+
+SLOTS = {
+    "Z": ("2026-11-29T06:00:00Z", "2026-11-29T06:00:00Z"),
+    "offset": ("2026-11-29T07:00:00+01:00", "2026-11-29T06:00:00Z"),
+    "fraction": ("2026-11-29T06:00:00.000Z", "2026-11-29T06:00:00Z"),
+}
+
+
+@pytest.mark.parametrize(("given", "sent"), SLOTS.values(), ids=SLOTS.keys())
+def test_run_for_a_named_slot_passes_it_as_the_schedule_would(
+    stack: Stack, capsys: pytest.CaptureFixture[str], given: str, sent: str
+) -> None:
+    stack.machine("report", ECHOES_INPUT)
+    code, started = jobctl_json(capsys, "run", "report", "--scheduled-time", given)
+    assert code == 0
+    execution = stack.sfn.describe_execution(executionArn=started["execution_arn"])
+    assert json.loads(execution["input"]) == {"environment": {}, "scheduledTime": sent}
+
+
+@pytest.mark.parametrize("given", ["2026-11-29", "2026-11-29T06:00:00", "yesterday", "2026-13-01T00:00:00Z"])
+def test_run_refuses_a_slot_that_is_not_a_utc_time(
+    stack: Stack, capsys: pytest.CaptureFixture[str], given: str
+) -> None:
+    stack.machine("report", SUCCEEDS)
+    code, _, err = jobctl(capsys, "run", "report", "--scheduled-time", given)
+    assert code == 2
+    assert f"--scheduled-time {given!r}: expected a time in UTC such as 2026-11-29T06:00:00Z" in err
+
+
+@pytest.mark.parametrize("name", ["SCHEDULED_TIME", "JOB_NAME", "JOB_EXECUTION_ARN", "JOB_ATTEMPT"])
+def test_run_refuses_an_input_the_run_sets_itself(stack: Stack, capsys: pytest.CaptureFixture[str], name: str) -> None:
+    stack.machine("report", SUCCEEDS)
+    code, _, err = jobctl(capsys, "run", "report", "--input", f"{name}=x")
+    assert code == 2
+    assert f"--input '{name}=x': {name} is set by the run itself" in err

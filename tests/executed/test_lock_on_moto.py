@@ -89,9 +89,9 @@ def test_lock_records_holder_and_expiry_from_the_execution_start(aws: Aws) -> No
     # REPORT (timeout 10m, 1 retry after 1m): 5 attempts x 600 + waits 60 + 210 + lock steps 300, then 600 more
     assert int(lock["ExpiresAt"]["N"]) == int(started) + 3000 + 270 + 300 + 600
     assert run.run_task["TaskDefinition"] == NAMES.task_family
-    assert run.run_task["Overrides"]["ContainerOverrides"] == [
-        {"Name": NAMES.container, "Environment": [{"Name": "DRY_RUN", "Value": "true"}]}
-    ]
+    [override] = run.run_task["Overrides"]["ContainerOverrides"]
+    assert override["Name"] == NAMES.container
+    assert override["Environment"][0] == {"Name": "DRY_RUN", "Value": "true"}  # then the run context
     aws.task_stopped(run, exit_code=0)
     assert aws.ended(execution)["status"] == "SUCCEEDED"
     assert aws.lock() is None

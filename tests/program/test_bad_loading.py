@@ -145,3 +145,18 @@ def test_an_error_raised_in_a_helper_names_the_module_line_and_the_helper_line(p
     assert_rejected_everywhere(
         project, BASE_CONFIG, ["jobs/report.py:3 (in jobs/_helpers.py:2): raised KeyError while importing: 'team'"]
     )
+
+
+@pytest.mark.parametrize("field", ["environment", "secrets"])
+@pytest.mark.parametrize("name", ["SCHEDULED_TIME", "JOB_NAME", "JOB_EXECUTION_ARN", "JOB_ATTEMPT"])
+def test_a_job_may_not_set_a_variable_every_run_sets_for_itself(project: Project, field: str, name: str) -> None:
+    value = '"/app/x"' if field == "secrets" else '"x"'
+    project.add_job("report.py", good(f", {field}={{{name!r}: {value}}}".replace("'", '"')))
+    assert_rejected_everywhere(
+        project,
+        BASE_CONFIG,
+        [
+            f"jobs/report.py:3: {field}.{name}: set by every run for the run itself (SCHEDULED_TIME, JOB_NAME, "
+            "JOB_EXECUTION_ARN, JOB_ATTEMPT); choose another name"
+        ],
+    )
