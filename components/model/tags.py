@@ -29,6 +29,10 @@ def check_tags(tags: dict[str, str]) -> dict[str, str]:
             raise FieldError(
                 "", f"the key {shown!r} is {len(key)} characters; AWS allows at most {TAG_KEY_MAX_LENGTH} per tag key"
             )
+        if key in (STACK_TAG, JOB_TAG):
+            raise FieldError(
+                key, "set by this project on its resources, so yours would be overwritten; use another key"
+            )
         if key.lower().startswith(RESERVED_TAG_PREFIX):
             raise FieldError(
                 key, f"keys starting with {RESERVED_TAG_PREFIX!r} (in any case) are reserved for AWS; use another key"

@@ -91,6 +91,17 @@ BAD_TAGS: list[tuple[str, dict[str, str], str]] = [
     ("aws-prefix-capitals", {"AWS:team": "data"}, f"tags.AWS:team: {RESERVED}"),
     ("aws-prefix-mixed-case", {"Aws:cost-center": "42"}, f"tags.Aws:cost-center: {RESERVED}"),
     (
+        "ours-job",
+        {"scheduled-jobs:job": "x"},
+        "tags.scheduled-jobs:job: set by this project on its resources, so yours would be overwritten; use another key",
+    ),
+    (
+        "ours-stack",
+        {"scheduled-jobs:stack": "x"},
+        "tags.scheduled-jobs:stack: set by this project on its resources, so yours would be overwritten; "
+        "use another key",
+    ),
+    (
         "key-too-long",
         {"k" * 129: "v"},
         f"tags: the key '{'k' * 40}...' is 129 characters; AWS allows at most 128 per tag key",
