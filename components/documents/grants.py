@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.model.permissions import fits_inline
+
 State = dict[str, Any]
 Statement = dict[str, Any]
 Document = dict[str, Any]
@@ -94,3 +96,24 @@ def _actions(statement: Statement) -> list[str]:
 def execution_log_grant() -> Statement:
     """What every state machine with execution logging needs, whatever its states (see LOG_DELIVERY_ACTIONS)."""
     return {"Sid": "DeliverExecutionLogs", "Effect": "Allow", "Action": LOG_DELIVERY_ACTIONS, "Resource": "*"}
+
+
+def item_grant(sid: str, action: str, table_arn: str, keys: Iterable[str]) -> Statement:
+    """`action` on the items of `table_arn` whose partition key is one of `keys`: DynamoDB checks the key
+    against dynamodb:LeadingKeys (DynamoDB docs, "Using IAM policy conditions for fine-grained access control")."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": action,
+        "Resource": table_arn,
+        "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": sorted(keys)}},
+    }
+
+
+def fit_inline(documents: MachineDocuments) -> MachineDocuments:
+    """A stack-wide machine's policy names every job's key; past the inline policy size its grants fall back
+    to any item of the table (their conditions dropped)."""
+    if not fits_inline(documents.policy):
+        for statement in documents.policy["Statement"]:
+            statement.pop("Condition", None)
+    return documents

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from components.documents.alert_messages import AlertTarget, publish
-from components.documents.grants import Document, Machine, MachineDocuments, State, Task
+from components.documents.grants import Document, Machine, MachineDocuments, State, Task, fit_inline, item_grant
 from components.documents.lock_states import retry_dynamodb
 from components.model.arns import AwsEnv
 from components.model.aws_constants import DYNAMODB_CONDITION_FAILED
@@ -25,7 +25,6 @@ from components.model.lock_item import (
     LOCK_KEY,
     LOCK_SLOT,
 )
-from components.model.permissions import fits_inline
 
 ENDED_BADLY = ("FAILED", "TIMED_OUT", "ABORTED")
 RELEASE_FAILED = "Janitor.ReleaseFailed"
@@ -96,13 +95,7 @@ def _release_abandoned_lock(lock_table: str, lock_table_arn: str, name_prefix: s
         "Output": {"released": True},
         "Next": "SendEndedBadlyAlert",
     }
-    grant = {
-        "Sid": "ReleaseAbandonedJobLocks",
-        "Effect": "Allow",
-        "Action": "dynamodb:UpdateItem",
-        "Resource": lock_table_arn,
-        "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": sorted(job_names)}},
-    }
+    grant = item_grant("ReleaseAbandonedJobLocks", "dynamodb:UpdateItem", lock_table_arn, job_names)
     return Task(state, (grant,))
 
 
@@ -181,10 +174,7 @@ def janitor_machine(
         StartAt="IsALockedJobOfThisStack",
         TimeoutSeconds=300,
     )
-    if not fits_inline(documents.policy):
-        for statement in documents.policy["Statement"]:
-            statement.pop("Condition", None)
-    return documents
+    return fit_inline(documents)
 
 
 def janitor_event_pattern(env: AwsEnv, name_prefix: str, state_machine_names: Iterable[str]) -> dict[str, Any]:

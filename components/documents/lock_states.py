@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from components.documents.grants import State, Statement, Task
+from components.documents.grants import State, Statement, Task, item_grant
 from components.documents.job_state import SLOT, remembered
 from components.model.aws_constants import (
     DYNAMODB_CONDITION_FAILED,
@@ -35,15 +35,8 @@ class JobLock:
     job_name: str
 
     def grant(self, action: str) -> Statement:
-        """`action` on this job's item only: DynamoDB checks the partition key against dynamodb:LeadingKeys
-        (DynamoDB docs, "Using IAM policy conditions for fine-grained access control")."""
-        return {
-            "Sid": "TakeAndReleaseThisJobsLock",
-            "Effect": "Allow",
-            "Action": action,
-            "Resource": self.table_arn,
-            "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [self.job_name]}},
-        }
+        """`action` on this job's item only."""
+        return item_grant("TakeAndReleaseThisJobsLock", action, self.table_arn, [self.job_name])
 
 
 EXECUTION_ID = "{% $states.context.Execution.Id %}"

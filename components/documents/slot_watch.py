@@ -20,7 +20,7 @@ import json
 from typing import Any
 
 from components.documents.alert_messages import AlertTarget, jsonata_string, publish
-from components.documents.grants import Machine, MachineDocuments, State, Task
+from components.documents.grants import Machine, MachineDocuments, State, Task, fit_inline, item_grant
 from components.documents.lock_states import lock_key, retry_dynamodb
 from components.model.aws_constants import STEP_FUNCTIONS_MAX_EXECUTION_SECONDS
 from components.model.deadlines import deadline_after_slot_seconds
@@ -33,7 +33,6 @@ from components.model.lock_item import (
     LOCK_HOLDER,
     LOCK_SLOT,
 )
-from components.model.permissions import fits_inline
 from components.model.stack import Stack, StackJob
 
 _ITEM = "$item"
@@ -70,13 +69,7 @@ def _read(table: str, table_arn: str, jobs: list[str], then: str) -> Task:
         "Assign": {"item": "{% $exists($states.result.Item) ? $states.result.Item : {} %}"},
         "Next": then,
     }
-    grant = {
-        "Sid": "ReadTheWatchedJobsItems",
-        "Effect": "Allow",
-        "Action": "dynamodb:GetItem",
-        "Resource": table_arn,
-        "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": sorted(jobs)}},
-    }
+    grant = item_grant("ReadTheWatchedJobsItems", "dynamodb:GetItem", table_arn, jobs)
     return Task(state, (grant,))
 
 
@@ -231,7 +224,4 @@ def slot_watch_machine(
         # Past the longest deadline, with an hour to send the alert; a Standard execution may last a year.
         TimeoutSeconds=min(longest + 3600, STEP_FUNCTIONS_MAX_EXECUTION_SECONDS),
     )
-    if not fits_inline(documents.policy):  # past the inline policy size: any item of the stack's table
-        for statement in documents.policy["Statement"]:
-            statement.pop("Condition", None)
-    return documents
+    return fit_inline(documents)

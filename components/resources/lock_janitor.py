@@ -17,6 +17,7 @@ from components.model.naming import SharedNames
 from components.model.stack import Stack
 from components.resources.alarm import notifying_alarm
 from components.resources.iam_role import service_role, sorted_json
+from components.resources.stack_machine import table_state_machine
 
 TYPE = "scheduled-jobs:jobs:LockJanitor"
 
@@ -56,18 +57,13 @@ class LockJanitor(pulumi.ComponentResource):
             parent=self,
             aliases=moved,
         )
-        machine = aws.sfn.StateMachine(
+        machine = table_state_machine(
             name,
             name=names.janitor_state_machine,
             role_arn=role.arn,
-            type="STANDARD",
-            # Created after the table it writes to (the definition names the table by its known name).
-            definition=sorted_json(args.lock_table.name.apply(lambda _: documents.definition)),
-            logging_configuration={
-                "level": "ERROR",
-                "include_execution_data": False,
-                "log_destination": args.log_destination,
-            },
+            definition=documents.definition,
+            lock_table=args.lock_table,
+            log_destination=args.log_destination,
             tags=tags,
             opts=child,
         )

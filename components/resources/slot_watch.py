@@ -14,7 +14,8 @@ from components.model.arns import AwsEnv
 from components.model.naming import SharedNames
 from components.model.stack import Stack
 from components.resources.alarm import notifying_alarm
-from components.resources.iam_role import service_role, sorted_json
+from components.resources.iam_role import service_role
+from components.resources.stack_machine import table_state_machine
 
 TYPE = "scheduled-jobs:jobs:SlotWatch"
 
@@ -47,18 +48,13 @@ class SlotWatch(pulumi.ComponentResource):
             tags=tags,
             parent=self,
         )
-        machine = aws.sfn.StateMachine(
+        machine = table_state_machine(
             name,
             name=names.slot_watch_state_machine,
             role_arn=role.arn,
-            type="STANDARD",
-            # After the table it reads (the definition names it by its known name).
-            definition=sorted_json(args.lock_table.name.apply(lambda _: documents.definition)),
-            logging_configuration={
-                "level": "ERROR",
-                "include_execution_data": False,
-                "log_destination": args.log_destination,
-            },
+            definition=documents.definition,
+            lock_table=args.lock_table,
+            log_destination=args.log_destination,
             tags=tags,
             opts=child,
         )
