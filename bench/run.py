@@ -123,6 +123,7 @@ def transitions() -> None:
     scenarios: list[Scenario] = [
         ("success, first try", forbid, {}, success),
         ("skip (lock held)", forbid, {"AcquireLock": [DYNAMODB_CONDITION_FAILED]}, success),
+        ("skip (slot delivered again)", forbid, {"ClaimSlot": [DYNAMODB_CONDITION_FAILED]}, success),
         ("failure, retried once, fails again", forbid, {"RunJob": [TASK_FAILED, TASK_FAILED]}, job_retry_then),
         ("failure, retried once, succeeds", forbid, {"RunJob": [TASK_FAILED, "ok"]}, {"ClassifyAttempt": [4, 1]}),
         ("start failure, started again", forbid, {"RunJob": ["AmazonECS.Unknown", "ok"]}, {"ClassifyAttempt": [3, 1]}),

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from components.model.lock_item import LOCK_ATTRIBUTES, LOCK_HOLDER, LOCK_KEY
+from components.model.lock_item import LOCK_ATTRIBUTES, LOCK_HOLDER, LOCK_KEY, slot_claim_key
 from components.model.naming import job_names, shared_names
 from jobctl.errors import JobctlError, UnknownJob
 from jobctl.runs import Lock, Run, lock_from_item, run_from_execution, task_arns_from_history, task_id
@@ -188,3 +188,42 @@ class StackJobs:
                 return False
             raise
         return True
+
+    def reopen_slot(self, job: str, slot: str, rerun: bool) -> str | None:
+        """Before a run that names `slot`: give back the slot's claim (components/documents/slot_claims.py) when
+        the execution that claimed it did not run it to success, or with `rerun` when it did, so the new run is
+        not skipped as a second delivery. Returns what was done, in words (None: the slot was never claimed).
+        Raises JobctlError while the claiming execution is still running, or when it succeeded and not `rerun`."""
+        key = {LOCK_KEY: {"S": slot_claim_key(job, slot)}}
+        item = self._dynamodb.get_item(TableName=self.lock_table, Key=key, ConsistentRead=True).get("Item")
+        if item is None:
+            return None
+        claimer = item[LOCK_HOLDER]["S"]
+        try:
+            claimed = self.run(claimer)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ExecutionDoesNotExist":
+                raise
+            claimed = None
+        if claimed is not None and claimed.outcome == "running":
+            raise JobctlError(f"slot {slot} of {job} is running now, in execution {claimer}: wait for it or stop it")
+        if claimed is not None and claimed.outcome == "succeeded" and not rerun:
+            raise JobctlError(
+                f"slot {slot} of {job} already ran in execution {claimer} (succeeded); "
+                "add --rerun to run it again anyway"
+            )
+        try:
+            self._dynamodb.delete_item(
+                TableName=self.lock_table,
+                Key=key,
+                ConditionExpression=f"{LOCK_HOLDER} = :claimer",
+                ExpressionAttributeValues={":claimer": {"S": claimer}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            raise JobctlError(
+                f"slot {slot} of {job} was just claimed by another run; see `jobctl status {job}`"
+            ) from error
+        ended = claimed.outcome if claimed is not None else "gone from the history"
+        return f"slot {slot} was claimed by execution {claimer} ({ended}): running it again"

@@ -76,8 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--scheduled-time",
         metavar="UTC_TIME",
-        help="the slot to run for, e.g. 2026-11-29T06:00:00Z (the container's SCHEDULED_TIME); default: now",
+        help="the slot to run for, e.g. 2026-11-29T06:00:00Z (the container's SCHEDULED_TIME); default: now. "
+        "A slot whose run failed, timed out, was stopped or skipped runs again; one that succeeded needs --rerun",
     )
+    run.add_argument("--rerun", action="store_true", help="run a slot again even though it already succeeded")
 
     status = command("status", "every job (or one) with its last runs and its lock")
     status.add_argument("job", nargs="?")

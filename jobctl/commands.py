@@ -70,7 +70,13 @@ def exit_code(run: Run) -> int:
 
 def run(jobs: StackJobs, args: argparse.Namespace) -> int:
     environment = parse_environment(args.input)
-    arn = jobs.start(args.job, environment, manual_execution_name(_now()), parse_scheduled_time(args.scheduled_time))
+    slot = parse_scheduled_time(args.scheduled_time)
+    if slot is None and args.rerun:
+        raise JobctlError("--rerun needs --scheduled-time: the slot to run again")
+    reopened = jobs.reopen_slot(args.job, slot, args.rerun) if slot is not None else None
+    if reopened and not args.json:
+        print(reopened)
+    arn = jobs.start(args.job, environment, manual_execution_name(_now()), slot)
     if not args.wait:
         if args.json:
             _print_json({"job": args.job, "name": execution_name(arn), "execution_arn": arn, "outcome": "running"})

@@ -1,12 +1,14 @@
 """The state machine a job runs, as an Amazon States Language dict (JSONata query language), and its
 role's policy: the union of its Task states' grants and what the machine itself needs (execution logs).
 
+Every execution first claims its slot (components/documents/slot_claims.py): a slot already claimed ends in 3
+(ClaimSlot, ReadSlotClaim, SkippedSlotAlreadyRan).
 State transitions per execution (each state entered is billed once, each retry of a state once more):
-- `concurrency="forbid"` or `"replace"`, lock free, run succeeds: 4 (AcquireLock, RunJob or
-  RunJobOnSpot, ClassifyAttempt, ReleaseLock); lock held by a live run: 3 (AcquireLock, RecordSkip,
-  SkippedAlreadyRunning) for "forbid", 8 for "replace" when it stops the holder (ReadLockHolder,
+- `concurrency="forbid"` or `"replace"`, lock free, run succeeds: 5 (ClaimSlot, AcquireLock, RunJob or
+  RunJobOnSpot, ClassifyAttempt, ReleaseLock); lock held by a live run: 4 (ClaimSlot, AcquireLock, RecordSkip,
+  SkippedAlreadyRunning) for "forbid", 9 for "replace" when it stops the holder (ReadLockHolder,
   LockHolderFound, StopLockHolder and TakeOverLock come before the run).
-- `concurrency="allow"`, run succeeds: 4 (StartRun, RunJob, ClassifyAttempt, Succeeded).
+- `concurrency="allow"`, run succeeds: 5 (ClaimSlot, StartRun, RunJob, ClassifyAttempt, RecordSuccess).
 - each further attempt: 3 (a Wait, RunJob, ClassifyAttempt); 2 after a Spot interruption (no wait).
 """
 
@@ -29,6 +31,7 @@ from components.documents.lock_states import (
     skipped,
 )
 from components.documents.run_task import RunTarget, run_task
+from components.documents.slot_claims import SlotClaims, claim_slot, slot_already_claimed
 from components.model.aws_constants import DYNAMODB_CONDITION_FAILED
 from components.model.stack import StackJob
 
@@ -102,7 +105,10 @@ def job_machine(job: StackJob, target: RunTarget, lock_table: str, alerts: Alert
     spot = spec.capacity == "spot"
     first_run = "RunJobOnSpot" if spot else "RunJob"
     lock = JobLock(lock_table, target.env.arn("dynamodb", f"table/{lock_table}"), name)
+    claims = SlotClaims(lock.table, lock.table_arn, name)
     machine = Machine()
+    machine.add({"ClaimSlot": claim_slot(claims, then="AcquireLock" if locked else "StartRun")})
+    machine.add(slot_already_claimed(claims))
     machine.add(_lock_states(job, lock, target, first_run) if locked else _unlocked_states(job, lock, first_run))
     machine.add({"RunJob": run_task(spec, name, target, spot=False, then="ClassifyAttempt")})
     if spot:
@@ -134,7 +140,7 @@ def job_machine(job: StackJob, target: RunTarget, lock_table: str, alerts: Alert
     return machine.documents(
         Comment=comment,
         QueryLanguage="JSONata",
-        StartAt="AcquireLock" if locked else "StartRun",
+        StartAt="ClaimSlot",
         TimeoutSeconds=spec.execution_timeout,
     )
 

@@ -108,5 +108,8 @@ TAG_KEY_MAX_LENGTH = 128
 TAG_VALUE_MAX_LENGTH = 256
 RESERVED_TAG_PREFIX = "aws:"
 
+# Source: SQS API reference, SetQueueAttributes: MessageRetentionPeriod is 60 to 1,209,600 seconds (14 days).
+SQS_MAX_MESSAGE_RETENTION_SECONDS = 14 * 86400
+
 # Source: ECS Developer Guide, "Amazon ECS service quotas": task definition max size 64 KiB (not adjustable).
 TASK_DEFINITION_MAX_BYTES = 64 * 1024

@@ -24,3 +24,16 @@ LAST_SUCCEEDED_AT = "LastSucceededAt"
 LAST_FAILED_SLOT = "LastFailedSlot"
 LAST_FAILED_AT = "LastFailedAt"
 LAST_SKIPPED_SLOT = "LastSkippedSlot"
+
+# A slot's claim: one more item per slot run, keyed "<job>#slot#<slot>" (or "<job>#run#<execution name>" for a
+# manual run that names no slot), so a second delivery of the same slot finds it and is not run again.
+# {LockId: the claim key, ExecutionArn: the execution that claimed it, ClaimedAt (ISO time), ExpiresAt}. Job
+# names never contain "#" (spec.JOB_NAME), so no claim key is a job's lock key or another job's claim.
+SLOT_CLAIM_MARK = "#slot#"
+RUN_CLAIM_MARK = "#run#"
+CLAIMED_AT = "ClaimedAt"
+
+
+def slot_claim_key(job_name: str, slot: str) -> str:
+    """The claim item's key of `job_name`'s `slot` (ISO 8601 UTC, as EventBridge Scheduler writes it)."""
+    return f"{job_name}{SLOT_CLAIM_MARK}{slot}"

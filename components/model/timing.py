@@ -3,6 +3,8 @@ lock's lifetime are both derived here so they can never disagree."""
 
 from __future__ import annotations
 
+from components.model.aws_constants import SQS_MAX_MESSAGE_RETENTION_SECONDS
+
 # Start failures (no capacity, ECS throttling) are retried this way before a run counts as failed.
 START_RETRY_ATTEMPTS = 3
 START_RETRY_INTERVAL_SECONDS = 30
@@ -38,3 +40,8 @@ def execution_timeout_seconds(
 def lock_lifetime_seconds(execution_timeout: int) -> int:
     """How long after the execution started its lock stays valid if nobody releases it."""
     return execution_timeout + LOCK_EXPIRY_MARGIN_SECONDS
+
+
+# A slot's claim (components/model/lock_item.py) is kept as long as the schedules' dead-letter queue keeps a
+# start that could not be delivered, so a start replayed from it still meets the claim of a slot that ran.
+SLOT_CLAIM_RETENTION_SECONDS = SQS_MAX_MESSAGE_RETENTION_SECONDS

@@ -15,6 +15,7 @@ from components.documents import policies
 from components.documents import rendered as render
 from components.documents.dashboard import JOBS_PER_DASHBOARD, dashboard_bodies
 from components.model.arns import AwsEnv
+from components.model.aws_constants import SQS_MAX_MESSAGE_RETENTION_SECONDS
 from components.model.deadlines import deadline_summary
 from components.model.lock_item import LOCK_EXPIRES_AT, LOCK_KEY
 from components.model.naming import shared_names
@@ -165,7 +166,7 @@ class SharedInfra(pulumi.ComponentResource):
         queue = aws.sqs.Queue(
             f"{self._name}-schedule-dlq",
             name=names.schedule_dead_letter_queue,
-            message_retention_seconds=14 * 86400,  # the SQS maximum: two weeks to look into it
+            message_retention_seconds=SQS_MAX_MESSAGE_RETENTION_SECONDS,  # two weeks to look into it
             sqs_managed_sse_enabled=True,
             tags=self._tags,
             opts=self._child,

@@ -207,3 +207,24 @@ def test_run_refuses_an_input_the_run_sets_itself(stack: Stack, capsys: pytest.C
     code, _, err = jobctl(capsys, "run", "report", "--input", f"{name}=x")
     assert code == 2
     assert f"--input '{name}=x': {name} is set by the run itself" in err
+
+
+def test_run_again_of_a_slot_that_succeeded_needs_rerun_and_rerun_needs_a_slot(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack.machine("report", SUCCEEDS)
+    code, first = jobctl_json(capsys, "run", "report", "--scheduled-time", "2026-11-29T06:00:00Z", "--wait")
+    assert code == 0
+    # What ClaimSlot would have written for that run (the stand-in machine writes nothing).
+    stack.dynamodb.put_item(
+        TableName="dev-job-locks",
+        Item={"LockId": {"S": "report#slot#2026-11-29T06:00:00Z"}, "ExecutionArn": {"S": first["execution_arn"]}},
+    )
+    code, _, err = jobctl(capsys, "run", "report", "--scheduled-time", "2026-11-29T06:00:00Z")
+    assert code == 2
+    assert f"already ran in execution {first['execution_arn']} (succeeded); add --rerun" in err
+    code, out, _ = jobctl(capsys, "run", "report", "--scheduled-time", "2026-11-29T06:00:00Z", "--rerun")
+    assert code == 0
+    assert f"was claimed by execution {first['execution_arn']} (succeeded): running it again" in out
+    code, _, err = jobctl(capsys, "run", "report", "--rerun")
+    assert (code, err.strip()) == (2, "jobctl: --rerun needs --scheduled-time: the slot to run again")

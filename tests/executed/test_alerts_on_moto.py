@@ -4,7 +4,9 @@ state published), for a first failure, a repeated one, recovery, and each job's 
 
 from __future__ import annotations
 
+import itertools
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from components.model.spec import FailureAlerts, Job
@@ -25,7 +27,12 @@ def _job(**alerts: Any) -> Job:
     )
 
 
-def _run(aws: Aws, machine: str, name: str, exit_code: int, slot: str = SLOT) -> dict[str, Any]:
+_HOURS = itertools.count(1)
+
+
+def _run(aws: Aws, machine: str, name: str, exit_code: int, slot: str | None = None) -> dict[str, Any]:
+    """One scheduled run; without `slot`, of a slot no run of this test had (a slot runs once)."""
+    slot = slot or (datetime(2026, 12, 1, tzinfo=UTC) + timedelta(hours=next(_HOURS))).strftime("%Y-%m-%dT%H:%M:%SZ")
     execution = aws.start(machine, name, {"scheduledTime": slot})
     aws.task_stopped(aws.next_run(), exit_code=exit_code)
     return aws.ended(execution)
@@ -40,7 +47,7 @@ def _published(aws: Aws, execution: str) -> list[dict[str, Any]]:
 
 def test_a_failed_run_alerts_once_with_what_failed_and_where_to_look(aws: Aws) -> None:
     machine = aws.job_machine(_job())
-    ended = _run(aws, machine, "first", exit_code=3)
+    ended = _run(aws, machine, "first", exit_code=3, slot=SLOT)
     assert ended["status"] == "FAILED"
     [alert] = aws.alerts()
     duration = alert.pop("durationSeconds")
@@ -132,7 +139,7 @@ def test_a_skipped_run_neither_fails_nor_recovers(aws: Aws) -> None:
     aws.alerts()
     holder = aws.start(machine, "holder", {"scheduledTime": SLOT})
     run = aws.next_run()
-    skipped = aws.start(machine, "skipped", {"scheduledTime": SLOT})
+    skipped = aws.start(machine, "skipped", {"scheduledTime": "2026-11-30T07:00:00Z"})
     assert json.loads(aws.ended(skipped)["output"])["outcome"] == "skipped"
     assert aws.alerts() == []
     aws.task_stopped(run, exit_code=0)

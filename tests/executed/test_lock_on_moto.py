@@ -36,7 +36,7 @@ def _skipped(aws: Aws, execution: str) -> None:
     ended = aws.ended(execution)
     assert ended["status"] == "SUCCEEDED", ended
     assert json.loads(ended["output"])["outcome"] == "skipped"
-    assert aws.entered(execution) == ["AcquireLock", "RecordSkip", "SkippedAlreadyRunning"]
+    assert aws.entered(execution) == ["ClaimSlot", "AcquireLock", "RecordSkip", "SkippedAlreadyRunning"]
 
 
 def _failed(aws: Aws, execution: str, error: str) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def test_two_executions_started_together_one_runs_and_one_skips(aws: Aws) -> Non
     ended = aws.ended(run.execution)
     assert ended["status"] == "SUCCEEDED"
     assert json.loads(ended["output"])["exitCode"] == 0
-    assert aws.entered(run.execution) == ["AcquireLock", "RunJob", "ClassifyAttempt", "ReleaseLock"]
+    assert aws.entered(run.execution) == ["ClaimSlot", "AcquireLock", "RunJob", "ClassifyAttempt", "ReleaseLock"]
     assert aws.lock() is None
 
 
@@ -260,12 +260,16 @@ def test_stale_owner_ending_after_a_takeover_leaves_the_new_owners_lock(
     assert aws.lock() is None
 
 
-def test_acquire_retried_after_a_write_that_landed_still_runs_the_job(aws: Aws) -> None:
+@pytest.mark.parametrize(("state", "operation"), [("ClaimSlot", "put_item"), ("AcquireLock", "update_item")])
+def test_a_claim_or_lock_write_that_landed_but_answered_500_is_retried_and_still_runs_the_job(
+    aws: Aws, state: str, operation: str
+) -> None:
     machine = aws.job_machine()
-    aws.fail_next_put_after_writing()
-    execution = aws.start(machine, "lost-answer")
-    entered = aws.entered_until(execution, 2)
-    assert entered == ["AcquireLock", "RunJob"], (aws.ended(execution), aws.lock())
+    aws.fail_next_write_after_writing(operation)
+    execution = aws.start(machine, "lost-answer", {"scheduledTime": "2026-11-30T06:00:00Z"})
+    entered = aws.entered_until(execution, 3)
+    assert entered == ["ClaimSlot", "AcquireLock", "RunJob"], (aws.ended(execution), aws.lock())
+    assert aws.retried_states(execution) == [state]
     aws.task_stopped(aws.next_run(), exit_code=0)
     assert aws.ended(execution)["status"] == "SUCCEEDED"
     assert aws.lock() is None

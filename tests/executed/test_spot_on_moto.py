@@ -46,6 +46,7 @@ def test_no_spot_capacity_runs_on_demand_at_once(aws: Aws, waits: list[int], err
     assert aws.holder() == execution
     answer_success(aws, on_demand)
     assert aws.entered(execution) == [
+        "ClaimSlot",
         "AcquireLock",
         "RunJobOnSpot",
         "ClassifyAttempt",
@@ -82,6 +83,7 @@ def test_spot_interruption_reported_as_task_failure_runs_again_on_demand(aws: Aw
     assert aws.holder() == execution
     answer_success(aws, on_demand)
     assert aws.entered(execution) == [
+        "ClaimSlot",
         "AcquireLock",
         "RunJobOnSpot",
         "ClassifyAttempt",
@@ -104,6 +106,7 @@ def test_spot_interruption_with_exit_code_0_runs_again_on_demand(aws: Aws, waits
     assert (on_demand.execution, asks_for_spot(on_demand)) == (execution, False)
     answer_success(aws, on_demand)
     assert aws.entered(execution) == [
+        "ClaimSlot",
         "AcquireLock",
         "RunJobOnSpot",
         "ClassifyAttempt",
@@ -135,7 +138,8 @@ def test_job_failure_on_spot_is_retried_once_on_demand(
             "States.TaskFailed: Essential container in task exited "
             "(attempt 2; retries used: 1 of 1, start retries used: 0 of 3)"
         )
-    assert aws.entered(execution)[:5] == [
+    assert aws.entered(execution)[:6] == [
+        "ClaimSlot",
         "AcquireLock",
         "RunJobOnSpot",
         "ClassifyAttempt",
@@ -155,6 +159,7 @@ def test_job_failure_on_spot_without_retries_fails_at_once(aws: Aws, waits: list
     ended = aws.ended(execution)
     assert (ended["status"], ended["error"]) == ("FAILED", "Job.TaskFailed")
     assert aws.entered(execution) == [
+        "ClaimSlot",
         "AcquireLock",
         "RunJobOnSpot",
         "ClassifyAttempt",

@@ -353,7 +353,7 @@ def test_stack_capacity_makes_jobs_run_on_spot_unless_a_job_says_otherwise(proje
     project.add_job("cheap.py", SIMPLE_JOB)
     project.add_job("urgent.py", SIMPLE_JOB.replace('timeout="30m"', 'timeout="30m", capacity="on-demand"'))
     mocks = run_program(project, {**BASE_CONFIG, "scheduled-jobs:capacity": "spot"})
-    assert _definition(mocks, "cheap")["StartAt"] == "AcquireLock"
+    assert _definition(mocks, "cheap")["States"]["AcquireLock"]["Next"] == "RunJobOnSpot"
     assert "RunJobOnSpot" in _definition(mocks, "cheap")["States"]
     assert "RunJobOnSpot" not in _definition(mocks, "urgent")["States"]
     [providers] = mocks.of_type("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")

@@ -31,6 +31,7 @@ from typing import Any
 from components.documents.grants import LOG_DELIVERY_ACTIONS
 from components.documents.run_task import ECS_SYNC_RULE
 from components.model.arns import AwsEnv
+from components.model.lock_item import RUN_CLAIM_MARK, slot_claim_key
 from components.model.naming import job_log_group_prefix, job_names, shared_names
 from components.model.stack import Stack, StackJob
 from tests.support.iam_simulator import Request
@@ -166,9 +167,15 @@ def stack_requests(stack: Stack, documents: dict[str, dict[str, Any]], env: AwsE
     for job in stack.jobs:
         base = f"jobs/{job.name}"
         role = env.role_arn(job.names.state_machine_role)
-        found += state_machine_requests(
-            f"{base}/state-machine-role.policy.json", documents[f"{base}/state-machine.asl.json"], role, job, stack, env
-        )
+        doc = f"{base}/state-machine-role.policy.json"
+        # The slot claim's key is an expression: a scheduled slot's claim and a manual run's.
+        claims = [slot_claim_key(job.name, "2026-11-30T06:00:00Z"), f"{job.name}{RUN_CLAIM_MARK}manual-1"]
+        found += state_machine_requests(doc, documents[f"{base}/state-machine.asl.json"], role, job, stack, env, claims)
+        longer = slot_claim_key(f"{job.name}-x", "2026-11-30T06:00:00Z")  # a job whose name starts with this one's
+        for action in ("dynamodb:PutItem", "dynamodb:GetItem"):
+            table = env.arn("dynamodb", f"table/{shared_names(prefix).lock_table}")
+            request = Request(role, action, table, {"dynamodb:LeadingKeys": [longer]})
+            found.append(Expected(doc, request, False, "ClaimSlot: another job's claim"))
         found += _task_role_requests(f"{base}/task-role.policy.json", job, stack, env)
     janitor_role = env.role_arn(shared.janitor_role)
     if stack.jobs:

@@ -204,8 +204,9 @@ class Aws:
         self.executions.append(arn)
         return arn
 
-    def start_together(self, machine: str, count: int) -> list[str]:
-        """Start `count` executions from as many threads at once, as overlapping schedules would."""
+    def start_together(self, machine: str, count: int, payload: dict[str, Any] | None = None) -> list[str]:
+        """Start `count` executions from as many threads at once, as overlapping schedules (or a schedule's
+        repeated delivery, with one `payload`) would."""
         barrier = threading.Barrier(count)
         arns: list[str | None] = [None] * count
         errors: list[BaseException] = []
@@ -213,7 +214,7 @@ class Aws:
         def start(i: int) -> None:
             try:
                 barrier.wait()
-                arns[i] = self.start(machine, f"together-{i}")
+                arns[i] = self.start(machine, f"together-{i}", payload)
             except BaseException as error:  # surfaced below
                 errors.append(error)
 
@@ -239,6 +240,18 @@ class Aws:
         """The states the execution entered, in order (retries re-enter no state)."""
         events = self.sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]
         return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+    def retried_states(self, execution: str) -> list[str]:
+        """The states whose task the execution called more than once (their Retry took over)."""
+        events = self.sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]
+        calls: dict[str, int] = {}
+        state = ""
+        for event in events:
+            if "stateEnteredEventDetails" in event:
+                state = event["stateEnteredEventDetails"]["name"]
+            elif event["type"] == "TaskScheduled":
+                calls[state] = calls.get(state, 0) + 1
+        return [name for name, count in calls.items() if count > 1]
 
     def entered_until(self, execution: str, count: int) -> list[str]:
         """The first `count` states the execution entered, waiting for them."""
@@ -310,7 +323,7 @@ class Aws:
             self.task_stopped(run, exit_code=0)  # workaround 7: only wakes moto's waiting thread
         ended = self.ended(execution)
         assert ended["status"] == "ABORTED", ended
-        assert self.entered(execution) == ["AcquireLock", "RunJob"]  # nothing ran after the stop
+        assert self.entered(execution) == ["ClaimSlot", "AcquireLock", "RunJob"]  # nothing ran after the stop
         return ended
 
     # --- the lock table ---------------------------------------------------------------------------------
@@ -358,20 +371,20 @@ class Aws:
             ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 1)}},
         )
 
-    def fail_next_put_after_writing(self) -> None:
-        """The next PutItem is applied but answered with a 500, as DynamoDB may do (InternalServerError:
-        the request may have succeeded)."""
-        original: Callable[..., Any] = DynamoDBBackend.put_item
+    def fail_next_write_after_writing(self, operation: str) -> None:
+        """The next `operation` ("put_item", "update_item") is applied but answered with a 500, as DynamoDB may
+        do (InternalServerError: the request may have succeeded)."""
+        original: Callable[..., Any] = getattr(DynamoDBBackend, operation)
         armed = [True]
 
-        def put_item(backend: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+        def write(backend: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
             result = original(backend, *args, **kwargs)
             if armed[0]:
                 armed[0] = False
                 raise _InternalServerError()
             return result
 
-        self.monkeypatch.setattr(DynamoDBBackend, "put_item", put_item)
+        self.monkeypatch.setattr(DynamoDBBackend, operation, write)
 
     def stop_leftovers(self) -> None:
         """Stop executions still waiting, so no interpreter thread outlives the mock."""

@@ -65,7 +65,9 @@ aws = harness.aws  # the harness's fixture: moto with workarounds 1-10, and the 
 # The lock tests' job, run with the other concurrency and capacity.
 REPLACE = Job(**REPORT.model_dump(exclude_unset=True), concurrency="replace")
 SPOT = Job(**REPORT.model_dump(exclude_unset=True), capacity="spot")
-REPLACED_UP_TO_RUN = ["AcquireLock", "ReadLockHolder", "LockHolderFound", "StopLockHolder", "TakeOverLock", "RunJob"]
+REPLACED_UP_TO_RUN = [
+    *("ClaimSlot", "AcquireLock", "ReadLockHolder", "LockHolderFound", "StopLockHolder", "TakeOverLock", "RunJob")
+]
 SPOT_INTERRUPTED_TASK: dict[str, Any] = {
     "TaskArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{SHARED.cluster}/0123456789abcdef",
     "LastStatus": "STOPPED",
@@ -132,7 +134,7 @@ def _stop_requests(aws: Aws, execution: str) -> list[dict[str, Any]]:
 
 
 def assert_replaced(
-    aws: Aws, execution: str, by: list[str], entered: tuple[str, ...] = ("AcquireLock", "RunJob")
+    aws: Aws, execution: str, by: list[str], entered: tuple[str, ...] = ("ClaimSlot", "AcquireLock", "RunJob")
 ) -> None:
     """`execution` was stopped by the replacers `by` while its run was pending: answer that run (workaround
     7 only wakes moto's waiting thread) and check it ended ABORTED, nothing run after the stop. moto's

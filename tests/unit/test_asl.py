@@ -32,10 +32,10 @@ def _success_path(definition: dict[str, Any]) -> list[str]:
     raise AssertionError(f"no end after {path}")
 
 
-def test_locked_job_takes_the_lock_runs_checks_and_releases_in_four_transitions() -> None:
+def test_locked_job_claims_its_slot_takes_the_lock_runs_checks_and_releases_in_five_transitions() -> None:
     definition = job_definition(job(), TARGET, TABLE, ALERTS)
     assert definition["QueryLanguage"] == "JSONata"
-    assert _success_path(definition) == ["AcquireLock", "RunJob", "ClassifyAttempt", "ReleaseLock"]
+    assert _success_path(definition) == ["ClaimSlot", "AcquireLock", "RunJob", "ClassifyAttempt", "ReleaseLock"]
 
 
 def test_lock_is_a_conditional_update_of_owner_expiry_and_slot_that_reads_what_the_item_remembers() -> None:
@@ -180,7 +180,8 @@ def test_failed_run_releases_lock_before_failing_with_the_original_error() -> No
 def test_every_state_after_the_lock_leads_to_a_release_on_error() -> None:
     states = job_definition(job(retries=3), TARGET, TABLE, ALERTS)["States"]
     for name, state in states.items():
-        if state["Type"] in ("Task",) and name not in ("AcquireLock", "ReleaseLockAfterFailure", "RecordSkip"):
+        before_lock = ("ClaimSlot", "ReadSlotClaim", "AcquireLock")
+        if state["Type"] in ("Task",) and name not in (*before_lock, "ReleaseLockAfterFailure", "RecordSkip"):
             targets = {c["Next"] for c in state.get("Catch", []) if "States.ALL" in c["ErrorEquals"]}
             # the alerts are sent after the release: whatever happens to them, the run ends as it was going to
             assert targets & {"ReleaseLockAfterFailure", "FailRun", "ClassifyAttempt", "RecoveredAlertNotSent"}, name
@@ -215,10 +216,11 @@ def test_execution_timeout_covers_every_attempt() -> None:
 
 def test_allow_concurrency_has_no_lock_states() -> None:
     definition = job_definition(job(concurrency="allow"), TARGET, TABLE, ALERTS)
-    assert _success_path(definition) == ["StartRun", "RunJob", "ClassifyAttempt", "RecordSuccess"]
+    assert _success_path(definition) == ["ClaimSlot", "StartRun", "RunJob", "ClassifyAttempt", "RecordSuccess"]
     states = definition["States"]
     # The job's item is read and updated for its alert state, never as a lock.
-    assert not any("ExecutionArn" in json.dumps(s.get("Arguments", {})) for s in states.values())
+    lock_states = {n: s for n, s in states.items() if n not in ("ClaimSlot", "ReadSlotClaim")}
+    assert not any("ExecutionArn" in json.dumps(s.get("Arguments", {})) for s in lock_states.values())
     assert states["StartRun"]["Resource"] == "arn:aws:states:::dynamodb:getItem"
     assert states["StartRun"]["Assign"]["attempt"] == 1
     assert states["RunFailed"]["Next"] == "RecordFailure"
@@ -271,13 +273,13 @@ def test_replace_stops_the_holder_and_takes_the_lock_only_from_it() -> None:
         "startRetries": 0,
         "jobRetries": 0,
     }
-    assert _success_path(definition) == ["AcquireLock", "RunJob", "ClassifyAttempt", "ReleaseLock"]
+    assert _success_path(definition) == ["ClaimSlot", "AcquireLock", "RunJob", "ClassifyAttempt", "ReleaseLock"]
 
 
 def test_spot_job_runs_on_fargate_spot_and_falls_back_to_on_demand() -> None:
     definition = job_definition(job(capacity="spot"), TARGET, TABLE, ALERTS)
     states = definition["States"]
-    assert _success_path(definition) == ["AcquireLock", "RunJobOnSpot", "ClassifyAttempt", "ReleaseLock"]
+    assert _success_path(definition) == ["ClaimSlot", "AcquireLock", "RunJobOnSpot", "ClassifyAttempt", "ReleaseLock"]
     spot = states["RunJobOnSpot"]["Arguments"]
     assert spot["CapacityProviderStrategy"] == [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]
     assert "LaunchType" not in spot  # RunTask refuses both
