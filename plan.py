@@ -33,6 +33,7 @@ from components.model.deadlines import (
 from components.model.duration import format_duration
 from components.model.errors import InvalidSetup
 from components.model.stack import Stack
+from components.model.start_pileups import pileup_warnings
 from components.model.text_table import text_table
 
 ROOT = Path(__file__).resolve().parent
@@ -125,9 +126,16 @@ def table(stack: Stack, now: datetime) -> str:
             when, tz, runs = "manual only", "-", "-"
         else:
             when, tz = f"{schedule.describe()} [{schedule.expression}]", spec.timezone
+            if spec.jitter:
+                when += f", starts up to {format_duration(spec.jitter)} late (jitter)"
             upcoming = schedule.next_runs(spec.timezone, 3, now)
-            # A cron names its times; only a rate's phase is set when the schedule is created.
-            unknown = "phase set at deploy" if schedule.rate_seconds is not None else "none: no runs to come"
+            # A cron names its times. A rate schedule with no start date "starts invoking the target
+            # immediately" (Scheduler user guide, "Schedule types"): its phase is the deploy that creates it.
+            unknown = (
+                f"at the deploy that creates it, then {schedule.describe()}"
+                if schedule.rate_seconds is not None
+                else "none: no runs to come"
+            )
             runs = ", ".join(run.strftime("%Y-%m-%d %H:%M") for run in upcoming) or unknown
         rows.append(
             [
@@ -248,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         f"stack {stack.stack}: {len(stack.jobs)} jobs, region {stack.config.region}, prefix {stack.config.name_prefix}"
     )
     print(table(stack, now))
+    for warning in pileup_warnings(stack.jobs, now):
+        print(f"warning: {warning}")
     notes = deadlines(stack, now)
     if notes:
         print("\ndeadlines (times in each job's time zone):")

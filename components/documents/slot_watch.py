@@ -23,7 +23,7 @@ from components.documents.alert_messages import AlertTarget, jsonata_string, pub
 from components.documents.grants import Machine, MachineDocuments, State, Task, fit_inline, item_grant
 from components.documents.lock_states import lock_key, retry_dynamodb
 from components.model.aws_constants import STEP_FUNCTIONS_MAX_EXECUTION_SECONDS
-from components.model.deadlines import deadline_after_slot_seconds
+from components.model.deadlines import deadline_after_slot_seconds, late_after_slot_seconds, warn_after_slot_seconds
 from components.model.duration import format_duration
 from components.model.lock_item import (
     LAST_FAILED_SLOT,
@@ -47,8 +47,8 @@ def _settings(job: StackJob) -> dict[str, Any]:
     spec = job.spec
     return {
         "module": job.source,
-        "late": spec.late_after,
-        "warn": spec.warn_after,
+        "late": late_after_slot_seconds(spec),
+        "warn": warn_after_slot_seconds(spec),
         "deadline": deadline_after_slot_seconds(spec),
         "deadlineText": format_duration(deadline_after_slot_seconds(spec)),
     }

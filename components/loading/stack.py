@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from components.loading.discovery import JobModule, discover_jobs
 from components.loading.messages import describe_validation_error
 from components.model.config import StackConfig, config_from_values
+from components.model.duration import format_duration
 from components.model.errors import InvalidSetup
 from components.model.naming import RESERVED_JOB_NAMES, job_names
 from components.model.spec import Job
@@ -79,6 +80,23 @@ def _which(name: str, known: set[str]) -> str:
     return f"jobs are: {', '.join(listed[:JOBS_LISTED]) or '(none)'}{more}"
 
 
+def _stack_jitter(
+    config: StackConfig, spec: Job, name: str, source: str, project: str, problems: list[str]
+) -> int | None:
+    """The stack's `jitter` for a scheduled job that sets none; a rate job whose interval it does not fit is a
+    problem named at the stack setting."""
+    if config.jitter is None or "jitter" in spec.model_fields_set or spec.parsed_schedule is None:
+        return None
+    rate = spec.parsed_schedule.rate_seconds
+    if rate is not None and config.jitter >= rate:
+        problems.append(
+            f"{source}: {project}:jitter: {format_duration(config.jitter)} is not shorter than the interval of job "
+            f"{name} ({format_duration(rate)}); allowed: set that job's own jitter (jitter=None for none)"
+        )
+        return None
+    return config.jitter
+
+
 def _apply_config(
     modules: list[JobModule], config: StackConfig, source: str, project: str
 ) -> tuple[list[StackJob], list[str]]:
@@ -95,6 +113,9 @@ def _apply_config(
         update = override.as_update() if override is not None else {}
         if config.capacity and "capacity" not in spec.model_fields_set:
             update = {"capacity": config.capacity, **update}
+        stack_jitter = _stack_jitter(config, spec, module.name, source, project, problems)
+        if stack_jitter:
+            update = {"jitter": stack_jitter, **update}
         if update:
             try:
                 spec = Job.model_validate({**spec.model_dump(exclude_unset=True), **update})

@@ -108,6 +108,16 @@ TAG_KEY_MAX_LENGTH = 128
 TAG_VALUE_MAX_LENGTH = 256
 RESERVED_TAG_PREFIX = "aws:"
 
+# Source: EventBridge Scheduler API reference, FlexibleTimeWindow: MaximumWindowInMinutes 1 to 1440; the target
+# is invoked "within the time window you set", after the scheduled time (Scheduler user guide, "Configuring
+# flexible time windows").
+SCHEDULER_MAX_FLEXIBLE_WINDOW_MINUTES = 1440
+
+# Source: ECS developer guide, "AWS Fargate throttling quotas": Fargate launches up to 100 tasks at once
+# (burst), then 20 per second; RunTask on Fargate is 20 calls per second. Shared by the whole account and region.
+FARGATE_TASK_LAUNCH_BURST = 100
+FARGATE_TASK_LAUNCH_RATE_PER_SECOND = 20
+
 # Source: SQS API reference, SetQueueAttributes: MessageRetentionPeriod is 60 to 1,209,600 seconds (14 days).
 SQS_MAX_MESSAGE_RETENTION_SECONDS = 14 * 86400
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 from pydantic.alias_generators import to_camel
 
 from components.model.aws_constants import LOG_RETENTION_DAYS
+from components.model.duration import Duration
 from components.model.errors import FieldError
 from components.model.image import ImageRef
 from components.model.permissions import Permission
@@ -71,6 +72,7 @@ class JobOverride(_Strict):
     memory: int | None = None
     image: ImageRef | None = None
     capacity: Literal["on-demand", "spot"] | None = None
+    jitter: Duration | None = None
     # Replaces the job's own list: a stack's buckets and queues are often its own.
     permissions: list[Permission] | None = None
 
@@ -92,6 +94,8 @@ class StackConfig(_Strict):
     alarm_emails: list[str] = Field([], examples=[["oncall@example.com"]])
     alarm_topic_arn: str | None = None
     log_retention_days: int = Field(30, examples=[30])
+    # Default jitter of scheduled jobs that do not choose one (a job's own `jitter`, None too, wins).
+    jitter: Duration | None = Field(None, examples=["5m"])
     # Default capacity of jobs that do not choose one; a job's own `capacity` wins.
     capacity: Literal["on-demand", "spot"] | None = None
     # Starts EventBridge Scheduler could not deliver go to an SQS queue (with an alarm), not nowhere.

@@ -67,8 +67,19 @@ class _Shift:
 
 
 def deadline_after_slot_seconds(job: Job) -> int:
-    """Seconds from a slot to its deadline: the longest execution (all attempts and waits) plus the grace."""
-    return job.execution_timeout + DEADLINE_GRACE_SECONDS
+    """Seconds from a slot to its deadline: the job's jitter (its start may come that late), the longest
+    execution (all attempts and waits) and the grace."""
+    return (job.jitter or 0) + job.execution_timeout + DEADLINE_GRACE_SECONDS
+
+
+def late_after_slot_seconds(job: Job) -> int | None:
+    """Seconds from a slot until a run not started is late: the jitter plus `late_after` (None: never)."""
+    return None if job.late_after is None else (job.jitter or 0) + job.late_after
+
+
+def warn_after_slot_seconds(job: Job) -> int | None:
+    """Seconds from a slot until a run still running gets the long-run warning (None: never)."""
+    return None if job.warn_after is None else (job.jitter or 0) + job.warn_after
 
 
 def next_deadlines(job: Job, now: datetime, count: int = 3) -> list[Deadline]:
@@ -93,18 +104,20 @@ def deadline_rule(job: Job) -> str:
         return "none: job disabled"
     if schedule is None:
         return "none: manual runs only"
+    jitter = f"jitter {format_duration(job.jitter)} + " if job.jitter else ""
     budget = (
-        f"{format_duration(deadline_after_slot_seconds(job))} (execution timeout "
+        f"{format_duration(deadline_after_slot_seconds(job))} ({jitter}execution timeout "
         f"{format_duration(job.execution_timeout)} + {format_duration(DEADLINE_GRACE_SECONDS)} grace)"
     )
     if schedule.rate_seconds is None:
         parts = [f"each slot must succeed within {budget}"]
     else:
         parts = [f"each run must succeed within {budget} of its slot (slots: {schedule.describe()} from the deploy)"]
-    if job.late_after is not None:
-        parts.append(f"late if not started {format_duration(job.late_after)} after the slot")
-    if job.warn_after is not None:
-        parts.append(f"long-run warning {format_duration(job.warn_after)} after the slot")
+    late, warn = late_after_slot_seconds(job), warn_after_slot_seconds(job)
+    if late is not None:
+        parts.append(f"late if not started {format_duration(late)} after the slot")
+    if warn is not None:
+        parts.append(f"long-run warning {format_duration(warn)} after the slot")
     return "; ".join(parts)
 
 
@@ -113,10 +126,11 @@ def deadline_summary(job: Job) -> str:
     if not job.enabled or job.parsed_schedule is None:
         return deadline_rule(job)
     parts = [f"slot + {format_duration(deadline_after_slot_seconds(job))}"]
-    if job.late_after is not None:
-        parts.append(f"late {format_duration(job.late_after)}")
-    if job.warn_after is not None:
-        parts.append(f"warn {format_duration(job.warn_after)}")
+    late, warn = late_after_slot_seconds(job), warn_after_slot_seconds(job)
+    if late is not None:
+        parts.append(f"late {format_duration(late)}")
+    if warn is not None:
+        parts.append(f"warn {format_duration(warn)}")
     return ", ".join(parts)
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
+
+from pydantic import BeforeValidator
 
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
@@ -31,6 +34,10 @@ def parse_duration(value: object) -> int:
     if seconds <= 0:
         raise ValueError("must be longer than zero seconds, e.g. '30m'")
     return seconds
+
+
+# A pydantic field type: seconds, written as "45m", "2h", "1h30m" or a whole number of seconds.
+Duration = Annotated[int, BeforeValidator(lambda value: parse_duration(value))]
 
 
 def format_duration(seconds: int) -> str:

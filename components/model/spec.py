@@ -6,10 +6,14 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from components.model.aws_constants import FARGATE_CPU_MEMORY, STEP_FUNCTIONS_MAX_EXECUTION_SECONDS
-from components.model.duration import format_duration, parse_duration
+from components.model.aws_constants import (
+    FARGATE_CPU_MEMORY,
+    SCHEDULER_MAX_FLEXIBLE_WINDOW_MINUTES,
+    STEP_FUNCTIONS_MAX_EXECUTION_SECONDS,
+)
+from components.model.duration import Duration, format_duration
 from components.model.errors import HIDDEN, FieldError
 from components.model.image import ImageRef
 from components.model.permissions import Permission, fits_inline, task_role_policy
@@ -18,8 +22,6 @@ from components.model.schedule import Schedule, check_timezone, never_runs_reaso
 from components.model.tags import Tags
 from components.model.task_size import check_task_size
 from components.model.timing import START_RETRY_ATTEMPTS, execution_timeout_seconds, total_attempts
-
-Duration = Annotated[int, BeforeValidator(parse_duration)]
 
 JOB_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -88,6 +90,9 @@ class Job(BaseModel):
     permissions: list[Permission] = Field(
         [], examples=[[{"actions": ["s3:PutObject"], "resources": ["arn:aws:s3:::reports-bucket/*"]}]]
     )
+    # Start up to this long after the slot, at a time EventBridge Scheduler picks (its flexible time window,
+    # whole minutes up to 24h), to spread the top of the hour; SCHEDULED_TIME stays the slot. None: on the slot.
+    jitter: Duration | None = Field(None, examples=["5m"])
     # A scheduled slot whose run has not started this long after the slot alerts as late (None: never).
     late_after: Duration | None = Field(300, examples=["5m"])
     # A run still running this long after its slot alerts once, well before the hard timeout (None: never).
@@ -185,6 +190,7 @@ class Job(BaseModel):
         if both:
             field, names = (f"secrets.{both[0]}", "") if len(both) == 1 else ("secrets", ", ".join(both) + " ")
             raise FieldError(field, f"{names}also set in environment; set each variable in one place")
+        self._check_jitter()
         for field in ("late_after", "warn_after"):
             if self.schedule is None and getattr(self, field) is not None and field in self.model_fields_set:
                 raise FieldError(
@@ -225,6 +231,33 @@ class Job(BaseModel):
                 format_duration(self.timeout),
             )
         return self
+
+    def _check_jitter(self) -> None:
+        jitter = self.jitter
+        if jitter is None:
+            return
+        shown = format_duration(jitter)
+        if self.schedule is None:
+            raise FieldError("jitter", "set, but the job has no schedule (manual runs only): nothing to spread", shown)
+        if jitter % 60 or jitter // 60 > SCHEDULER_MAX_FLEXIBLE_WINDOW_MINUTES:
+            raise FieldError(
+                "jitter",
+                f"{shown}: allowed: whole minutes from 1m to 24h (EventBridge Scheduler's flexible time window)",
+                shown,
+            )
+        rate = self.parsed_schedule.rate_seconds if self.parsed_schedule else None
+        if rate is not None and jitter >= rate:
+            raise FieldError(
+                "jitter",
+                f"{shown} is not shorter than the schedule's interval ({format_duration(rate)}): a run could start "
+                "after the next slot; allowed: a jitter shorter than the interval",
+                shown,
+            )
+
+    @property
+    def jitter_minutes(self) -> int:
+        """The flexible time window in minutes (0: the job starts on its slot)."""
+        return (self.jitter or 0) // 60
 
     @property
     def parsed_schedule(self) -> Schedule | None:

@@ -136,7 +136,12 @@ class ScheduledJob(pulumi.ComponentResource):
         dead_letters = shared.schedule_dead_letter_queue_arn
 
         def declare(
-            suffix: str, group: pulumi.Input[str], arn: pulumi.Input[str], run_input: dict[str, str], what: str
+            suffix: str,
+            group: pulumi.Input[str],
+            arn: pulumi.Input[str],
+            run_input: dict[str, str],
+            what: str,
+            window: aws.scheduler.ScheduleFlexibleTimeWindowArgsDict,
         ) -> aws.scheduler.Schedule:
             return aws.scheduler.Schedule(
                 f"{self._name}-{suffix}",
@@ -146,7 +151,7 @@ class ScheduledJob(pulumi.ComponentResource):
                 schedule_expression=schedule.expression,
                 schedule_expression_timezone=spec.timezone,
                 state="ENABLED" if spec.enabled else "DISABLED",
-                flexible_time_window={"mode": "OFF"},
+                flexible_time_window=window,
                 target={
                     "arn": arn,
                     "role_arn": shared.scheduler_role_arn,
@@ -168,6 +173,9 @@ class ScheduledJob(pulumi.ComponentResource):
             machine.arn,
             {"scheduledTime": SCHEDULED_TIME},
             spec.description or f"Starts job {job.name}",
+            # jitter: started within that many minutes after the slot; <aws.scheduler.scheduled-time> is still
+            # the slot ("the time you specified for the schedule to invoke its target"; on the self-test list).
+            {"mode": "FLEXIBLE", "maximum_window_in_minutes": spec.jitter_minutes} if spec.jitter else {"mode": "OFF"},
         )
         declare(
             "watch",
@@ -175,5 +183,6 @@ class ScheduledJob(pulumi.ComponentResource):
             shared.slot_watch_arn,
             {"job": job.name, "slot": SCHEDULED_TIME},
             f"Keeps the deadline of each slot of job {job.name}",
+            {"mode": "OFF"},  # the watch starts on the slot and adds the jitter to its times itself
         )
         return created.name

@@ -83,3 +83,20 @@ def test_plan_names_both_zones_when_the_clocks_go_back_between_a_slot_and_its_de
         "berlin-night: deadlines 2026-10-25 03:53:30 CET (slot 02:30 CEST), 2026-10-26 04:53:30 (slot 02:30), "
         "2026-10-27 04:53:30 (slot 02:30)\n"
     ) in capsys.readouterr().out
+
+
+def test_plan_says_when_a_rate_first_runs_and_warns_of_a_start_pileup_with_the_quota(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _project(tmp_path)
+    for n in range(101):
+        (root / "jobs" / f"nightly_{n:03}.py").write_text(
+            'from components import Job\n\njob = Job(schedule="cron(0 6 * * ? *)", command=["x"], timeout="30m")\n'
+        )
+    argv = ["--stack", "test", "--root", str(root), "--out", str(tmp_path / "build"), "--now", "2026-10-01T00:00Z"]
+    assert plan.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "at the deploy that creates it, then every 6 hours" in out  # purge.py: rate(6 hours)
+    # 101 new jobs at 06:00 UTC, and switched_off.py's 06:00 is disabled: not counted.
+    assert "warning: 101 jobs start in the same minute, 2026-10-01 06:00 UTC (nightly-000, nightly-001" in out
+    assert "Fargate launches at most 100 tasks at once" in out

@@ -98,7 +98,7 @@ def test_overriding_a_job_field_that_cannot_be_overridden_says_so_and_lists_what
     value: Any = "1h"
     assert problems(project, configured({P + "jobs": {"report": {field: value}}})) == [
         f"{CONFIG_FILE}: scheduled-jobs:jobs.report.{field}: cannot be overridden per stack; set it in the job "
-        "module. Per stack you can set: enabled, schedule, timezone, cpu, memory, image, capacity, permissions "
+        "module. Per stack you can set: enabled, schedule, timezone, cpu, memory, image, capacity, jitter, permissions "
         "(see docs/stack-settings.md)"
     ]
 

@@ -161,5 +161,5 @@ def test_the_plan_says_a_cron_has_no_runs_to_come_and_only_a_rate_has_its_phase_
     stack = load_stack(project.jobs, BASE_CONFIG, "scheduled-jobs", "test", CONFIG_FILE)
     rows = {line.split()[0]: line for line in plan.table(stack, datetime(2200, 1, 1, tzinfo=UTC)).splitlines()}
     assert "none: no runs to come" in rows["yearly"]
-    assert "phase set at deploy" not in rows["yearly"]
-    assert "phase set at deploy" in rows["every-hour"]
+    assert "at the deploy that creates it" not in rows["yearly"]
+    assert "at the deploy that creates it, then every hour" in rows["every-hour"]
