@@ -39,6 +39,35 @@ class Mutant:
 
 
 MUTANTS: tuple[Mutant, ...] = (
+    # ---- a slot runs once
+    Mutant(
+        "slot-claim-unconditional",
+        "components/documents/slot_claims.py",
+        'f"attribute_not_exists({LOCK_KEY}) OR {LOCK_HOLDER} = :me OR {LOCK_EXPIRES_AT} < :now"',
+        'f"attribute_not_exists({LOCK_KEY}) OR {LOCK_KEY} = {LOCK_KEY}"',
+        "a second delivery of a slot claims it again and runs the job twice",
+    ),
+    Mutant(
+        "slot-claim-not-ours-on-retry",
+        "components/documents/slot_claims.py",
+        'f"attribute_not_exists({LOCK_KEY}) OR {LOCK_HOLDER} = :me OR {LOCK_EXPIRES_AT} < :now"',
+        'f"attribute_not_exists({LOCK_KEY}) OR {LOCK_EXPIRES_AT} < :now"',
+        "a claim DynamoDB applied but answered with a 5xx skips the slot's only run",
+    ),
+    Mutant(
+        "slot-claim-shared-by-jobs",
+        "components/documents/slot_claims.py",
+        'keys = [f"{self.job_name}{SLOT_CLAIM_MARK}*", f"{self.job_name}{RUN_CLAIM_MARK}*"]',
+        'keys = [f"{self.job_name}*"]',
+        "job report may write (and so block) the slot claims of job report-x",
+    ),
+    Mutant(
+        "jitter-not-in-late-alert",
+        "components/model/deadlines.py",
+        "return None if job.late_after is None else (job.jitter or 0) + job.late_after",
+        "return job.late_after",
+        "a jittered run that starts within its window pages as late",
+    ),
     # ---- the lock
     Mutant(
         "lock-expiry-ignored",
@@ -165,8 +194,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "deadline-from-one-attempt",
         "components/model/deadlines.py",
-        "    return job.execution_timeout + DEADLINE_GRACE_SECONDS",
-        "    return job.timeout + DEADLINE_GRACE_SECONDS",
+        "    return (job.jitter or 0) + job.execution_timeout + DEADLINE_GRACE_SECONDS",
+        "    return (job.jitter or 0) + job.timeout + DEADLINE_GRACE_SECONDS",
         "a run still retrying inside its budget is reported missed",
     ),
     Mutant(
