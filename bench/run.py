@@ -102,7 +102,9 @@ def transitions() -> None:
 
     print("\n3. State transitions per execution (walked along components.documents.job_machine.job_definition)")
     env = AwsEnv("aws", "eu-central-1", "123456789012")
-    where = RunTarget(env, "cluster", "family", "job", ("subnet-1",), ("sg-1",), False, "task-role", "execution-role")
+    where = RunTarget(
+        env, "bench", "cluster", "family", "job", ("subnet-1",), ("sg-1",), False, "task-role", "execution-role"
+    )
     alerts = AlertTarget(env.arn("sns", "bench-job-alarms"), "bench", env.region)
 
     def definition(**fields: Any) -> dict[str, Any]:

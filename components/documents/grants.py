@@ -110,6 +110,12 @@ def item_grant(sid: str, action: str, table_arn: str, keys: Iterable[str]) -> St
     }
 
 
+def table_grant(action: str, table_arn: str) -> Statement:
+    """`action` on any item of `table_arn`: what the job state machines' shared role gets (their lock items
+    and slot claims), one statement whatever the actions."""
+    return {"Sid": "UseTheLockTable", "Effect": "Allow", "Action": action, "Resource": table_arn}
+
+
 def fit_inline(documents: MachineDocuments) -> MachineDocuments:
     """A stack-wide machine's policy names every job's key; past the inline policy size its grants fall back
     to any item of the table (their conditions dropped)."""

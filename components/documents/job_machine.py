@@ -60,7 +60,8 @@ def _lock_states(job: StackJob, lock: JobLock, target: RunTarget, first_run: str
         "SkippedAlreadyRunning": skipped(job.name),
     }
     if spec.concurrency == "replace":
-        executions = target.env.arn("states", f"execution:{job.names.state_machine}:*")
+        # Any execution of the stack's jobs: the job state machines share one role (run_task.py).
+        executions = target.env.arn("states", f"execution:{target.prefix}-*")
         states.update(replace_states(spec, lock, executions, first_run, initial_variables()))
     release_catch: list[State] = [
         # Someone took the lock over after it expired: nothing of ours to release.

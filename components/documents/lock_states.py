@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from components.documents.grants import State, Statement, Task, item_grant
+from components.documents.grants import State, Statement, Task, table_grant
 from components.documents.job_state import SLOT, remembered
 from components.model.aws_constants import (
     DYNAMODB_CONDITION_FAILED,
@@ -35,8 +35,9 @@ class JobLock:
     job_name: str
 
     def grant(self, action: str) -> Statement:
-        """`action` on this job's item only."""
-        return item_grant("TakeAndReleaseThisJobsLock", action, self.table_arn, [self.job_name])
+        """`action` on the items of the stack's lock table: every job's state machine shares one role
+        (components/documents/run_task.py), so its grant is the table's, not one job's item."""
+        return table_grant(action, self.table_arn)
 
 
 EXECUTION_ID = "{% $states.context.Execution.Id %}"
@@ -191,8 +192,8 @@ def replace_states(
     the same holder cannot both win: one takes over, the other ends as a skip. A replacer that reads the
     lock after another took it over replaces that one in turn: the newest start wins, as in Kubernetes.
 
-    `executions_arn` is the ARN pattern of this job's own executions (`execution:<machine>:*`): the only ones
-    StopLockHolder may stop."""
+    `executions_arn` is the ARN pattern of the stack's job executions (`execution:<prefix>-*`): the job state
+    machines share one role, so the grant is the stack's; the state stops only the holder of this job's lock."""
     read_holder = {
         "Type": "Task",
         "Resource": "arn:aws:states:::dynamodb:getItem",
@@ -203,7 +204,7 @@ def replace_states(
         "Next": "LockHolderFound",
     }
     stop_grant = {
-        "Sid": "StopThisJobsRunningExecution",
+        "Sid": "StopTheStacksRunningExecutions",
         "Effect": "Allow",
         "Action": "states:StopExecution",
         "Resource": executions_arn,

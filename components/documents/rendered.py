@@ -8,7 +8,7 @@ from typing import Any
 from components.documents import policies
 from components.documents.alert_messages import AlertTarget
 from components.documents.deployer import deployer_policy
-from components.documents.grants import MachineDocuments
+from components.documents.grants import MachineDocuments, policy_document
 from components.documents.job_machine import job_machine
 from components.documents.lock_janitor import janitor_event_pattern, janitor_machine, start_janitor_policy
 from components.documents.run_task import RunTarget
@@ -33,15 +33,22 @@ def dead_letter_queue_arn(env: AwsEnv, config: StackConfig) -> str | None:
 def run_target(job: StackJob, config: StackConfig, env: AwsEnv) -> RunTarget:
     return RunTarget(
         env=env,
+        prefix=config.name_prefix,
         cluster=cluster_name(config),
         task_family=job.names.task_family,
         container=job.names.container,
         subnets=tuple(config.subnets),
         security_groups=tuple(config.security_groups),
         assign_public_ip=config.assign_public_ip,
-        task_role_arn=env.role_arn(job.names.task_role),
+        task_role_arn=env.role_arn(job.names.task_role) if has_task_role(job) else None,
         execution_role_arn=env.role_arn(shared_names(config.name_prefix).execution_role),
     )
+
+
+def has_task_role(job: StackJob) -> bool:
+    """Only a job that declares `permissions` gets a task role: one without has no AWS identity in its
+    container, and costs no IAM role (IAM allows 1,000 roles per account by default)."""
+    return bool(job.spec.permissions)
 
 
 def alert_target(config: StackConfig, stack: str, env: AwsEnv) -> AlertTarget:
@@ -56,6 +63,18 @@ def job_machine_documents(job: StackJob, stack: Stack, env: AwsEnv) -> MachineDo
     config = stack.config
     alerts = alert_target(config, stack.stack, env)
     return job_machine(job, run_target(job, config, env), shared_names(config.name_prefix).lock_table, alerts)
+
+
+def job_machines_policy(machines: list[MachineDocuments]) -> dict[str, Any]:
+    """The policy of the role every job's state machine shares: the union of every job machine's grants (their
+    statements are stack-wide, so the union is as small as one machine's). Raises ValueError if two machines
+    grant different things under one Sid."""
+    return policy_document(statement for machine in machines for statement in machine.policy["Statement"])
+
+
+def job_machines_trust(stack: Stack, env: AwsEnv) -> dict[str, Any]:
+    """Step Functions may assume the shared role for the stack's job state machines (`<prefix>-*`)."""
+    return policies.state_machine_trust(env, f"{stack.config.name_prefix}-*")
 
 
 def execution_role_policy(stack: Stack, env: AwsEnv) -> dict[str, Any]:
@@ -120,15 +139,18 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
     config = stack.config
     shared = shared_names(config.name_prefix)
     documents: dict[str, dict[str, Any]] = {}
+    machines = []
     for job in stack.jobs:
         base = f"jobs/{job.name}"
         machine = job_machine_documents(job, stack, env)
+        machines.append(machine)
         documents[f"{base}/state-machine.asl.json"] = machine.definition
-        documents[f"{base}/state-machine-role.policy.json"] = machine.policy
-        documents[f"{base}/state-machine-role.trust.json"] = policies.state_machine_trust(env, job.names.state_machine)
-        documents[f"{base}/task-role.trust.json"] = policies.ecs_task_trust(env)
         if (permissions := task_role_policy(job.spec.permissions)) is not None:
+            documents[f"{base}/task-role.trust.json"] = policies.ecs_task_trust(env)
             documents[f"{base}/task-role.policy.json"] = permissions
+    if machines:
+        documents["shared/job-state-machines-role.policy.json"] = job_machines_policy(machines)
+        documents["shared/job-state-machines-role.trust.json"] = job_machines_trust(stack, env)
     janitor = janitor_documents(stack, env)
     documents["shared/lock-janitor.asl.json"] = janitor.definition
     documents["shared/lock-janitor.event-pattern.json"] = janitor_rule_pattern(stack, env)

@@ -20,16 +20,19 @@ ECS_SYNC_RULE = "StepFunctionsGetEventsForECSTaskRule"
 class RunTarget:
     """Where and how the job's Fargate task runs, and as whom; plain strings so the builder needs no Pulumi.
 
-    `cluster` is a cluster name or ARN; `env` builds the ARNs the run states' grants name."""
+    `cluster` is a cluster name or ARN; `env` builds the ARNs the run states' grants name; `prefix` is the
+    stack's name prefix, which every job's task family and task role start with; `task_role_arn` is None for a
+    job without `permissions` (its container gets no AWS identity)."""
 
     env: AwsEnv
+    prefix: str
     cluster: str
     task_family: str
     container: str
     subnets: tuple[str, ...]
     security_groups: tuple[str, ...]
     assign_public_ip: bool
-    task_role_arn: str
+    task_role_arn: str | None
     execution_role_arn: str
 
     @property
@@ -43,16 +46,20 @@ class RunTarget:
 
 def run_task_grants(target: RunTarget) -> tuple[Statement, ...]:
     """What a runTask.sync state needs (Step Functions dev guide, "IAM policies for Amazon ECS/AWS Fargate"):
-    run this job's task family on this cluster, tag the task it starts, watch and stop tasks on this
-    cluster, pass this job's two roles to ECS tasks, and manage the rule through which the state learns
-    that the task stopped."""
+    run the stack's task families on this cluster, tag the task it starts, watch and stop tasks on this
+    cluster, pass the stack's task roles and execution role to ECS tasks, and manage the rule through which
+    the state learns that the task stopped.
+
+    Stack-wide, not this job's alone: every job's state machine shares one role (an IAM role per job would
+    fill IAM's default 1,000 roles per account at about 500 jobs: IAM user guide, "IAM and AWS STS quotas"),
+    so the grants name the stack's prefix (`<prefix>-*`), as the schedules' role does."""
     env, on_cluster = target.env, {"ArnEquals": {"ecs:cluster": target.cluster_arn}}
     return (
         {
-            "Sid": "RunThisJobsTask",
+            "Sid": "RunTheStacksJobTasks",
             "Effect": "Allow",
             "Action": "ecs:RunTask",
-            "Resource": env.arn("ecs", f"task-definition/{target.task_family}:*"),
+            "Resource": env.arn("ecs", f"task-definition/{target.prefix}-*:*"),
             "Condition": on_cluster,
         },
         {
@@ -74,10 +81,10 @@ def run_task_grants(target: RunTarget) -> tuple[Statement, ...]:
             "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
         },
         {
-            "Sid": "PassThisJobsRolesToEcsTasks",
+            "Sid": "PassTheStacksTaskRolesToEcsTasks",
             "Effect": "Allow",
             "Action": "iam:PassRole",
-            "Resource": sorted({target.task_role_arn, target.execution_role_arn}),
+            "Resource": sorted({target.env.role_arn(f"{target.prefix}-*-task"), target.execution_role_arn}),
             "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
         },
         {

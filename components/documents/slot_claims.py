@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.documents.grants import State, Statement, Task
+from components.documents.grants import State, Statement, Task, table_grant
 from components.documents.job_state import SLOT
 from components.documents.lock_states import retry_dynamodb
 from components.model.aws_constants import DYNAMODB_CONDITION_FAILED
@@ -51,16 +51,8 @@ class SlotClaims:
         return "{% " + CLAIM_KEY_OF.format(job=self.job_name) + " %}"
 
     def grant(self, action: str) -> Statement:
-        """`action` on this job's claims only: their keys start with the job's name and a mark no job name has
-        (DynamoDB docs, "Using IAM policy conditions for fine-grained access control": dynamodb:LeadingKeys)."""
-        keys = [f"{self.job_name}{SLOT_CLAIM_MARK}*", f"{self.job_name}{RUN_CLAIM_MARK}*"]
-        return {
-            "Sid": "ClaimThisJobsSlots",
-            "Effect": "Allow",
-            "Action": action,
-            "Resource": self.table_arn,
-            "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": keys}},
-        }
+        """`action` on the stack's lock table, as the lock's grant (the job state machines share one role)."""
+        return table_grant(action, self.table_arn)
 
 
 def claim_slot(claims: SlotClaims, then: str) -> Task:

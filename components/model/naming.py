@@ -19,7 +19,6 @@ _LIMIT_KIND = {
     "task_family": "task definition family",
     "log_group": "log group",
     "task_role": "IAM role",
-    "state_machine_role": "IAM role",
 }
 
 
@@ -32,8 +31,7 @@ class JobNames:
     task_family: str
     container: str
     log_group: str
-    task_role: str
-    state_machine_role: str
+    task_role: str  # only a job with `permissions` has one
 
     def too_long(self) -> list[str]:
         """Each derived name that exceeds its AWS limit, said so a user can act on it."""
@@ -55,7 +53,6 @@ def job_names(prefix: str, job: str) -> JobNames:
         container="job",
         log_group=f"{job_log_group_prefix(prefix)}{job}",
         task_role=f"{base}-task",
-        state_machine_role=f"{base}-sfn",
     )
 
 
@@ -71,6 +68,7 @@ class SharedNames:
     cluster: str
     execution_role: str
     scheduler_role: str
+    job_state_machine_role: str
     schedule_group: str
     janitor_state_machine: str
     janitor_role: str
@@ -94,6 +92,8 @@ def shared_names(prefix: str) -> SharedNames:
         cluster=f"{prefix}-jobs",
         execution_role=f"{prefix}-job-execution",
         scheduler_role=f"{prefix}-job-scheduler",
+        # One role for every job's state machine (its grants are stack-wide: components/documents/run_task.py).
+        job_state_machine_role=f"{prefix}-jobs-sfn",  # "jobs" is a reserved job name: no job has this role
         schedule_group=f"{prefix}-jobs",
         janitor_state_machine=f"{prefix}-lock-janitor",
         janitor_role=f"{prefix}-lock-janitor",

@@ -9,7 +9,6 @@ import pulumi
 import pulumi_aws as aws
 
 from components.documents import policies
-from components.documents import rendered as render
 from components.documents.containers import container_definitions
 from components.model.permissions import task_role_policy
 from components.model.stack import Stack, StackJob
@@ -59,7 +58,8 @@ class ScheduledJob(pulumi.ComponentResource):
         )
 
     def _task(self) -> aws.ecs.TaskDefinition:
-        """The container's log group, its own role (its `permissions`), and the task definition."""
+        """The container's log group, its own role if it declares `permissions` (a job without has no AWS
+        identity in its container, and costs no IAM role), and the task definition."""
         job, spec, names = self._job, self._job.spec, self._job.names
         log_group = aws.cloudwatch.LogGroup(
             f"{self._name}-logs",
@@ -69,14 +69,18 @@ class ScheduledJob(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         permissions = task_role_policy(spec.permissions)
-        task_role = service_role(
-            f"{self._name}-task-role",
-            name=names.task_role,
-            description=f"Identity of job {job.name}'s container: it may do what the job's permissions grant.",
-            trust=policies.ecs_task_trust(self._shared.env),
-            policy=("job-permissions", permissions) if permissions is not None else None,
-            tags=self._tags,
-            parent=self,
+        task_role = (
+            service_role(
+                f"{self._name}-task-role",
+                name=names.task_role,
+                description=f"Identity of job {job.name}'s container: it may do what the job's permissions grant.",
+                trust=policies.ecs_task_trust(self._shared.env),
+                policy=("job-permissions", permissions),
+                tags=self._tags,
+                parent=self,
+            )
+            if permissions is not None
+            else None
         )
         containers = container_definitions(spec, names, spec.image or self._config.image, self._config.region)
         return aws.ecs.TaskDefinition(
@@ -88,7 +92,7 @@ class ScheduledJob(pulumi.ComponentResource):
             requires_compatibilities=["FARGATE"],
             runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
             execution_role_arn=self._shared.execution_role_arn,
-            task_role_arn=task_role.arn,
+            task_role_arn=task_role.arn if task_role is not None else None,
             container_definitions=json.dumps(containers, sort_keys=True),
             tags=self._tags,
             # After the log group, so the first run never logs into a group that does not exist yet.
@@ -99,21 +103,12 @@ class ScheduledJob(pulumi.ComponentResource):
         """The definition and the policy name the cluster, table and roles by their known names, the same
         documents the offline plan renders; so a preview shows them in full, even for a new job."""
         job, names, shared = self._job, self._job.names, self._shared
-        documents = render.job_machine_documents(job, self._stack, shared.env)
-        role = service_role(
-            f"{self._name}-state-machine-role",
-            name=names.state_machine_role,
-            description=f"Lets job {job.name}'s state machine run its task and hold its lock.",
-            trust=policies.state_machine_trust(shared.env, names.state_machine),
-            policy=("run-job", documents.policy),
-            tags=self._tags,
-            parent=self,
-        )
+        documents = shared.job_machines[job.name]
         return aws.sfn.StateMachine(
             f"{self._name}-state-machine",
             name=names.state_machine,
             type="STANDARD",
-            role_arn=role.arn,
+            role_arn=shared.job_state_machine_role_arn,
             definition=json.dumps(documents.definition, sort_keys=True),
             logging_configuration={
                 "level": "ALL",

@@ -14,6 +14,7 @@ import pulumi_aws as aws
 from components.documents import policies
 from components.documents import rendered as render
 from components.documents.dashboard import JOBS_PER_DASHBOARD, dashboard_bodies
+from components.documents.grants import MachineDocuments
 from components.model.arns import AwsEnv
 from components.model.aws_constants import SQS_MAX_MESSAGE_RETENTION_SECONDS
 from components.model.deadlines import deadline_summary
@@ -49,6 +50,8 @@ class SharedInfra(pulumi.ComponentResource):
     schedule_dead_letter_queue_arn: pulumi.Output[str] | None
     slot_watch_arn: pulumi.Output[str]
     slot_watch_schedule_group_name: pulumi.Output[str]
+    job_machines: dict[str, MachineDocuments]  # job name -> its state machine's definition and grants
+    job_state_machine_role_arn: pulumi.Output[str] | None  # None for a stack without jobs
 
     def __init__(self, name: str, args: SharedInfraArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
@@ -221,6 +224,27 @@ class SharedInfra(pulumi.ComponentResource):
             parent=self,
         )
         self.scheduler_role_arn = scheduler_role.arn
+        self._job_state_machines_role()
+
+    def _job_state_machines_role(self) -> None:
+        """Every job's state machine definition, built once, and the one role they share: the union of their
+        states' grants (components/documents/rendered.py)."""
+        self.job_machines = {
+            job.name: render.job_machine_documents(job, self._stack, self.env) for job in self._stack.jobs
+        }
+        self.job_state_machine_role_arn = None
+        if not self.job_machines:
+            return
+        role = service_role(
+            f"{self._name}-job-state-machines-role",
+            name=self._names.job_state_machine_role,
+            description="Lets this stack's job state machines run their tasks, hold their locks and alert.",
+            trust=render.job_machines_trust(self._stack, self.env),
+            policy=("run-jobs", render.job_machines_policy(list(self.job_machines.values()))),
+            tags=self._tags,
+            parent=self,
+        )
+        self.job_state_machine_role_arn = role.arn
 
     def _execution_logs(self) -> None:
         log_group = aws.cloudwatch.LogGroup(

@@ -21,15 +21,16 @@ def test_each_job_gets_its_resources_parented_to_its_component(project: Project)
     project.add_job("nightly_report.py", SIMPLE_JOB)
     mocks = run_program(project, BASE_CONFIG)
     children = {r.type for r in mocks.resources if r.parent and r.parent.endswith(f"{JOB_TYPE}::nightly-report")}
+    # No IAM role of its own: its state machine uses the stack's shared one, and without `permissions` its
+    # container has no AWS identity.
     assert children == {
         "aws:cloudwatch/logGroup:LogGroup",
-        "aws:iam/role:Role",
         "aws:ecs/taskDefinition:TaskDefinition",
         "aws:sfn/stateMachine:StateMachine",
         "aws:scheduler/schedule:Schedule",
     }
-    # log group, task role, task definition, state machine role, state machine, schedule, watch schedule
-    assert len([r for r in mocks.resources if r.parent and r.parent.endswith("::nightly-report")]) == 7
+    # log group, task definition, state machine, schedule, watch schedule
+    assert len([r for r in mocks.resources if r.parent and r.parent.endswith("::nightly-report")]) == 5
 
 
 def test_dropping_a_module_into_jobs_adds_a_job_with_no_other_edit(project: Project) -> None:
@@ -43,7 +44,8 @@ def test_dropping_a_module_into_jobs_adds_a_job_with_no_other_edit(project: Proj
 
     assert names(before) == ["nightly-report"]
     assert names(after) == ["cleanup", "nightly-report"]
-    assert len(after.resources) - len(before.resources) == 8  # the component and its 7 children
+    # the component and its 5 children: log group, task definition, state machine, schedule, watch schedule
+    assert len(after.resources) - len(before.resources) == 6
 
 
 def test_state_machine_and_roles_get_the_documents_the_plan_renders(project: Project) -> None:
@@ -58,7 +60,7 @@ def test_state_machine_and_roles_get_the_documents_the_plan_renders(project: Pro
     rendered = rendered_documents(stack, AwsEnv("aws", "eu-central-1", ACCOUNT))
     assert _definition(mocks, "nightly-report") == rendered["jobs/nightly-report/state-machine.asl.json"]
     for role_name, document in (
-        ("nightly-report-state-machine-role", "jobs/nightly-report/state-machine-role.policy.json"),
+        ("shared-job-state-machines-role", "shared/job-state-machines-role.policy.json"),
         ("nightly-report-task-role", "jobs/nightly-report/task-role.policy.json"),
         ("shared-execution-role", "shared/execution-role.policy.json"),
         ("shared-scheduler-role", "shared/scheduler-role.policy.json"),
@@ -90,7 +92,7 @@ def test_state_machine_is_created_after_the_task_lock_table_and_spot_capacity_it
     machine = mocks.one("aws:sfn/stateMachine:StateMachine", "nightly-report-state-machine")
     after = {urn.split("::")[-1] for urn in machine.dependencies}
     assert {
-        "nightly-report-state-machine-role",
+        "shared-job-state-machines-role",
         "nightly-report-task",
         "shared-locks",
         "shared-cluster-capacity",
@@ -250,8 +252,12 @@ def test_task_role_gets_exactly_the_jobs_permissions_and_a_stack_may_replace_the
     assert json.loads(policy["policy"])["Statement"] == [
         {"Sid": "JobPermission1", "Effect": "Allow", "Action": ["s3:PutObject"], "Resource": ["arn:aws:s3:::reports/*"]}
     ]
-    # No permissions: one empty block, so Pulumi removes any inline policy the role still has.
-    assert task_role_inline(BASE_CONFIG, "cleanup") == [{}]
+    # No permissions: no task role at all (a grant removed from the module is revoked with the role).
+    mocks = run_program(project, BASE_CONFIG)
+    assert [r.name for r in mocks.of_type("aws:iam/role:Role") if r.name.endswith("-task-role")] == [
+        "nightly-report-task-role"
+    ]
+    assert "taskRoleArn" not in mocks.one("aws:ecs/taskDefinition:TaskDefinition", "cleanup-task").inputs
     prod = {"actions": ["s3:PutObject"], "resources": ["arn:aws:s3:::prod-reports/*"]}
     overridden = {**BASE_CONFIG, "scheduled-jobs:jobs": {"nightly-report": {"permissions": [prod]}}}
     [policy] = task_role_inline(overridden, "nightly-report")

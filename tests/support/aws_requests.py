@@ -63,6 +63,7 @@ def _task_requests(
     job: StackJob,
     stack: Stack,
     expression_keys: list[str],
+    item_scoped: bool,
 ) -> Iterator[Expected]:
     resource: str = state["Resource"]
     args = state.get("Arguments", {})
@@ -92,10 +93,18 @@ def _task_requests(
         for action in ("events:PutRule", "events:PutTargets", "events:DescribeRule"):
             yield Expected(doc, Request(role, action, rule, {}), True, why + ": the managed rule")
         passed = {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
-        for passed_role in (job.names.task_role, shared_names(stack.config.name_prefix).execution_role):
+        shared = shared_names(stack.config.name_prefix)
+        own_roles = [job.names.task_role] if job.spec.permissions else []  # only a job with permissions has one
+        for passed_role in (*own_roles, shared.execution_role):
             yield Expected(doc, Request(role, "iam:PassRole", env.role_arn(passed_role), passed), True, why)
-        other_role = env.role_arn(job_names(stack.config.name_prefix, f"{job.name}-x").task_role)
-        yield Expected(doc, Request(role, "iam:PassRole", other_role, passed), False, why + ": another job's role")
+        for other_role, what in (
+            (job_names(OTHER, job.name).task_role, "another stack's task role"),
+            (shared.scheduler_role, "a role of the stack that is no task role"),
+            (shared.job_state_machine_role, "its own role"),
+        ):
+            yield Expected(
+                doc, Request(role, "iam:PassRole", env.role_arn(other_role), passed), False, f"{why}: {what}"
+            )
     elif resource.startswith("arn:aws:states:::dynamodb:"):
         api = resource.rsplit(":", 1)[1]
         table = env.arn("dynamodb", f"table/{args['TableName']}")
@@ -106,8 +115,9 @@ def _task_requests(
             yield Expected(
                 doc, Request(role, _dynamodb_action(api), table, {"dynamodb:LeadingKeys": [name]}), True, why
             )
-        other = {"dynamodb:LeadingKeys": [f"{OTHER}-job"]}
-        yield Expected(doc, Request(role, _dynamodb_action(api), table, other), False, why + ": another job's lock")
+        if item_scoped:
+            other = {"dynamodb:LeadingKeys": [f"{OTHER}-job"]}
+            yield Expected(doc, Request(role, _dynamodb_action(api), table, other), False, why + ": another job's lock")
         other_table = env.arn("dynamodb", f"table/{OTHER}-job-locks")
         yield Expected(
             doc, Request(role, _dynamodb_action(api), other_table, {"dynamodb:LeadingKeys": keys}), False, why
@@ -137,14 +147,17 @@ def state_machine_requests(
     stack: Stack,
     env: AwsEnv,
     expression_keys: list[str] | None = None,
+    item_scoped: bool = True,
 ) -> list[Expected]:
     """Every request the machine's Task states make, some they must not, and its execution logging.
-    `expression_keys`: the items a state whose key is an expression must reach."""
+    `expression_keys`: the items a state whose key is an expression must reach; `item_scoped`: whether the role
+    may reach only those items of the lock table (the janitor's and the slot watch's) or any (the job state
+    machines' shared role)."""
     found = [
         expected
         for name, state in definition["States"].items()
         if state["Type"] == "Task"
-        for expected in _task_requests(doc, name, state, env, role, job, stack, expression_keys or [])
+        for expected in _task_requests(doc, name, state, env, role, job, stack, expression_keys or [], item_scoped)
     ]
     found += [Expected(doc, Request(role, action, "*", {}), True, "execution logs") for action in LOG_DELIVERY_ACTIONS]
     return found
@@ -164,19 +177,16 @@ def stack_requests(stack: Stack, documents: dict[str, dict[str, Any]], env: AwsE
     prefix = stack.config.name_prefix
     shared = shared_names(prefix)
     found: list[Expected] = []
+    role = env.role_arn(shared.job_state_machine_role)
+    doc = "shared/job-state-machines-role.policy.json"  # every job's state machine shares this role
     for job in stack.jobs:
         base = f"jobs/{job.name}"
-        role = env.role_arn(job.names.state_machine_role)
-        doc = f"{base}/state-machine-role.policy.json"
         # The slot claim's key is an expression: a scheduled slot's claim and a manual run's.
         claims = [slot_claim_key(job.name, "2026-11-30T06:00:00Z"), f"{job.name}{RUN_CLAIM_MARK}manual-1"]
-        found += state_machine_requests(doc, documents[f"{base}/state-machine.asl.json"], role, job, stack, env, claims)
-        longer = slot_claim_key(f"{job.name}-x", "2026-11-30T06:00:00Z")  # a job whose name starts with this one's
-        for action in ("dynamodb:PutItem", "dynamodb:GetItem"):
-            table = env.arn("dynamodb", f"table/{shared_names(prefix).lock_table}")
-            request = Request(role, action, table, {"dynamodb:LeadingKeys": [longer]})
-            found.append(Expected(doc, request, False, "ClaimSlot: another job's claim"))
-        found += _task_role_requests(f"{base}/task-role.policy.json", job, stack, env)
+        definition = documents[f"{base}/state-machine.asl.json"]
+        found += state_machine_requests(doc, definition, role, job, stack, env, claims, item_scoped=False)
+        if job.spec.permissions:
+            found += _task_role_requests(f"{base}/task-role.policy.json", job, stack, env)
     janitor_role = env.role_arn(shared.janitor_role)
     if stack.jobs:
         found += state_machine_requests(
@@ -310,13 +320,18 @@ def trust_requests(stack: Stack, env: AwsEnv) -> list[Expected]:
         return {"aws:SourceArn": arn, "aws:SourceAccount": account_id}
 
     task = env.arn("ecs", f"task/{shared.cluster}/{TASK_ID}")
+    doc = "shared/job-state-machines-role.trust.json"
     for job in stack.jobs:
-        base = f"jobs/{job.name}"
         machine = env.arn("states", f"stateMachine:{job.names.state_machine}")
-        doc = f"{base}/state-machine-role.trust.json"
-        assume(doc, "states.amazonaws.com", job.names.state_machine_role, source(machine), True, "its machine")
+        assume(doc, "states.amazonaws.com", shared.job_state_machine_role, source(machine), True, "a job's machine")
         other = env.arn("states", f"stateMachine:{OTHER}-{job.name}")
-        assume(doc, "states.amazonaws.com", job.names.state_machine_role, source(other), False, "another machine")
+        assume(doc, "states.amazonaws.com", shared.job_state_machine_role, source(other), False, "another stack's")
+        foreign = source(machine.replace(account, "210987654321"), "210987654321")
+        assume(doc, "states.amazonaws.com", shared.job_state_machine_role, foreign, False, "another account's")
+    for job in stack.jobs:
+        if not job.spec.permissions:
+            continue  # no task role
+        base = f"jobs/{job.name}"
         doc = f"{base}/task-role.trust.json"
         assume(doc, "ecs-tasks.amazonaws.com", job.names.task_role, source(task), True, "its task")
         foreign = source(task.replace(account, "210987654321"), "210987654321")

@@ -14,6 +14,7 @@ from components.model.stack import StackJob
 ENV = AwsEnv("aws", "eu-central-1", "123456789012")
 TARGET = RunTarget(
     env=ENV,
+    prefix="prod",
     cluster="prod-jobs",
     task_family="prod-report",
     container="job",

@@ -72,6 +72,7 @@ EDGE_JOBS: dict[str, Job] = {
 }
 WIDE_TARGET = RunTarget(
     env=ENV,
+    prefix="edge",
     cluster="arn:aws:ecs:eu-central-1:123456789012:cluster/shared",
     task_family="edge-task",
     container="job",
@@ -90,6 +91,7 @@ def _edge_definitions() -> dict[str, dict[str, Any]]:
         names = job_names("edge", key)
         narrow = RunTarget(
             ENV,
+            "edge",
             "edge-jobs",
             names.task_family,
             names.container,

@@ -125,9 +125,11 @@ def stack_calls(stack: Stack, env: AwsEnv) -> list[Call]:
         names.slot_watch_role: "states.amazonaws.com",
     }
     machines = [names.janitor_state_machine, names.slot_watch_state_machine]
+    if stack.jobs:
+        roles[names.job_state_machine_role] = "states.amazonaws.com"
     for job in stack.jobs:
-        roles[job.names.task_role] = "ecs-tasks.amazonaws.com"
-        roles[job.names.state_machine_role] = "states.amazonaws.com"
+        if job.spec.permissions:
+            roles[job.names.task_role] = "ecs-tasks.amazonaws.com"
         machines.append(job.names.state_machine)
         definition = env.arn("ecs", f"task-definition/{job.names.task_family}:1")
         calls += _calls(

@@ -13,7 +13,6 @@ from tests.support.builders import ALERTS, ENV, TARGET, job
 
 ACCOUNT = ENV.account_id
 TABLE_ARN = f"arn:aws:dynamodb:eu-central-1:{ACCOUNT}:table/prod-job-locks"
-TASK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/prod-report-task"
 EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/prod-job-execution"
 
 
@@ -29,10 +28,10 @@ def _statement(document: dict[str, Any], sid: str) -> dict[str, Any]:
     return statement
 
 
-def test_state_machine_may_run_only_this_jobs_task_family_on_this_cluster() -> None:
-    run = _statement(_machine_policy(), "RunThisJobsTask")
+def test_state_machine_may_run_only_the_stacks_task_families_on_this_cluster() -> None:
+    run = _statement(_machine_policy(), "RunTheStacksJobTasks")
     assert run["Action"] == "ecs:RunTask"
-    assert run["Resource"] == f"arn:aws:ecs:eu-central-1:{ACCOUNT}:task-definition/prod-report:*"
+    assert run["Resource"] == f"arn:aws:ecs:eu-central-1:{ACCOUNT}:task-definition/prod-*:*"
     assert run["Condition"] == {"ArnEquals": {"ecs:cluster": f"arn:aws:ecs:eu-central-1:{ACCOUNT}:cluster/prod-jobs"}}
 
 
@@ -42,9 +41,9 @@ def test_state_machine_may_watch_and_stop_tasks_only_on_this_cluster() -> None:
     assert watch["Resource"] == f"arn:aws:ecs:eu-central-1:{ACCOUNT}:task/prod-jobs/*"
 
 
-def test_state_machine_may_pass_only_this_jobs_two_roles_to_ecs_tasks() -> None:
-    passing = _statement(_machine_policy(), "PassThisJobsRolesToEcsTasks")
-    assert passing["Resource"] == sorted([TASK_ROLE, EXECUTION_ROLE])
+def test_state_machine_may_pass_only_the_stacks_task_roles_and_execution_role_to_ecs_tasks() -> None:
+    passing = _statement(_machine_policy(), "PassTheStacksTaskRolesToEcsTasks")
+    assert passing["Resource"] == sorted([f"arn:aws:iam::{ACCOUNT}:role/prod-*-task", EXECUTION_ROLE])
     assert passing["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
 
 
@@ -53,17 +52,18 @@ def test_state_machine_manages_only_the_step_functions_ecs_rule() -> None:
     assert rule["Resource"] == f"arn:aws:events:eu-central-1:{ACCOUNT}:rule/StepFunctionsGetEventsForECSTaskRule"
 
 
-def test_state_machine_may_touch_only_this_jobs_lock_item() -> None:
-    lock = _statement(_machine_policy(), "TakeAndReleaseThisJobsLock")
-    assert lock["Action"] == "dynamodb:UpdateItem"  # take, release and remember: one conditional update each
+def test_state_machine_may_use_only_the_stacks_lock_table() -> None:
+    lock = _statement(_machine_policy(), "UseTheLockTable")
+    # claim the slot (put, and get who claimed it), take, release and remember: one conditional update each
+    assert lock["Action"] == ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
     assert lock["Resource"] == TABLE_ARN
-    assert lock["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["report"]}}
+    assert "Condition" not in lock  # the job state machines share one role: any item of this table
 
 
-def test_job_without_lock_may_read_and_update_only_its_own_item() -> None:
-    item = _statement(_machine_policy(lock=False), "TakeAndReleaseThisJobsLock")
-    assert item["Action"] == ["dynamodb:GetItem", "dynamodb:UpdateItem"]
-    assert item["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["report"]}}
+def test_job_without_lock_may_read_put_and_update_items_of_the_lock_table() -> None:
+    item = _statement(_machine_policy(lock=False), "UseTheLockTable")
+    assert item["Action"] == ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    assert item["Resource"] == TABLE_ARN
 
 
 def test_no_wildcard_action_and_star_resource_only_where_aws_requires_it() -> None:
@@ -147,15 +147,12 @@ def test_scheduler_may_start_exactly_the_jobs_state_machines_until_the_policy_wo
     assert len(json.dumps(many)) < INLINE_POLICY_BUDGET
 
 
-def test_replacing_job_may_also_read_its_lock_and_stop_its_own_executions_only() -> None:
+def test_replacing_job_may_also_stop_executions_of_the_stacks_jobs_only() -> None:
     document = _machine_policy(replace=True)
-    stop = _statement(document, "StopThisJobsRunningExecution")
+    stop = _statement(document, "StopTheStacksRunningExecutions")
     assert stop["Action"] == "states:StopExecution"
-    assert stop["Resource"] == f"arn:aws:states:eu-central-1:{ACCOUNT}:execution:prod-report:*"
-    lock = _statement(document, "TakeAndReleaseThisJobsLock")
-    assert lock["Action"] == ["dynamodb:GetItem", "dynamodb:UpdateItem"]
-    assert lock["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["report"]}}
-    assert "StopThisJobsRunningExecution" not in json.dumps(_machine_policy())
+    assert stop["Resource"] == f"arn:aws:states:eu-central-1:{ACCOUNT}:execution:prod-*"
+    assert "StopTheStacksRunningExecutions" not in json.dumps(_machine_policy())
 
 
 def test_scheduler_may_park_undelivered_starts_in_the_dead_letter_queue() -> None:

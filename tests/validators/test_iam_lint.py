@@ -67,6 +67,7 @@ def _edge_policies() -> dict[str, dict[str, Any]]:
             stack_job(Job(name="allow", command=["x"], timeout="30m", concurrency="allow"), "edge"),
             RunTarget(
                 ENV,
+                "edge",
                 "edge-jobs",
                 "edge-allow",
                 "job",
@@ -158,8 +159,8 @@ def test_parliament_catches_a_policy_that_allows_everything() -> None:
     ],
 )
 def test_parliament_catches_a_typo_in_a_lock_statement(field: str, typo: Any, issue: str) -> None:
-    policy = copy.deepcopy(SHIPPED["dev/jobs/nightly-report/state-machine-role.policy.json"])
-    lock = next(s for s in policy["Statement"] if s.get("Sid") == "TakeAndReleaseThisJobsLock")
+    policy = copy.deepcopy(SHIPPED["dev/shared/lock-janitor-role.policy.json"])
+    lock = next(s for s in policy["Statement"] if "dynamodb:LeadingKeys" in json.dumps(s.get("Condition")))
     lock[field] = typo
     issues = {issue for issue, _, _ in _parliament_findings("typo.policy.json", policy)}
     assert issue in issues, issues
