@@ -19,6 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import YAMLError
 
+from components.documents.footprint import footprint, footprint_rows, footprint_warnings
 from components.documents.rendered import rendered_documents
 from components.loading.stack import load_stack
 from components.model.arns import AwsEnv
@@ -257,6 +258,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(table(stack, now))
     for warning in pileup_warnings(stack.jobs, now):
+        print(f"warning: {warning}")
+    uses = footprint(stack)
+    print("\nfootprint against AWS's default quotas (this stack alone; other stacks in the account count too):")
+    print(text_table(["what", "this stack", "default quota", "share", "source"], footprint_rows(uses), rule=True))
+    for warning in footprint_warnings(uses):
         print(f"warning: {warning}")
     notes = deadlines(stack, now)
     if notes:

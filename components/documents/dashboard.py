@@ -9,6 +9,11 @@ JOBS_PER_DASHBOARD = 200
 ALARMS_PER_WIDGET = 100
 
 
+def dashboard_count(job_count: int) -> int:
+    """How many dashboards a stack of `job_count` jobs gets: one per JOBS_PER_DASHBOARD jobs, at least one."""
+    return max(1, -(-job_count // JOBS_PER_DASHBOARD))
+
+
 # Step Functions logs each execution event with `type` and `execution_arn` (Step Functions dev guide, "Log
 # levels for Step Functions execution events"); the job machines log at level ALL to the stack's log group.
 _STATE_QUERY = (

@@ -25,10 +25,15 @@ def load_stack(jobs_dir: Path, config_values: dict[str, Any], project: str, stac
     """Validate everything, collecting all problems; raise InvalidSetup with all of them or return the Stack."""
     problems: list[str] = _misspelt_namespaces(config_values, project, config_source)
     config: StackConfig | None = None
+    data = config_from_values(config_values, project, stack)
     try:
-        config = StackConfig.model_validate(config_from_values(config_values, project, stack))
+        config = StackConfig.model_validate(data)
     except ValidationError as error:
-        problems.extend(_config_problems(error, config_source, project))
+        found = _config_problems(error, config_source, project)
+        if "namePrefix" not in data:  # said once, with why it must be written down
+            found = [p for p in found if not p.startswith(f"{config_source}: {project}:namePrefix:")]
+            found.append(_missing_prefix(config_source, project, stack))
+        problems.extend(found)
     modules: list[JobModule] = []
     try:
         modules = discover_jobs(jobs_dir)
@@ -42,6 +47,17 @@ def load_stack(jobs_dir: Path, config_values: dict[str, Any], project: str, stac
         raise InvalidSetup(problems)
     assert config is not None
     return Stack(project=project, stack=stack, config=config, jobs=jobs)
+
+
+def _missing_prefix(source: str, project: str, stack: str) -> str:
+    """Every physical name derives from the prefix, and a new prefix replaces every resource: so it is written
+    in the stack file, never derived from the stack's name (a renamed stack would otherwise be a new stack)."""
+    return (
+        f"{source}: {project}:namePrefix: required but not given: every physical name starts with it, and a "
+        f"changed prefix replaces every resource, so pin it in the stack file: `pulumi config set "
+        f"{project}:namePrefix {stack}` (the stack's name, which a stack deployed before this setting was "
+        "required used)"
+    )
 
 
 def _misspelt_namespaces(values: dict[str, Any], project: str, source: str) -> list[str]:

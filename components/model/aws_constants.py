@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 # Fargate task CPU units -> allowed memory (MiB).
 # Source: ECS Developer Guide, "Task CPU and memory" (Fargate, Linux; 8 and 16 vCPU need platform 1.4.0).
 FARGATE_CPU_MEMORY: dict[int, tuple[int, ...]] = {
@@ -117,6 +119,29 @@ SCHEDULER_MAX_FLEXIBLE_WINDOW_MINUTES = 1440
 # (burst), then 20 per second; RunTask on Fargate is 20 calls per second. Shared by the whole account and region.
 FARGATE_TASK_LAUNCH_BURST = 100
 FARGATE_TASK_LAUNCH_RATE_PER_SECOND = 20
+
+
+# Default quotas of what a stack creates, per account (and region, unless `global`), as AWS documents them;
+# None where AWS documents no limit. Each source is the AWS page that gives the figure.
+@dataclass(frozen=True)
+class Quota:
+    default: int | None
+    scope: str  # "account" (all regions) or "region"
+    source: str
+
+
+DEFAULT_QUOTAS: dict[str, Quota] = {
+    "IAM roles": Quota(1000, "account", 'IAM user guide, "IAM and AWS STS quotas" (adjustable to 5,000)'),
+    "state machines": Quota(100_000, "region", 'Step Functions developer guide, "Step Functions service quotas"'),
+    "schedules": Quota(10_000_000, "region", 'EventBridge Scheduler user guide, "Quotas for EventBridge Scheduler"'),
+    "schedule groups": Quota(500, "account", 'EventBridge Scheduler user guide, "Managing a schedule group"'),
+    "CloudWatch alarms": Quota(None, "region", 'CloudWatch user guide, "CloudWatch service quotas": no limit'),
+    "log groups": Quota(1_000_000, "region", 'CloudWatch Logs user guide, "CloudWatch Logs quotas"'),
+    "task definition families": Quota(None, "region", 'ECS developer guide, "Amazon ECS service quotas": none listed'),
+    "EventBridge rules": Quota(300, "region", 'EventBridge user guide, "Amazon EventBridge quotas": 300 per event bus'),
+    "dashboards": Quota(None, "account", "CloudWatch: no default number found in AWS's documentation"),
+    "DynamoDB tables": Quota(2500, "region", 'DynamoDB developer guide, "Quotas in Amazon DynamoDB"'),
+}
 
 # Source: SQS API reference, SetQueueAttributes: MessageRetentionPeriod is 60 to 1,209,600 seconds (14 days).
 SQS_MAX_MESSAGE_RETENTION_SECONDS = 14 * 86400

@@ -169,6 +169,16 @@ class StackConfig(_Strict):
                 raise FieldError(
                     key, f"is in {arn.split(':')[3]}, but the stack deploys to {self.region} (aws:region)", arn
                 )
+        if self.alarm_topic_arn and self.alarm_emails:
+            # Subscribing them on another team's topic would need each address to confirm again, and alerts
+            # would stop reaching them until then (SNS developer guide: an e-mail subscription is pending until
+            # confirmed).
+            raise FieldError(
+                "alarmEmails",
+                "set together with alarmTopicArn: alerts then go to that topic, whose subscriptions its owner "
+                "manages; subscribe these addresses there (each must confirm), and drop alarmEmails here",
+                ", ".join(self.alarm_emails),
+            )
         shared = "with ours (scheduled-jobs:stack) the shared resources"
         too_many = too_many_tags(shared_tags(self.tags, "stack"), shared)
         if too_many is not None:
@@ -184,7 +194,7 @@ def config_from_values(values: dict[str, Any], project: str, stack: str) -> dict
     """Turn `project:key` config values (from Pulumi or from the YAML file) into StackConfig input.
 
     Pulumi hands structured values over as JSON strings; the YAML file gives them parsed."""
-    data: dict[str, Any] = {"namePrefix": stack}
+    data: dict[str, Any] = {}
     for key, value in values.items():
         # A key without a namespace belongs to the project (Pulumi's rule for the stack file).
         namespace, _, name = key.partition(":") if ":" in key else (project, ":", key)

@@ -23,6 +23,7 @@ SCHEDULE_RETRY_ATTEMPTS = 20
 SCHEDULE_MAX_EVENT_AGE_SECONDS = 3600
 # EventBridge Scheduler's context attribute for the time a schedule fired for (ISO 8601, UTC).
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
+DRAIN_MARGIN_SECONDS = 900  # beyond a removed job's execution timeout, for its machine's deletion to finish
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ class ScheduledJob(pulumi.ComponentResource):
             name=names.log_group,
             retention_in_days=self._config.log_retention_days,
             tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            # A removed job's logs stay for their retention (docs/changing-a-deployed-stack.md).
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
         )
         permissions = task_role_policy(spec.permissions)
         task_role = (
@@ -118,7 +120,15 @@ class ScheduledJob(pulumi.ComponentResource):
             },
             tags=self._tags,
             # What the definition names must exist before the first run can start.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[task_definition, *shared.job_prerequisites]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[task_definition, *shared.job_prerequisites],
+                # DeleteStateMachine waits for running executions ("A state machine is deleted only when all its
+                # executions are completed": Step Functions API reference, DeleteStateMachine); the provider
+                # gives up after 5 minutes by default. A removed job's run in flight may take its whole
+                # execution timeout, and its task definition and role are deleted only after the machine.
+                custom_timeouts=pulumi.CustomTimeouts(delete=f"{job.spec.execution_timeout + DRAIN_MARGIN_SECONDS}s"),
+            ),
         )
 
     def _schedule(self, machine: aws.sfn.StateMachine) -> pulumi.Output[str] | None:

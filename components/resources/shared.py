@@ -13,7 +13,7 @@ import pulumi_aws as aws
 
 from components.documents import policies
 from components.documents import rendered as render
-from components.documents.dashboard import JOBS_PER_DASHBOARD, dashboard_bodies
+from components.documents.dashboard import dashboard_bodies, dashboard_count
 from components.documents.grants import MachineDocuments
 from components.model.arns import AwsEnv
 from components.model.aws_constants import SQS_MAX_MESSAGE_RETENTION_SECONDS
@@ -59,6 +59,9 @@ class SharedInfra(pulumi.ComponentResource):
         self._names = shared_names(args.stack.config.name_prefix)
         self._tags = shared_tags(args.stack.config.tags, args.stack.stack)
         self._child = pulumi.ResourceOptions(parent=self)
+        # Stateful: what they hold (confirmed subscriptions, undelivered starts, logs) outlives their removal
+        # from the program; Pulumi forgets them instead of deleting them (`retain_on_delete`).
+        self._kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         self.env = self._aws_env()
         table = self._lock_table()
         self.job_prerequisites = [table]
@@ -123,7 +126,11 @@ class SharedInfra(pulumi.ComponentResource):
             attributes=[{"name": LOCK_KEY, "type": "S"}],
             ttl={"attribute_name": LOCK_EXPIRES_AT, "enabled": True},
             tags=self._tags,
-            opts=self._child,
+            # Its name carries the prefix, so a changed namePrefix would replace it: Pulumi refuses to replace a
+            # protected resource and fails the preview ("unable to replace resource ... as it is currently marked
+            # for protection": pulumi/pulumi, pkg/resource/deploy/step_generator.go). A new prefix is a new
+            # stack. Kept on `pulumi destroy` too, with the jobs' alert state (docs/changing-a-deployed-stack.md).
+            opts=pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(protect=True, retain_on_delete=True)),
         )
         self.lock_table_name = table.name
         return table
@@ -134,7 +141,7 @@ class SharedInfra(pulumi.ComponentResource):
             self.alarm_topic_arn = pulumi.Output.from_input(config.alarm_topic_arn)
         else:
             topic = aws.sns.Topic(
-                f"{self._name}-alarms", name=self._names.alarm_topic, tags=self._tags, opts=self._child
+                f"{self._name}-alarms", name=self._names.alarm_topic, tags=self._tags, opts=self._kept
             )
             self.alarm_topic_arn = topic.arn
         for email in config.alarm_emails:
@@ -172,7 +179,7 @@ class SharedInfra(pulumi.ComponentResource):
             message_retention_seconds=SQS_MAX_MESSAGE_RETENTION_SECONDS,  # two weeks to look into it
             sqs_managed_sse_enabled=True,
             tags=self._tags,
-            opts=self._child,
+            opts=self._kept,
         )
         self.schedule_dead_letter_queue_arn = queue.arn
         notifying_alarm(
@@ -252,7 +259,7 @@ class SharedInfra(pulumi.ComponentResource):
             name=self._names.state_machine_log_group,
             retention_in_days=self._stack.config.log_retention_days,
             tags=self._tags,
-            opts=self._child,
+            opts=self._kept,
         )
         self.state_machine_log_destination = log_group.arn.apply(lambda arn: f"{arn}:*")
 
@@ -274,7 +281,7 @@ class SharedInfra(pulumi.ComponentResource):
             self._stack.config.name_prefix,
             rules,
         )
-        for index in range(max(1, -(-len(jobs) // JOBS_PER_DASHBOARD))):
+        for index in range(dashboard_count(len(jobs))):
             suffix = "" if index == 0 else f"-{index + 1}"
             aws.cloudwatch.Dashboard(
                 f"{self._name}-dashboard{suffix}",

@@ -18,6 +18,7 @@ config:
   scheduled-jobs:image: app:1
   scheduled-jobs:subnets: ["subnet-0123456789abcdef0"]
   scheduled-jobs:securityGroups: ["sg-0123456789abcdef0"]
+  scheduled-jobs:namePrefix: test
 """
 
 
@@ -54,10 +55,10 @@ def test_true_and_false_are_booleans_to_both(project: Project) -> None:
 
 
 REPEATS: dict[str, tuple[str, str]] = {
-    "a setting": (BASE + "  scheduled-jobs:image: app:2\n", "Pulumi.test.yaml:6: scheduled-jobs:image: "),
+    "a setting": (BASE + "  scheduled-jobs:image: app:2\n", "Pulumi.test.yaml:7: scheduled-jobs:image: "),
     "a job override": (
         BASE + "  scheduled-jobs:jobs:\n    report:\n      enabled: false\n      enabled: true\n",
-        "Pulumi.test.yaml:9: enabled: ",
+        "Pulumi.test.yaml:10: enabled: ",
     ),
 }
 
@@ -74,7 +75,7 @@ def test_settings_outside_config_are_named_with_the_fix(project: Project) -> Non
     project.add_job("report.py", good())
     unwrapped = "\n".join(line[2:] for line in BASE.splitlines()[1:]) + "\n"
     assert _plan_problems(project, unwrapped) == [
-        f"{CONFIG_FILE}: aws:region, scheduled-jobs:image, scheduled-jobs:securityGroups and 1 more: written at "
+        f"{CONFIG_FILE}: aws:region, scheduled-jobs:image, scheduled-jobs:namePrefix and 2 more: written at "
         "the top level, where Pulumi does not read settings; indent them under `config:`"
     ]
 

@@ -29,6 +29,16 @@ CONFIG_CASES = [
         ["scheduled-jobs:securityGroups: required but not given"],
     ),
     (
+        # Never derived from the stack's name: a renamed stack would replace every resource (issue 16).
+        "name-prefix-missing",
+        {P + "namePrefix": DROP},
+        [
+            f"{CONFIG_FILE}: scheduled-jobs:namePrefix: required but not given: every physical name starts with it, "
+            "and a changed prefix replaces every resource, so pin it in the stack file: `pulumi config set "
+            "scheduled-jobs:namePrefix test`"
+        ],
+    ),
+    (
         "region-missing",
         {"aws:region": DROP},
         [f"{CONFIG_FILE}: aws:region: required but not given, e.g. 'eu-central-1'"],
@@ -196,7 +206,7 @@ def test_plan_reports_the_same_problems_as_the_program_and_writes_nothing(
     project.add_job("report.py", good(', timeout="10 mins"').replace('timeout="30m", ', ""))
     _plan_project(
         project.root,
-        "config:\n  aws:region: eu-central-1\n  scheduled-jobs:image: app:1\n"
+        "config:\n  aws:region: eu-central-1\n  scheduled-jobs:namePrefix: test\n  scheduled-jobs:image: app:1\n"
         "  scheduled-jobs:securityGroups: [sg-0123456789abcdef0]\n",
     )
     out = project.root / "build"
@@ -206,7 +216,12 @@ def test_plan_reports_the_same_problems_as_the_program_and_writes_nothing(
     assert "  - Pulumi.test.yaml: scheduled-jobs:subnets: required but not given" in printed
     assert "  - jobs/report.py:3: timeout: '10 mins' is not a duration" in printed
     assert not out.exists()
-    config = {"aws:region": "eu-central-1", P + "image": "app:1", P + "securityGroups": ["sg-0123456789abcdef0"]}
+    config = {
+        "aws:region": "eu-central-1",
+        P + "namePrefix": "test",
+        P + "image": "app:1",
+        P + "securityGroups": ["sg-0123456789abcdef0"],
+    }
     program = str(run_program(project, config, capture_error=True).error)
     assert [line for line in printed.splitlines() if line.startswith("  - ")] == [
         line for line in program.splitlines() if line.startswith("  - ")
@@ -246,6 +261,8 @@ VALID_REFERENCES: dict[str, Any] = {
     P + "alarmEmails": ["oncall@example.com"],
     P + "namePrefix": "prod",
 }
+# alarmTopicArn and alarmEmails are refused together (the e-mails would have to confirm again on that topic).
+WITHOUT_EMAILS = {P + "alarmEmails": DROP}
 # Characters no such value may hold, so "valid + trailer" is invalid for every key.
 TRAILERS = {"space": " (prod)", "slash": "/extra", "colon": ":1"}
 
@@ -255,9 +272,10 @@ TRAILERS = {"space": " (prod)", "slash": "/extra", "colon": ":1"}
 def test_a_reference_with_text_after_a_valid_value_is_rejected_whole(project: Project, key: str, trailer: str) -> None:
     project.add_job("report.py", good())
     valid = VALID_REFERENCES[key]
-    assert problems(project, configured({key: valid})) == []  # the value itself is fine
+    alone = WITHOUT_EMAILS if key == P + "alarmTopicArn" else {}
+    assert problems(project, configured({key: valid, **alone})) == []  # the value itself is fine
     bad = [valid[0] + trailer] if isinstance(valid, list) else valid + trailer
-    [problem] = problems(project, configured({key: bad}))
+    [problem] = problems(project, configured({key: bad, **alone}))
     assert problem.startswith(f"{CONFIG_FILE}: {key}: ") and repr(bad[0] if isinstance(bad, list) else bad) in problem
 
 
@@ -268,7 +286,23 @@ def test_an_arn_in_another_region_than_the_stack_is_rejected(project: Project, k
     project.add_job("report.py", good())
     arn = str(VALID_REFERENCES[key]).replace("eu-central-1", "us-east-1")
     assert_rejected_everywhere(
-        project, configured({key: arn}), [f"{key}: is in us-east-1, but the stack deploys to eu-central-1"]
+        project,
+        configured({key: arn, **WITHOUT_EMAILS}),
+        [f"{key}: is in us-east-1, but the stack deploys to eu-central-1"],
+    )
+
+
+def test_alarm_emails_with_an_existing_alarm_topic_are_refused_with_what_to_do(project: Project) -> None:
+    project.add_job("report.py", good())
+    topic = {P + "alarmTopicArn": "arn:aws:sns:eu-central-1:123456789012:oncall"}
+    assert_rejected_everywhere(
+        project,
+        configured(topic),
+        [
+            f"{CONFIG_FILE}: scheduled-jobs:alarmEmails: set together with alarmTopicArn: alerts then go to that "
+            "topic, whose subscriptions its owner manages; subscribe these addresses there (each must confirm), "
+            "and drop alarmEmails here (given: 'oncall@example.com')"
+        ],
     )
 
 

@@ -205,7 +205,7 @@ def test_shared_infrastructure_is_built_once(project: Project) -> None:
 def test_existing_cluster_and_topic_are_used_not_created(project: Project) -> None:
     project.add_job("nightly_report.py", SIMPLE_JOB)
     config = {
-        **BASE_CONFIG,
+        **{k: v for k, v in BASE_CONFIG.items() if k != "scheduled-jobs:alarmEmails"},
         "scheduled-jobs:clusterArn": f"arn:aws:ecs:eu-central-1:{ACCOUNT}:cluster/platform",
         "scheduled-jobs:alarmTopicArn": f"arn:aws:sns:eu-central-1:{ACCOUNT}:ops",
     }

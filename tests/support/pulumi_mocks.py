@@ -28,6 +28,8 @@ class Registered:
     dependencies: list[str]  # URNs the engine must create first (from Outputs in the inputs and depends_on)
     urn: str = ""  # as the mock monitor makes it (its parent part is only the parent's own type)
     aliases: list[Any] = field(default_factory=list)  # the request's alias specs (pulumi alias_pb2.Alias)
+    # The request's resource options the engine acts on: protect, retain_on_delete, the delete timeout.
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 def _arn(typ: str, name: str, inputs: dict[str, Any], region: str) -> str:
@@ -67,6 +69,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 getattr(registering, "dependencies", []),
                 getattr(registering, "urn", ""),
                 getattr(registering, "aliases", []),
+                getattr(registering, "options", {}),
             )
         )
         state = {**inputs, "arn": _arn(args.typ, args.name, inputs, self.region)}
@@ -101,6 +104,11 @@ class ParentRecordingMonitor(MockMonitor):
         self.mocks.registering.dependencies = list(request.dependencies)
         self.mocks.registering.urn = self.make_urn(request.parent, request.type, request.name)
         self.mocks.registering.aliases = list(request.aliases)
+        self.mocks.registering.options = {
+            "protect": bool(request.protect),
+            "retain_on_delete": bool(request.retainOnDelete),
+            "delete_timeout": request.customTimeouts.delete or None,
+        }
         return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
 
@@ -130,6 +138,7 @@ def make_project(tmp: Path) -> Project:
 
 BASE_CONFIG: dict[str, Any] = {
     "aws:region": "eu-central-1",
+    "scheduled-jobs:namePrefix": "test",
     "scheduled-jobs:image": "123456789012.dkr.ecr.eu-central-1.amazonaws.com/app:1.0",
     "scheduled-jobs:subnets": ["subnet-0123456789abcdef0"],
     "scheduled-jobs:securityGroups": ["sg-0123456789abcdef0"],
