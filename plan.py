@@ -23,6 +23,7 @@ from components.documents.footprint import footprint, footprint_rows, footprint_
 from components.documents.rendered import rendered_documents
 from components.loading.stack import load_stack
 from components.model.arns import AwsEnv
+from components.model.day_two import job_changes
 from components.model.deadlines import (
     Deadline,
     deadline_rule,
@@ -268,6 +269,13 @@ def main(argv: list[str] | None = None) -> int:
     if notes:
         print("\ndeadlines (times in each job's time zone):")
         print("\n".join(notes))
+    previous = args.out / stack.stack / "jobs"
+    if previous.is_dir():
+        before = {path.name for path in previous.iterdir() if path.is_dir()}
+        changes = job_changes(before, {job.name for job in stack.jobs}, stack.config.name_prefix)
+        if changes:
+            print(f"\nchanges since the last plan in {previous.parent}/ (`pulumi preview` compares with AWS):")
+            print("\n".join(changes))
     count = write_documents(stack, args.out, AwsEnv(args.partition, stack.config.region, args.account))
     print(f"\nwrote {count} documents to {args.out / stack.stack}/ (account {args.account} in ARNs)")
     return 0

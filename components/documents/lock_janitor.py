@@ -1,7 +1,15 @@
 """The shared lock janitor: releases the lock of an execution that failed, timed out or was stopped.
 
 A Catch does not run when a whole execution times out or is stopped (AWS's own DynamoDB concurrency
-sample adds the same cleanup). It deletes the lock only while that execution still holds it."""
+sample adds the same cleanup). It deletes the lock only while that execution still holds it.
+
+It covers every state machine named `<prefix>-<job>` but the stack's own shared ones, not a list of today's
+jobs: a job removed from `jobs/` while a run is in flight has its state machine deleted after that run
+("A state machine is deleted only when all its executions are completed. On the next state transition, the
+state machine's executions are terminated": Step Functions API reference, DeleteStateMachine), so the run
+ends without releasing its lock, and the janitor, which no longer knows the job by name, releases it all the
+same. Only the stack's own job state machines can hold a lock in the stack's table (no other role may write
+it), so an execution of another team's `<prefix>-etl` never holds one and the release changes nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from components.documents.alert_messages import AlertTarget, publish
-from components.documents.grants import Document, Machine, MachineDocuments, State, Task, fit_inline, item_grant
+from components.documents.grants import Document, Machine, MachineDocuments, State, Task
 from components.documents.lock_states import retry_dynamodb
 from components.model.arns import AwsEnv
 from components.model.aws_constants import DYNAMODB_CONDITION_FAILED
@@ -28,8 +36,6 @@ from components.model.lock_item import (
 
 ENDED_BADLY = ("FAILED", "TIMED_OUT", "ABORTED")
 RELEASE_FAILED = "Janitor.ReleaseFailed"
-# EventBridge: "Maximum size of an event pattern, in characters": 2,048 by default (EventBridge quotas).
-EVENT_PATTERN_CHARACTERS = 2048
 
 
 def _job_of(name_prefix: str, event: str = "$states.input") -> str:
@@ -37,26 +43,25 @@ def _job_of(name_prefix: str, event: str = "$states.input") -> str:
     return f"$substringAfter({event}.detail.stateMachineArn, ':stateMachine:{name_prefix}-')"
 
 
-def _is_a_locked_job(name_prefix: str, job_names: list[str]) -> State:
-    """Only this stack's jobs that take a lock; anything else (the janitor's own events, another stack's
-    `<prefix>-etl`, a job with concurrency="allow") ends here, visibly and without a write: so the janitor can
-    never start itself again by its own failure."""
-    known = ", ".join(f"'{name}'" for name in sorted(job_names))
+def _is_a_job(name_prefix: str, shared_machines: list[str]) -> State:
+    """Any `<prefix>-<name>` machine but the stack's own shared ones (`shared_machines`, less the prefix):
+    those end here, visibly and without a write, so the janitor never starts itself again by its own failure."""
+    shared = ", ".join(f"'{name}'" for name in sorted(shared_machines))
     return {
         "Type": "Choice",
-        "Comment": "Is the execution that ended one of this stack's jobs with a lock?",
+        "Comment": "Is the execution that ended one of this stack's job state machines (today's or a removed one)?",
         "Choices": [
             {
                 "Condition": f"{{% $contains($states.input.detail.stateMachineArn, ':stateMachine:{name_prefix}-') "
-                f"and {_job_of(name_prefix)} in [{known}] %}}",
+                f"and $not({_job_of(name_prefix)} in [{shared}]) %}}",
                 "Next": "ReleaseAbandonedLock",
             }
         ],
-        "Default": "NotALockedJobOfThisStack",
+        "Default": "NotAJobOfThisStack",
     }
 
 
-def _release_abandoned_lock(lock_table: str, lock_table_arn: str, name_prefix: str, job_names: list[str]) -> Task:
+def _release_abandoned_lock(lock_table: str, lock_table_arn: str, name_prefix: str) -> Task:
     job_name = f"{{% {_job_of(name_prefix)} %}}"
     state = {
         "Type": "Task",
@@ -95,7 +100,13 @@ def _release_abandoned_lock(lock_table: str, lock_table_arn: str, name_prefix: s
         "Output": {"released": True},
         "Next": "SendEndedBadlyAlert",
     }
-    grant = item_grant("ReleaseAbandonedJobLocks", "dynamodb:UpdateItem", lock_table_arn, job_names)
+    # Any item of the table: a removed job's lock too, whose name no list of today's jobs has.
+    grant = {
+        "Sid": "ReleaseAbandonedJobLocks",
+        "Effect": "Allow",
+        "Action": "dynamodb:UpdateItem",
+        "Resource": lock_table_arn,
+    }
     return Task(state, (grant,))
 
 
@@ -106,7 +117,12 @@ def _ended_badly_alert(alerts: AlertTarget, name_prefix: str, sources: dict[str,
     facts = [
         ("stack", "Stack", f"'{alerts.stack}'"),
         ("job", "Job", job),
-        ("module", "Module", f"$lookup({json.dumps(sources, sort_keys=True)}, {job})"),
+        (
+            "module",
+            "Module",
+            f"($m := $lookup({json.dumps(sources, sort_keys=True)}, {job}); "
+            "$exists($m) ? $m : 'none: the job was removed from jobs/')",
+        ),
         ("slot", "Slot", f"$item.{LAST_FAILED_SLOT}.S"),
         ("outcome", "Outcome", status),
         ("consecutiveFailures", "Failures in a row", f"$number($item.{CONSECUTIVE_FAILURES}.N)"),
@@ -121,26 +137,25 @@ def janitor_machine(
     env: AwsEnv,
     lock_table: str,
     name_prefix: str,
-    job_names: Iterable[str],
+    shared_machines: Iterable[str],
     alerts: AlertTarget,
     sources: dict[str, str],
 ) -> MachineDocuments:
     """ASL that takes a "Step Functions Execution Status Change" event and releases that execution's lock,
-    and its role's policy: delete the locks of this stack's jobs in this stack's table; past the inline
-    policy size limit, any lock in that table (the table holds only this stack's locks).
+    and its role's policy: update any item of this stack's table (the release is conditional on the holder).
 
-    `job_names`: the stack's jobs that take a lock (concurrency "forbid" or "replace"). The job name is the
-    state machine name less the stack prefix (see naming.job_names). A release that fails for any other
-    reason than "not held by that execution" ends as `Janitor.ReleaseFailed`, naming the job and execution.
-    A release counts a failed run of the job and alerts `alerts`: the execution timed out or was stopped (by an
-    operator: one stopped by its replacer no longer holds the lock). `sources`: job -> module, for the alert."""
-    names = sorted(job_names)
+    `shared_machines`: the stack's own state machines that are no job (the janitor, the slot watch), by name
+    less the prefix. The job name is the state machine name less the stack prefix (see naming.job_names). A
+    release that fails for any other reason than "not held by that execution" ends as `Janitor.ReleaseFailed`,
+    naming the job and execution. A release counts a failed run of the job and alerts `alerts`: the execution
+    timed out, was stopped (by an operator: one stopped by its replacer no longer holds the lock) or its job was
+    removed. `sources`: job -> module, for the alert."""
     table_arn = env.arn("dynamodb", f"table/{lock_table}")
     machine = Machine()
     machine.add(
         {
-            "IsALockedJobOfThisStack": _is_a_locked_job(name_prefix, names),
-            "ReleaseAbandonedLock": _release_abandoned_lock(lock_table, table_arn, name_prefix, names),
+            "IsAJobOfThisStack": _is_a_job(name_prefix, sorted(shared_machines)),
+            "ReleaseAbandonedLock": _release_abandoned_lock(lock_table, table_arn, name_prefix),
             "SendEndedBadlyAlert": _ended_badly_alert(alerts, name_prefix, sources),
             "AlertNotSent": {"Type": "Succeed", "Comment": "The lock was released; only the alert could not be sent."},
             "NotHeldByThatExecution": {
@@ -148,13 +163,12 @@ def janitor_machine(
                 "Comment": "The execution had released its lock, or another execution holds it now.",
                 "Output": {"released": False},
             },
-            "NotALockedJobOfThisStack": {
+            "NotAJobOfThisStack": {
                 "Type": "Succeed",
-                "Comment": "Not ours: nothing to release.",
+                "Comment": "Not a job: nothing to release.",
                 "Output": {
                     "released": False,
-                    "ignored": f"{{% $states.input.detail.stateMachineArn & ' is not a job of stack {name_prefix} "
-                    "that takes a lock' %}",
+                    "ignored": f"{{% $states.input.detail.stateMachineArn & ' is not a job of stack {name_prefix}' %}}",
                 },
             },
             "CouldNotRelease": {
@@ -171,27 +185,26 @@ def janitor_machine(
     documents = machine.documents(
         Comment=f"Release job locks held by executions that ended without releasing them ({name_prefix})",
         QueryLanguage="JSONata",
-        StartAt="IsALockedJobOfThisStack",
+        StartAt="IsAJobOfThisStack",
         TimeoutSeconds=300,
     )
-    return fit_inline(documents)
+    return documents
 
 
-def janitor_event_pattern(env: AwsEnv, name_prefix: str, state_machine_names: Iterable[str]) -> dict[str, Any]:
-    """EventBridge pattern for executions of exactly these state machines that ended without success; for a
-    stack whose list would pass EventBridge's pattern size, every machine named `<prefix>-...`, and the
-    janitor's first state sorts out the rest. Step Functions sends these events for Standard workflows on its
-    own, best effort (Step Functions dev guide, "Automating Step Functions event delivery with EventBridge";
-    EventBridge events reference, "Delivery type: Best effort")."""
-    machines = sorted(env.arn("states", f"stateMachine:{name}") for name in state_machine_names)
-    pattern: dict[str, Any] = {
+def janitor_event_pattern(env: AwsEnv, name_prefix: str) -> dict[str, Any]:
+    """EventBridge pattern for executions of every state machine named `<prefix>-...` that ended without
+    success (today's jobs and removed ones; the janitor's first state sorts out the stack's shared machines).
+    Step Functions sends these events for Standard workflows on its own, best effort (Step Functions dev
+    guide, "Automating Step Functions event delivery with EventBridge"; EventBridge events reference,
+    "Delivery type: Best effort")."""
+    return {
         "source": ["aws.states"],
         "detail-type": ["Step Functions Execution Status Change"],
-        "detail": {"status": list(ENDED_BADLY), "stateMachineArn": machines},
+        "detail": {
+            "status": list(ENDED_BADLY),
+            "stateMachineArn": [{"prefix": env.arn("states", f"stateMachine:{name_prefix}-")}],
+        },
     }
-    if not machines or len(json.dumps(pattern, separators=(",", ":"))) > EVENT_PATTERN_CHARACTERS:
-        pattern["detail"]["stateMachineArn"] = [{"prefix": env.arn("states", f"stateMachine:{name_prefix}-")}]
-    return pattern
 
 
 def start_janitor_policy(env: AwsEnv, janitor_state_machine_name: str) -> Document:

@@ -99,28 +99,23 @@ def scheduler_role_policy(stack: Stack, env: AwsEnv) -> dict[str, Any]:
     )
 
 
-def _locked(stack: Stack) -> list[StackJob]:
-    """The jobs that take a lock, whose locks the janitor releases."""
-    return [job for job in stack.jobs if job.spec.concurrency != "allow"]
-
-
 def janitor_documents(stack: Stack, env: AwsEnv) -> MachineDocuments:
     prefix = stack.config.name_prefix
-    locked = _locked(stack)
+    names = shared_names(prefix)
+    own = [names.janitor_state_machine, names.slot_watch_state_machine]
     return janitor_machine(
         env,
-        shared_names(prefix).lock_table,
+        names.lock_table,
         prefix,
-        [job.name for job in locked],
+        [name.removeprefix(f"{prefix}-") for name in own],
         alert_target(stack.config, stack.stack, env),
-        {job.name: job.source for job in locked},
+        {job.name: job.source for job in stack.jobs},
     )
 
 
 def janitor_rule_pattern(stack: Stack, env: AwsEnv) -> dict[str, Any]:
-    """The janitor's rule: executions of this stack's locked jobs that ended badly."""
-    machines = [job.names.state_machine for job in _locked(stack)]
-    return janitor_event_pattern(env, stack.config.name_prefix, machines)
+    """The janitor's rule: executions of the stack's state machines that ended badly."""
+    return janitor_event_pattern(env, stack.config.name_prefix)
 
 
 def slot_watch_documents(stack: Stack, env: AwsEnv) -> MachineDocuments:

@@ -45,14 +45,16 @@ def busiest_minute(jobs: list[StackJob], now: datetime) -> Pileup | None:
     starting: dict[datetime, list[str]] = {}
     counts: Counter[datetime] = Counter()
     end = now + HORIZON
+    minutes: dict[tuple[str, str], list[datetime]] = {}  # jobs often share a schedule: work each one out once
     for job in jobs:
         spec, schedule = job.spec, job.spec.parsed_schedule
         if not spec.enabled or schedule is None or schedule.rate_seconds is not None or spec.jitter:
             continue
-        for run in schedule.next_runs(spec.timezone, RUNS_PER_JOB, now):
-            if run > end:
-                break
-            minute = run.astimezone(UTC).replace(second=0, microsecond=0)
+        key = (schedule.expression, spec.timezone)
+        if key not in minutes:
+            runs = [run for run in schedule.next_runs(spec.timezone, RUNS_PER_JOB, now) if run <= end]
+            minutes[key] = [run.astimezone(UTC).replace(second=0, microsecond=0) for run in runs]
+        for minute in minutes[key]:
             counts[minute] += 1
             starting.setdefault(minute, []).append(job.name)
     if not counts:

@@ -376,25 +376,43 @@ def _event_about(aws: Aws, machine_name: str, execution_name: str) -> dict[str, 
     }
 
 
-@pytest.mark.parametrize(
-    ("machine_name", "lock_key"),
-    [
-        (SHARED.janitor_state_machine, "lock-janitor"),  # its own failure
-        (f"{harness.PREFIX}-etl", "etl"),  # another team's machine that shares the prefix
-    ],
-)
-def test_janitor_ignores_what_is_not_a_locked_job_of_its_stack(aws: Aws, machine_name: str, lock_key: str) -> None:
-    event = _event_about(aws, machine_name, "run-1")
-    aws.put_lock(event["detail"]["executionArn"], expires_at=2_000_000_000, job=lock_key)
+def test_janitor_ignores_its_own_failure_without_a_write(aws: Aws) -> None:
+    event = _event_about(aws, SHARED.janitor_state_machine, "run-1")
+    aws.put_lock(event["detail"]["executionArn"], expires_at=2_000_000_000, job="lock-janitor")
     janitor = aws.start(aws.janitor_machine(), "janitor-1", event)
     ended = aws.ended(janitor)
     assert ended["status"] == "SUCCEEDED"  # so it sends no FAILED event that could start it again
     assert json.loads(ended["output"]) == {
         "released": False,
-        "ignored": f"{event['detail']['stateMachineArn']} is not a job of stack {harness.PREFIX} that takes a lock",
+        "ignored": f"{event['detail']['stateMachineArn']} is not a job of stack {harness.PREFIX}",
     }
-    assert aws.entered(janitor) == ["IsALockedJobOfThisStack", "NotALockedJobOfThisStack"]
-    assert aws.holder(lock_key) == event["detail"]["executionArn"]  # nothing written
+    assert aws.entered(janitor) == ["IsAJobOfThisStack", "NotAJobOfThisStack"]
+    assert aws.holder("lock-janitor") == event["detail"]["executionArn"]  # nothing written
+
+
+def test_janitor_changes_nothing_for_a_machine_that_holds_no_lock_here(aws: Aws) -> None:
+    # Another team's `<prefix>-etl`: no role of theirs may write this table, so it holds no lock in it.
+    event = _event_about(aws, f"{harness.PREFIX}-etl", "run-1")
+    janitor = aws.start(aws.janitor_machine(), "janitor-1", event)
+    assert json.loads(aws.ended(janitor)["output"]) == {"released": False}
+    assert aws.entered(janitor) == ["IsAJobOfThisStack", "ReleaseAbandonedLock", "NotHeldByThatExecution"]
+    assert aws.stored("etl") is None and aws.alerts() == []
+
+
+def test_janitor_releases_the_lock_of_a_job_removed_from_jobs_and_says_so(aws: Aws) -> None:
+    # The job's module was deleted while it ran: its machine was deleted after the run, which ended without
+    # releasing its lock (DeleteStateMachine terminates executions "on the next state transition").
+    event = _event_about(aws, f"{harness.PREFIX}-nightly-export", "scheduled-9")
+    aws.put_lock(event["detail"]["executionArn"], expires_at=2_000_000_000, job="nightly-export")
+    janitor = aws.start(aws.janitor_machine(), "janitor-1", event)
+    assert aws.ended(janitor)["status"] == "SUCCEEDED"
+    assert aws.lock("nightly-export") is None
+    [alert] = aws.alerts()
+    assert (alert["job"], alert["module"], alert["outcome"]) == (
+        "nightly-export",
+        "none: the job was removed from jobs/",
+        "failed",
+    )
 
 
 def test_janitor_that_cannot_release_fails_naming_the_job_and_the_execution(aws: Aws) -> None:

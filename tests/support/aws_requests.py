@@ -196,7 +196,9 @@ def stack_requests(stack: Stack, documents: dict[str, dict[str, Any]], env: AwsE
             stack.jobs[0],
             stack,
             env,
-            [j.name for j in stack.jobs if j.spec.concurrency != "allow"],  # it releases locks
+            # it releases the locks of today's jobs and of removed ones, any item of the stack's table
+            [*(j.name for j in stack.jobs), "a-removed-job"],
+            item_scoped=False,
         )
         found += state_machine_requests(
             "shared/slot-watch-role.policy.json",

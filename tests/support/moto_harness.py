@@ -190,7 +190,8 @@ class Aws:
         return str(created["stateMachineArn"])
 
     def janitor_machine(self) -> str:
-        definition = janitor_machine(ENV, SHARED.lock_table, PREFIX, [JOB], ALERTS, {JOB: "jobs/report.py"}).definition
+        shared = ["lock-janitor", "slot-watch"]  # the stack's machines that are no job
+        definition = janitor_machine(ENV, SHARED.lock_table, PREFIX, shared, ALERTS, {JOB: "jobs/report.py"}).definition
         created = self.sfn.create_state_machine(
             name=SHARED.janitor_state_machine, definition=json.dumps(definition), roleArn=ROLE
         )

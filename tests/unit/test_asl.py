@@ -228,7 +228,7 @@ def test_allow_concurrency_has_no_lock_states() -> None:
 
 
 def test_janitor_releases_only_the_lock_of_the_execution_that_ended_badly() -> None:
-    definition = janitor_machine(ENV, TABLE, "prod", ["report"], ALERTS, {"report": "jobs/report.py"}).definition
+    definition = janitor_machine(ENV, TABLE, "prod", ["lock-janitor"], ALERTS, {"report": "jobs/report.py"}).definition
     release = definition["States"]["ReleaseAbandonedLock"]
     assert release["Arguments"]["ConditionExpression"] == "ExecutionArn = :execution"
     assert release["Arguments"]["ExpressionAttributeValues"][":execution"] == {
@@ -238,7 +238,7 @@ def test_janitor_releases_only_the_lock_of_the_execution_that_ended_badly() -> N
     assert "ADD ConsecutiveFailures :one" in release["Arguments"]["UpdateExpression"]
     assert release["Next"] == "SendEndedBadlyAlert"
     assert ":stateMachine:prod-'" in release["Arguments"]["Key"]["LockId"]["S"]
-    pattern = janitor_event_pattern(ENV, "prod", ["prod-report"])
+    pattern = janitor_event_pattern(ENV, "prod")
     assert pattern["detail-type"] == ["Step Functions Execution Status Change"]
     assert pattern["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
 

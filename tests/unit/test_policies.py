@@ -75,7 +75,7 @@ def test_no_wildcard_action_and_star_resource_only_where_aws_requires_it() -> No
             images=[f"{ACCOUNT}.dkr.ecr.eu-central-1.amazonaws.com/app:1"],
             secret_refs=["/app/x"],
         ),
-        janitor_machine(ENV, "prod-job-locks", "prod", ["report"], ALERTS, {"report": "jobs/report.py"}).policy,
+        janitor_machine(ENV, "prod-job-locks", "prod", ["lock-janitor"], ALERTS, {"report": "jobs/report.py"}).policy,
         policies.scheduler_policy(ENV, "prod", ["prod-report"]),
         start_janitor_policy(ENV, "prod-lock-janitor"),
     ]

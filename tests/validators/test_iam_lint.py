@@ -83,8 +83,8 @@ def _edge_policies() -> dict[str, dict[str, Any]]:
         "edge/scheduler-role-400-jobs.policy.json": policies.scheduler_policy(
             ENV, "edge", [job_names("edge", job).state_machine for job in many_jobs]
         ),
-        "edge/lock-janitor-role-400-jobs.policy.json": janitor_machine(
-            ENV, "edge-job-locks", "edge", many_jobs, ALERTS, {}
+        "edge/lock-janitor-role.policy.json": janitor_machine(
+            ENV, "edge-job-locks", "edge", ["lock-janitor", "slot-watch"], ALERTS, {}
         ).policy,
         "edge/china-partition.trust.json": policies.state_machine_trust(
             AwsEnv("aws-cn", "cn-north-1", "123456789012"), "edge-job"
@@ -159,7 +159,7 @@ def test_parliament_catches_a_policy_that_allows_everything() -> None:
     ],
 )
 def test_parliament_catches_a_typo_in_a_lock_statement(field: str, typo: Any, issue: str) -> None:
-    policy = copy.deepcopy(SHIPPED["dev/shared/lock-janitor-role.policy.json"])
+    policy = copy.deepcopy(SHIPPED["dev/shared/slot-watch-role.policy.json"])
     lock = next(s for s in policy["Statement"] if "dynamodb:LeadingKeys" in json.dumps(s.get("Condition")))
     lock[field] = typo
     issues = {issue for issue, _, _ in _parliament_findings("typo.policy.json", policy)}
