@@ -23,12 +23,13 @@ from components.documents.job_state import alert_now, failure_alert, failure_upd
 from components.documents.lock_states import (
     JobLock,
     acquire_lock,
-    read_job_item,
     record_run,
     record_skip,
     release_lock,
     replace_states,
     skipped,
+    start_unlocked_run,
+    why_not_started,
 )
 from components.documents.run_task import RunTarget, run_task
 from components.documents.slot_claims import SlotClaims, claim_slot, slot_already_claimed
@@ -53,9 +54,9 @@ _FAIL_RUN: State = {
 
 def _lock_states(job: StackJob, lock: JobLock, target: RunTarget, first_run: str) -> dict[str, State | Task]:
     spec = job.spec
-    when_held = "ReadLockHolder" if spec.concurrency == "replace" else "RecordSkip"
     states: dict[str, State | Task] = {
-        "AcquireLock": acquire_lock(spec, lock, when_held=when_held, then=first_run, assign=initial_variables()),
+        "AcquireLock": acquire_lock(spec, lock, when_held="ReadLockHolder", then=first_run, assign=initial_variables()),
+        **why_not_started(lock, spec.concurrency, first_run),
         "RecordSkip": record_skip(lock),
         "SkippedAlreadyRunning": skipped(job.name),
     }
@@ -89,7 +90,8 @@ def _unlocked_states(job: StackJob, lock: JobLock, first_run: str) -> dict[str, 
     to_fail = [{"ErrorEquals": ["States.ALL"], "Next": "FailRun"}]
     output = {"Output": "{% $states.input %}"}
     return {
-        "StartRun": read_job_item(lock, first_run, initial_variables()),
+        "StartRun": start_unlocked_run(lock, first_run, initial_variables()),
+        **why_not_started(lock, "allow", "StartRun"),
         "RecordSuccess": record_run(lock, success_update(False), {**output, "End": True}, to_fail),
         "RecordSuccessAndRecover": record_run(
             lock, success_update(False), {**output, "Next": "SendRecoveredAlert"}, to_fail

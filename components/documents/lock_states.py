@@ -1,4 +1,5 @@
-"""The lock states of a job's state machine: take, take over (replace), and release the DynamoDB lock.
+"""The lock states of a job's state machine: take, take over (replace), and release the DynamoDB lock, and
+what a start that was refused (lock held, job paused) does.
 
 The lock item is {LockId: job name, ExecutionArn: holder, AcquiredAt, ExpiresAt (epoch seconds)}."""
 
@@ -9,13 +10,16 @@ from typing import Any
 
 from components.documents.grants import State, Statement, Task, table_grant
 from components.documents.job_state import SLOT, remembered
+from components.documents.pause import FORCED, pause_reason, paused, unless_paused
 from components.model.aws_constants import (
     DYNAMODB_CONDITION_FAILED,
     DYNAMODB_TRANSIENT_ERRORS,
     SFN_EXECUTION_DOES_NOT_EXIST,
 )
 from components.model.lock_item import (
+    LAST_PAUSED_SLOT,
     LAST_SKIPPED_SLOT,
+    LAST_STARTED_AT,
     LOCK_ACQUIRED_AT,
     LOCK_EXPIRES_AT,
     LOCK_HOLDER,
@@ -79,8 +83,9 @@ def _take_lock(job: Job, lock: JobLock, condition: str, values: dict[str, Any]) 
         "UpdateExpression": (
             f"SET {LOCK_HOLDER} = :me, {LOCK_ACQUIRED_AT} = :at, {LOCK_EXPIRES_AT} = :expires, {LOCK_SLOT} = :slot"
         ),
-        # DynamoDB's TTL deletes expired items late (up to days), so the expiry is checked here too.
-        "ConditionExpression": condition,
+        # DynamoDB's TTL deletes expired items late (up to days), so the expiry is checked here too; and a
+        # paused job's run takes no lock (components/documents/pause.py).
+        "ConditionExpression": unless_paused(condition),
         "ExpressionAttributeValues": {
             **values,
             ":at": {"S": "{% $states.context.State.EnteredTime %}"},
@@ -141,19 +146,71 @@ def record_run(lock: JobLock, update: dict[str, Any], then: dict[str, Any], catc
     return Task(state, (lock.grant("dynamodb:UpdateItem"),))
 
 
-def read_job_item(lock: JobLock, then: str, assign: dict[str, Any]) -> Task:
-    """Without a lock: what the job's item remembers, read before the run."""
+def start_unlocked_run(lock: JobLock, then: str, assign: dict[str, Any]) -> Task:
+    """Without a lock: note the start unless the job is paused, and read what the item remembers (its alert
+    state) in the same write (ReturnValues ALL_OLD); a paused job goes to ReadLockHolder, which says why."""
     state = {
         "Type": "Task",
-        "Comment": "Read what the job's item remembers (its alert state) before the run.",
-        "Resource": "arn:aws:states:::dynamodb:getItem",
-        "Arguments": {"TableName": lock.table, "Key": lock_key(lock.job_name), "ConsistentRead": True},
+        "Comment": "Start the run unless the job is paused; read what the job's item remembers.",
+        "Resource": "arn:aws:states:::dynamodb:updateItem",
+        "Arguments": {
+            "TableName": lock.table,
+            "Key": lock_key(lock.job_name),
+            "UpdateExpression": f"SET {LAST_STARTED_AT} = :at",
+            "ConditionExpression": unless_paused(f"attribute_not_exists({LOCK_KEY}) OR attribute_exists({LOCK_KEY})"),
+            # DynamoDB refuses a value the expressions do not use (ValidationException): a forced run's
+            # condition has no :now.
+            "ExpressionAttributeValues": (
+                f"{{% $merge([{{':at': {{'S': $states.context.State.EnteredTime}}}}, {FORCED} ? {{}} "
+                ": {':now': {'N': $string($floor($millis() / 1000))}}]) %}"
+            ),
+            "ReturnValues": "ALL_OLD",
+        },
         "Retry": retry_dynamodb(),
-        "Assign": {**assign, **remembered("$states.result.Item")},
+        "Catch": [
+            {"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Output": "{% $states.input %}", "Next": "ReadLockHolder"}
+        ],
+        "Assign": {**assign, **remembered("$states.result.Attributes")},
         "Output": "{% $states.input %}",
         "Next": then,
     }
-    return Task(state, (lock.grant("dynamodb:GetItem"),))
+    return Task(state, (lock.grant("dynamodb:UpdateItem"),))
+
+
+def why_not_started(lock: JobLock, concurrency: str, first_run_state: str) -> dict[str, State | Task]:
+    """After a start was refused: read the job's item, then a paused job ends as SkippedPaused; with
+    concurrency="replace" a free lock is taken and a held one's holder stopped; "forbid" records a skip;
+    "allow" (refused only by a pause) tries again once the pause has run out."""
+    read_holder = {
+        "Type": "Task",
+        "Comment": "Why the start was refused: a pause, or the lock's holder.",
+        "Resource": "arn:aws:states:::dynamodb:getItem",
+        "Arguments": {"TableName": lock.table, "Key": lock_key(lock.job_name), "ConsistentRead": True},
+        "Retry": retry_dynamodb(),
+        "Assign": {
+            "holder": (
+                f"{{% $exists($states.result.Item.{LOCK_HOLDER}) ? $states.result.Item.{LOCK_HOLDER}.S : '' %}}"
+            ),
+            "pause": "{% $exists($states.result.Item) ? $states.result.Item : {} %}",
+        },
+        "Output": "{% $states.input %}",
+        "Next": "LockHolderFound",
+    }
+    choices: list[State] = [{"Condition": f"{{% {paused('$pause')} %}}", "Next": "RecordPausedSkip"}]
+    if concurrency == "replace":
+        # The lock may have been released since the put failed.
+        choices.append({"Condition": "{% $holder = '' %}", "Next": "TakeOverLock"})
+    default = {"replace": "StopLockHolder", "forbid": "RecordSkip", "allow": first_run_state}[concurrency]
+    return {
+        "ReadLockHolder": Task(read_holder, (lock.grant("dynamodb:GetItem"),)),
+        "LockHolderFound": {
+            "Type": "Choice",
+            "Comment": "Paused, or held by another run?",
+            "Choices": choices,
+            "Default": default,
+        },
+        **paused_states(lock),
+    }
 
 
 def record_skip(lock: JobLock) -> Task:
@@ -184,25 +241,44 @@ def skipped(job_name: str) -> State:
     }
 
 
+def paused_states(lock: JobLock) -> dict[str, State | Task]:
+    """RecordPausedSkip (the slot was skipped on purpose: the slot watch does not call it missed) and
+    SkippedPaused, which reads the reason from `$pause` (the item's attributes, assigned by the reading state)."""
+    record: dict[str, Any] = {
+        "Type": "Task",
+        "Comment": "Remember that this slot was skipped because the job is paused: intended, not missed.",
+        "Resource": "arn:aws:states:::dynamodb:updateItem",
+        "Arguments": {
+            "TableName": lock.table,
+            "Key": lock_key(lock.job_name),
+            "UpdateExpression": f"SET {LAST_PAUSED_SLOT} = :slot",
+            "ExpressionAttributeValues": {":slot": {"S": f"{{% {SLOT} %}}"}},
+        },
+        "Retry": retry_dynamodb(),
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "SkippedPaused"}],
+        "Next": "SkippedPaused",
+    }
+    return {
+        "RecordPausedSkip": Task(record, (lock.grant("dynamodb:UpdateItem"),)),
+        "SkippedPaused": {
+            "Type": "Succeed",
+            "Comment": "The job is paused: this run is skipped, visibly.",
+            "Output": {"outcome": "skipped", "reason": f"{{% {pause_reason('$pause')} %}}"},
+        },
+    }
+
+
 def replace_states(
     job: Job, lock: JobLock, executions_arn: str, first_run_state: str, assign: dict[str, Any]
 ) -> dict[str, State | Task]:
-    """concurrency="replace": read who holds the lock, stop that execution (Step Functions then stops its
-    ECS task), and take the lock over only if that same execution still holds it. Two replacers that read
+    """concurrency="replace": once ReadLockHolder (`why_not_started`) found who holds the lock, stop that
+    execution (Step Functions then stops its ECS task), and take the lock over only if that same execution
+    still holds it. Two replacers that read
     the same holder cannot both win: one takes over, the other ends as a skip. A replacer that reads the
     lock after another took it over replaces that one in turn: the newest start wins, as in Kubernetes.
 
     `executions_arn` is the ARN pattern of the stack's job executions (`execution:<prefix>-*`): the job state
     machines share one role, so the grant is the stack's; the state stops only the holder of this job's lock."""
-    read_holder = {
-        "Type": "Task",
-        "Resource": "arn:aws:states:::dynamodb:getItem",
-        "Arguments": {"TableName": lock.table, "Key": lock_key(lock.job_name), "ConsistentRead": True},
-        "Retry": retry_dynamodb(),
-        "Assign": {"holder": f"{{% $exists($states.result.Item) ? $states.result.Item.{LOCK_HOLDER}.S : '' %}}"},
-        "Output": "{% $states.input %}",
-        "Next": "LockHolderFound",
-    }
     stop_grant = {
         "Sid": "StopTheStacksRunningExecutions",
         "Effect": "Allow",
@@ -210,13 +286,6 @@ def replace_states(
         "Resource": executions_arn,
     }
     return {
-        "ReadLockHolder": Task(read_holder, (lock.grant("dynamodb:GetItem"),)),
-        "LockHolderFound": {
-            "Type": "Choice",
-            "Comment": "The lock may have been released since the put failed.",
-            "Choices": [{"Condition": "{% $holder = '' %}", "Next": "TakeOverLock"}],
-            "Default": "StopLockHolder",
-        },
         "StopLockHolder": Task(
             {
                 "Type": "Task",

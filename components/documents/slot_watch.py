@@ -27,6 +27,7 @@ from components.model.deadlines import deadline_after_slot_seconds, late_after_s
 from components.model.duration import format_duration
 from components.model.lock_item import (
     LAST_FAILED_SLOT,
+    LAST_PAUSED_SLOT,
     LAST_SKIPPED_SLOT,
     LAST_SUCCEEDED_AT,
     LAST_SUCCEEDED_SLOT,
@@ -82,8 +83,12 @@ def _running_this_slot() -> str:
 
 
 def _ended_this_slot() -> str:
-    """A run succeeded or failed for this slot, or a later one succeeded (a later success counts)."""
-    return f"({_field(LAST_SUCCEEDED_SLOT)} >= $slot or {_field(LAST_FAILED_SLOT)} >= $slot)"
+    """A run succeeded or failed for this slot, or a later one succeeded (a later success counts), or the slot
+    was skipped because the job is paused (intended, not missed: `jobctl pause`)."""
+    return (
+        f"({_field(LAST_SUCCEEDED_SLOT)} >= $slot or {_field(LAST_FAILED_SLOT)} >= $slot "
+        f"or {_field(LAST_PAUSED_SLOT)} = $slot)"
+    )
 
 
 def _started() -> str:

@@ -37,3 +37,13 @@ CLAIMED_AT = "ClaimedAt"
 def slot_claim_key(job_name: str, slot: str) -> str:
     """The claim item's key of `job_name`'s `slot` (ISO 8601 UTC, as EventBridge Scheduler writes it)."""
     return f"{job_name}{SLOT_CLAIM_MARK}{slot}"
+
+
+# A pause (`jobctl pause`): runs end as a visible skip while it lasts; `PausedUntil` (epoch seconds) ends it by
+# itself. Kept on the job's item, beside its lock, so the schedule resource is never touched (no drift).
+PAUSED_AT = "PausedAt"  # ISO time
+PAUSED_BY = "PausedBy"  # the caller identity's ARN
+PAUSE_NOTE = "PauseNote"
+PAUSED_UNTIL = "PausedUntil"  # epoch seconds; absent: until `jobctl resume`
+LAST_PAUSED_SLOT = "LastPausedSlot"  # the last slot skipped because of a pause: intended, not missed
+LAST_STARTED_AT = "LastStartedAt"  # concurrency="allow": when the last run started (its start is the pause check)

@@ -36,7 +36,14 @@ def _skipped(aws: Aws, execution: str) -> None:
     ended = aws.ended(execution)
     assert ended["status"] == "SUCCEEDED", ended
     assert json.loads(ended["output"])["outcome"] == "skipped"
-    assert aws.entered(execution) == ["ClaimSlot", "AcquireLock", "RecordSkip", "SkippedAlreadyRunning"]
+    assert aws.entered(execution) == [
+        "ClaimSlot",
+        "AcquireLock",
+        "ReadLockHolder",
+        "LockHolderFound",
+        "RecordSkip",
+        "SkippedAlreadyRunning",
+    ]
 
 
 def _failed(aws: Aws, execution: str, error: str) -> dict[str, Any]:

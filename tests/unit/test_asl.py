@@ -50,8 +50,11 @@ def test_lock_is_a_conditional_update_of_owner_expiry_and_slot_that_reads_what_t
     )
     assert arguments["ExpressionAttributeValues"][":me"] == {"S": "{% $states.context.Execution.Id %}"}
     # "or ours": a write that DynamoDB applied but answered with a 5xx is retried and must not skip the run
+    # Free, expired or already ours; and, unless the run was started with {"force": true}, not paused.
+    free = "attribute_not_exists(ExecutionArn) OR ExpiresAt < :now OR ExecutionArn = :me"
     assert arguments["ConditionExpression"] == (
-        "attribute_not_exists(ExecutionArn) OR ExpiresAt < :now OR ExecutionArn = :me"
+        f"{{% $states.context.Execution.Input.force = true ? '{free}' : "
+        f"'({free}) AND (attribute_not_exists(PausedAt) OR PausedUntil < :now)' %}}"
     )
     # timeout 30m, no retries: 4 attempts (the run and 3 start retries) x 1800 + start waits 30+60+120 + 300 for
     # the lock steps = 7710 s; the lock outlives that by 600 s.
@@ -77,8 +80,12 @@ def test_held_lock_ends_as_a_visible_skip_not_a_failure() -> None:
     assert catch == {
         "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
         "Output": "{% $states.input %}",
-        "Next": "RecordSkip",
+        "Next": "ReadLockHolder",
     }
+    # why: a pause ends as SkippedPaused (tests/executed/test_pause_on_moto.py), a holder as a skip
+    assert states["ReadLockHolder"]["Next"] == "LockHolderFound"
+    assert [c["Next"] for c in states["LockHolderFound"]["Choices"]] == ["RecordPausedSkip"]
+    assert states["LockHolderFound"]["Default"] == "RecordSkip"
     # the skipped slot is remembered for the slot watch; the run ends as a skip whatever that write does
     assert states["RecordSkip"]["Arguments"]["UpdateExpression"] == "SET LastSkippedSlot = :slot"
     assert states["RecordSkip"]["Next"] == "SkippedAlreadyRunning"
@@ -180,7 +187,7 @@ def test_failed_run_releases_lock_before_failing_with_the_original_error() -> No
 def test_every_state_after_the_lock_leads_to_a_release_on_error() -> None:
     states = job_definition(job(retries=3), TARGET, TABLE, ALERTS)["States"]
     for name, state in states.items():
-        before_lock = ("ClaimSlot", "ReadSlotClaim", "AcquireLock")
+        before_lock = ("ClaimSlot", "ReadSlotClaim", "AcquireLock", "ReadLockHolder", "RecordPausedSkip")
         if state["Type"] in ("Task",) and name not in (*before_lock, "ReleaseLockAfterFailure", "RecordSkip"):
             targets = {c["Next"] for c in state.get("Catch", []) if "States.ALL" in c["ErrorEquals"]}
             # the alerts are sent after the release: whatever happens to them, the run ends as it was going to
@@ -221,7 +228,12 @@ def test_allow_concurrency_has_no_lock_states() -> None:
     # The job's item is read and updated for its alert state, never as a lock.
     lock_states = {n: s for n, s in states.items() if n not in ("ClaimSlot", "ReadSlotClaim")}
     assert not any("ExecutionArn" in json.dumps(s.get("Arguments", {})) for s in lock_states.values())
-    assert states["StartRun"]["Resource"] == "arn:aws:states:::dynamodb:getItem"
+    # Its start is a conditional write: a paused job's run goes to ReadLockHolder, which says why.
+    assert states["StartRun"]["Resource"] == "arn:aws:states:::dynamodb:updateItem"
+    assert (
+        "AND (attribute_not_exists(PausedAt) OR PausedUntil < :now)"
+        in states["StartRun"]["Arguments"]["ConditionExpression"]
+    )
     assert states["StartRun"]["Assign"]["attempt"] == 1
     assert states["RunFailed"]["Next"] == "RecordFailure"
     assert states["RecordFailure"]["Next"] == "AlertNow"
@@ -250,13 +262,14 @@ def test_replace_stops_the_holder_and_takes_the_lock_only_from_it() -> None:
     read = states["ReadLockHolder"]
     assert read["Resource"] == "arn:aws:states:::dynamodb:getItem"
     assert read["Arguments"]["ConsistentRead"] is True
-    assert states["LockHolderFound"]["Choices"] == [{"Condition": "{% $holder = '' %}", "Next": "TakeOverLock"}]
+    assert states["LockHolderFound"]["Choices"][1:] == [{"Condition": "{% $holder = '' %}", "Next": "TakeOverLock"}]
     stop = states["StopLockHolder"]
     assert stop["Resource"] == "arn:aws:states:::aws-sdk:sfn:stopExecution"
     assert stop["Arguments"]["ExecutionArn"] == "{% $holder %}"
     take_over = states["TakeOverLock"]
-    assert take_over["Arguments"]["ConditionExpression"] == (
-        "attribute_not_exists(ExecutionArn) OR ExpiresAt < :now OR ExecutionArn = :me OR ExecutionArn = :holder"
+    free = "attribute_not_exists(ExecutionArn) OR ExpiresAt < :now OR ExecutionArn = :me OR ExecutionArn = :holder"
+    assert (
+        f"? '{free}' : '({free}) AND (attribute_not_exists(PausedAt)" in take_over["Arguments"]["ConditionExpression"]
     )
     assert take_over["Arguments"]["ExpressionAttributeValues"][":holder"] == {"S": "{% $holder %}"}
     # Of two replacers, the one whose take-over finds another holder ends as a skip.

@@ -1,0 +1,107 @@
+"""A paused job, executed on moto (the pause as `jobctl pause` writes it on the job's item): every run ends as a
+visible skip naming who paused it, when and why, without taking the lock or running a task; a run started with
+{"force": true} runs; a pause whose `PausedUntil` has passed is over; a paused slot is not missed."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from components.model.spec import Job
+from tests.executed.test_slot_watch_on_moto import Gates, _scheduled, _start_watch, _watch, gates  # noqa: F401
+from tests.support import moto_harness as harness
+from tests.support.moto_harness import JOB, REPORT, SHARED, Aws
+
+aws = harness.aws  # moto with workarounds 1-10, and the test playing ECS
+
+SLOT = "2026-11-30T06:00:00Z"
+WHO = "arn:aws:sts::123456789012:assumed-role/oncall/alice"
+REASON = f"paused by {WHO} at 2026-11-30T03:12:00Z: vendor API down, INC-4711"
+
+
+def _pause(aws: Aws, until: int | None = None) -> None:
+    item: dict[str, Any] = {
+        "LockId": {"S": JOB},
+        "PausedAt": {"S": "2026-11-30T03:12:00Z"},
+        "PausedBy": {"S": WHO},
+        "PauseNote": {"S": "vendor API down, INC-4711"},
+    }
+    if until is not None:
+        item["PausedUntil"] = {"N": str(until)}
+    aws.ddb.put_item(TableName=SHARED.lock_table, Item=item)
+
+
+def _job(concurrency: str) -> Job:
+    return REPORT.model_copy(update={"concurrency": concurrency})
+
+
+@pytest.mark.parametrize("concurrency", ["forbid", "replace", "allow"])
+def test_a_paused_jobs_run_ends_as_a_skip_saying_who_when_and_why(aws: Aws, concurrency: str) -> None:
+    machine = aws.job_machine(_job(concurrency))
+    _pause(aws)
+    execution = aws.start(machine, "scheduled", {"scheduledTime": SLOT})
+    ended = aws.ended(execution)
+    assert ended["status"] == "SUCCEEDED"
+    assert json.loads(ended["output"]) == {"outcome": "skipped", "reason": REASON}
+    assert aws.entered(execution)[-2:] == ["RecordPausedSkip", "SkippedPaused"]
+    aws.no_more_runs()
+    assert aws.lock() is None  # no lock was taken
+    assert aws.item()["LastPausedSlot"] == {"S": SLOT}  # for the slot watch: intended, not missed
+
+
+def test_a_pause_until_a_time_says_so_and_is_over_once_that_time_has_passed(aws: Aws) -> None:
+    machine = aws.job_machine()
+    _pause(aws, until=2_000_000_000)  # 2033-05-18T03:33:20Z
+    skipped = aws.start(machine, "paused", {"scheduledTime": SLOT})
+    reason = json.loads(aws.ended(skipped)["output"])["reason"]
+    assert reason == f"{REASON} (until 2033-05-18T03:33:20.000Z)"
+    _pause(aws, until=int(time.time()) - 1)
+    runs = aws.start(machine, "after", {"scheduledTime": "2026-11-30T07:00:00Z"})
+    aws.task_stopped(aws.next_run(), exit_code=0)
+    assert aws.ended(runs)["status"] == "SUCCEEDED"
+
+
+@pytest.mark.parametrize("concurrency", ["forbid", "allow"])
+def test_a_forced_run_runs_while_the_job_is_paused(aws: Aws, concurrency: str) -> None:
+    machine = aws.job_machine(_job(concurrency))
+    _pause(aws)
+    execution = aws.start(machine, "forced", {"force": True})
+    run = aws.next_run()
+    assert run.execution == execution
+    aws.task_stopped(run, exit_code=0)
+    assert aws.ended(execution)["status"] == "SUCCEEDED"
+    assert aws.item()["PauseNote"] == {"S": "vendor API down, INC-4711"}  # the pause stays
+
+
+def test_a_paused_replacing_job_does_not_stop_the_run_it_would_replace(aws: Aws) -> None:
+    machine = aws.job_machine(_job("replace"))
+    holder = aws.start(machine, "holder", {"scheduledTime": SLOT})
+    run = aws.next_run()
+    item = aws.item()
+    _pause(aws)
+    aws.ddb.update_item(  # the pause comes on top of the lock the holder has
+        TableName=SHARED.lock_table,
+        Key={"LockId": {"S": JOB}},
+        UpdateExpression="SET ExecutionArn = :h, ExpiresAt = :e",
+        ExpressionAttributeValues={":h": item["ExecutionArn"], ":e": item["ExpiresAt"]},
+    )
+    replacer = aws.start(machine, "replacer", {"scheduledTime": "2026-11-30T07:00:00Z"})
+    assert json.loads(aws.ended(replacer)["output"])["reason"] == REASON
+    assert "StopLockHolder" not in aws.entered(replacer)
+    aws.task_stopped(run, exit_code=0)
+    assert aws.ended(holder)["status"] == "SUCCEEDED"
+
+
+def test_a_slot_skipped_because_the_job_is_paused_is_not_missed(aws: Aws, gates: Gates) -> None:  # noqa: F811
+    machine, watch = _watch(aws, _scheduled(late_after=None))
+    execution = _start_watch(aws, watch)
+    gates.at_next_wait()  # the deadline
+    _pause(aws)
+    skipped = aws.start(machine, "paused", {"scheduledTime": SLOT})
+    assert json.loads(aws.ended(skipped)["output"])["outcome"] == "skipped"
+    gates.go_on()
+    assert aws.ended(execution)["status"] == "SUCCEEDED"
+    assert aws.alerts() == []
