@@ -151,12 +151,12 @@ def measure(sizes: tuple[int, ...]) -> dict[str, dict[int, tuple[Counter[str] | 
                 out, err = io.StringIO(), io.StringIO()
                 with counter.counting() as calls, redirect_stdout(out), redirect_stderr(err):
                     started = time.perf_counter()
+                    known = True
                     try:
                         code = main(argv)
-                    except SystemExit as exit_:  # argparse: a command this version does not have
-                        code = int(exit_.code or 0)
+                    except SystemExit as exit_:  # argparse: a command or option this version does not have
+                        code, known = int(exit_.code or 0), False
                     seconds = time.perf_counter() - started
-                known = code != 2 or "invalid choice" not in err.getvalue() + out.getvalue()
                 results[label][size] = (Counter(calls) if known else None, seconds, code)
     return results
 
