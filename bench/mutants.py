@@ -39,6 +39,56 @@ class Mutant:
 
 
 MUTANTS: tuple[Mutant, ...] = (
+    # ---- jobctl: calls proportional to what is shown, never thrown away
+    Mutant(
+        "jobctl-status-describes-every-run",
+        "jobctl/commands/status.py",
+        "None if single else 1",
+        "None",
+        "status over 500 jobs describes all 2,500 runs shown again instead of each job's latest",
+    ),
+    Mutant(
+        "jobctl-throttled-job-loses-everything",
+        "jobctl/parallel.py",
+        "result.problems.append(problem_of(str(key), error))",
+        "raise",
+        "one throttled job throws away every row that was read",
+    ),
+    Mutant(
+        "jobctl-lock-table-scanned-by-1000",
+        "jobctl/lock_table.py",
+        "BATCH_KEYS = 100",
+        "BATCH_KEYS = 1000",
+        "BatchGetItem asked for more than its 100 keys (a ValidationException on AWS)",
+    ),
+    Mutant(
+        "jobctl-single-job-lists-the-region",
+        "jobctl/aws.py",
+        "if self._listed is not None and job in self._listed:",
+        "if job in self.machines():",
+        "every single-job command lists the region's state machines again",
+    ),
+    Mutant(
+        "jobctl-log-ends-on-empty-page",
+        "jobctl/log_events.py",
+        'at_end = page["nextForwardToken"] == token',
+        'at_end = not page["events"] or page["nextForwardToken"] == token',
+        "an empty GetLogEvents page before the end cuts the log short",
+    ),
+    Mutant(
+        "jobctl-no-retries",
+        "jobctl/session.py",
+        '"total_max_attempts": MAX_ATTEMPTS',
+        '"total_max_attempts": 1',
+        "a call throttled once is not retried",
+    ),
+    Mutant(
+        "jobctl-unlock-asks-nobody",
+        "jobctl/commands/common.py",
+        "if not output.stdin_is_terminal():",
+        "if False:",
+        "unlock off a terminal waits on a prompt nobody can answer (or crashes on EOF)",
+    ),
     # ---- a slot runs once
     Mutant(
         "slot-claim-unconditional",

@@ -1,9 +1,12 @@
-"""Every AWS call jobctl makes, for one stack prefix; resources are found by components.model.naming's names."""
+"""Every Step Functions and Scheduler call jobctl makes, for one stack prefix; resources are found by
+components.model.naming's names, so one job's resources are addressed directly, never searched for."""
 
 from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -12,27 +15,26 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from components.model.lock_item import LOCK_ATTRIBUTES, LOCK_HOLDER, LOCK_KEY, slot_claim_key
-from components.model.naming import job_names, shared_names
-from jobctl.errors import JobctlError, UnknownJob
-from jobctl.runs import Lock, Run, lock_from_item, run_from_execution, task_arns_from_history, task_id
+from components.model.naming import RESERVED_JOB_NAMES, job_names, shared_names
+from jobctl.errors import UnknownJob, error_code
+from jobctl.lock_table import JobItem, LockTable
+from jobctl.runs import Run, run_from_execution, run_from_listing, task_arns_from_history
+from jobctl.session import CLIENT_CONFIG
 
 # Step Functions execution names: 1-80 characters (StartExecution API reference).
 _EXECUTION_NAME_LIMIT = 80
+# ListStateMachines and ListExecutions return at most 1000 items a page (maxResults: "the maximum allowed page
+# size is 1000"; the default is 100: Step Functions API reference).
+PAGE_LIMIT = 1000
 
 
 @dataclass(frozen=True)
-class LogEvent:
-    timestamp: datetime
-    message: str
+class Schedule:
+    """A job's EventBridge Scheduler schedule as GetSchedule returns it."""
 
-
-@dataclass(frozen=True)
-class LogStream:
-    task_arn: str
-    log_group: str
-    name: str
-    events: list[LogEvent] | None  # None: the stream does not exist
+    expression: str
+    timezone: str
+    enabled: bool
 
 
 def manual_execution_name(now: datetime) -> str:
@@ -47,49 +49,130 @@ class StackJobs:
         self.prefix = prefix
         self.region = session.region_name
         self._session = session
-        self._machines: dict[str, str] | None = None
+        self._listed: dict[str, str] | None = None
+        self._names: dict[str, str] = {}
 
     # Clients are made on first use: each loads its service model, which is most of a command's start-up.
+    def _client(self, service: str) -> Any:
+        return self._session.client(service, config=CLIENT_CONFIG)
+
     @cached_property
     def _sfn(self) -> Any:
-        return self._session.client("stepfunctions")
+        return self._client("stepfunctions")
 
     @cached_property
-    def _dynamodb(self) -> Any:
-        return self._session.client("dynamodb")
+    def _scheduler(self) -> Any:
+        return self._client("scheduler")
 
     @cached_property
-    def _logs(self) -> Any:
-        return self._session.client("logs")
+    def locks(self) -> LockTable:
+        return LockTable(self._client("dynamodb"), shared_names(self.prefix).lock_table, self.region)
+
+    @cached_property
+    def logs_client(self) -> Any:
+        return self._client("logs")
+
+    @cached_property
+    def account(self) -> str:
+        """One STS GetCallerIdentity per command, which needs no permission (STS API reference)."""
+        return str(self._client("sts").get_caller_identity()["Account"])
+
+    # --- finding jobs -----------------------------------------------------------------------------------
 
     def machines(self) -> dict[str, str]:
-        """Job name -> state machine ARN, for every `<prefix>-<job>` machine but the lock janitor."""
-        if self._machines is None:
+        """Job name -> state machine ARN, for every `<prefix>-<job>` machine but the stack's own (janitor, slot
+        watch). ListStateMachines has no name filter, so this reads the region's machines, 1000 a call."""
+        if self._listed is None:
             names: dict[str, str] = {}
-            for page in self._sfn.get_paginator("list_state_machines").paginate():
+            pages = self._sfn.get_paginator("list_state_machines").paginate(PaginationConfig={"PageSize": PAGE_LIMIT})
+            for page in pages:
                 for machine in page["stateMachines"]:
                     names[machine["name"]] = machine["stateMachineArn"]
-            janitor = shared_names(self.prefix).janitor_state_machine
+            self._names = names
             # Prefix "dev" also matches a stack "dev-eu"; every stack has a janitor, so its machines are known.
-            other_prefixes = [
-                n.removesuffix("-lock-janitor") + "-"
-                for n in names
-                if n.endswith("-lock-janitor") and n != janitor and n.startswith(f"{self.prefix}-")
-            ]
-            self._machines = {
+            others = [p + "-" for p in self.prefixes_in_region() if p != self.prefix and p.startswith(self.prefix)]
+            self._listed = {
                 name.removeprefix(f"{self.prefix}-"): arn
                 for name, arn in sorted(names.items())
                 if name.startswith(f"{self.prefix}-")
-                and name != janitor
-                and not any(name.startswith(other) for other in other_prefixes)
+                and name.removeprefix(f"{self.prefix}-") not in RESERVED_JOB_NAMES
+                and not any(name.startswith(other) for other in others)
             }
-        return self._machines
+        return self._listed
+
+    def prefixes_in_region(self) -> list[str]:
+        """The prefixes of the stacks whose lock janitor is among the listed machines."""
+        suffix = "-" + shared_names("x").janitor_state_machine.removeprefix("x-")
+        return sorted(n.removesuffix(suffix) for n in self._names if n.endswith(suffix))
 
     def state_machine_arn(self, job: str) -> str:
-        machines = self.machines()
-        if job not in machines:
-            raise UnknownJob(job, self.prefix, sorted(machines))
-        return machines[job]
+        """The job's machine ARN: from the listing when there was one, else built from its name, this region
+        and the caller's account, with no call to Step Functions."""
+        if self._listed is not None and job in self._listed:
+            return self._listed[job]
+        partition = self._session.get_partition_for_region(self.region or "")
+        name = job_names(self.prefix, job).state_machine
+        return f"arn:{partition}:states:{self.region}:{self.account}:stateMachine:{name}"
+
+    @contextmanager
+    def about(self, job: str) -> Iterator[None]:
+        """Turns "no such state machine" from a call about `job` into UnknownJob, listing the known jobs (the
+        only time a single-job command lists the region's machines)."""
+        try:
+            yield
+        except ClientError as error:
+            if error_code(error) != "StateMachineDoesNotExist":
+                raise
+            raise UnknownJob(job, self.prefix, sorted(self.machines())) from error
+
+    def check_job(self, job: str) -> None:
+        """DescribeStateMachine, for commands that otherwise would not notice a misspelt job."""
+        with self.about(job):
+            self._sfn.describe_state_machine(stateMachineArn=self.state_machine_arn(job))
+
+    # --- runs -------------------------------------------------------------------------------------------
+
+    def list_runs(self, job: str, limit: int, running_only: bool = False) -> list[Run]:
+        """The latest `limit` runs as ListExecutions has them (newest first: "Results are sorted by time, with
+        the most recent execution first", API reference), asking for no more than `limit`."""
+        runs: list[Run] = []
+        token: str | None = None
+        with self.about(job):
+            while len(runs) < limit:
+                extra: dict[str, Any] = {"nextToken": token} if token else {}
+                if running_only:
+                    extra["statusFilter"] = "RUNNING"
+                page = self._sfn.list_executions(
+                    stateMachineArn=self.state_machine_arn(job), maxResults=min(limit - len(runs), PAGE_LIMIT), **extra
+                )
+                runs.extend(run_from_listing(item) for item in page["executions"])
+                token = page.get("nextToken")
+                if not token:
+                    break
+        return runs[:limit]
+
+    def describe(self, execution_arn: str) -> Run:
+        return run_from_execution(self._sfn.describe_execution(executionArn=execution_arn))
+
+    def describe_if_kept(self, execution_arn: str) -> Run | None:
+        """The run, or None when Step Functions no longer has it (closed runs are kept 90 days: service quotas)."""
+        try:
+            return self.describe(execution_arn)
+        except ClientError as error:
+            if error_code(error) != "ExecutionDoesNotExist":
+                raise
+            return None
+
+    def reopen_slot(self, job: str, slot: str, rerun: bool) -> str | None:
+        """Give back the claim of a slot whose run did not succeed (or with `rerun`, one that did); see
+        LockTable.reopen_slot. Returns what was done in words, None when the slot was never claimed."""
+        return self.locks.reopen_slot(job, slot, rerun, self.describe_if_kept)
+
+    def execution_arn(self, job: str, execution: str) -> str:
+        """An execution ARN from a full ARN or just the execution's name."""
+        if execution.startswith("arn:"):
+            return execution
+        return self.state_machine_arn(job).replace(":stateMachine:", ":execution:", 1) + f":{execution}"
 
     def start(self, job: str, environment: dict[str, str], name: str, scheduled_time: str | None = None) -> str:
         """Start a run now; the input is what the definition turns into container environment overrides, and
@@ -97,133 +180,44 @@ class StackJobs:
         run_input: dict[str, object] = {"environment": environment}
         if scheduled_time is not None:
             run_input["scheduledTime"] = scheduled_time
-        response = self._sfn.start_execution(
-            stateMachineArn=self.state_machine_arn(job), name=name, input=json.dumps(run_input)
-        )
+        with self.about(job):
+            response = self._sfn.start_execution(
+                stateMachineArn=self.state_machine_arn(job), name=name, input=json.dumps(run_input)
+            )
         return str(response["executionArn"])
 
-    def run(self, execution_arn: str) -> Run:
-        return run_from_execution(self._sfn.describe_execution(executionArn=execution_arn))
-
-    def runs(self, job: str, limit: int) -> list[Run]:
-        """The latest `limit` runs, newest first; each described, since only that tells a skip or an error."""
-        listed: list[str] = []
-        paginator = self._sfn.get_paginator("list_executions")
-        pages = paginator.paginate(stateMachineArn=self.state_machine_arn(job), PaginationConfig={"MaxItems": limit})
-        for page in pages:
-            listed.extend(e["executionArn"] for e in page["executions"])
-        return [self.run(arn) for arn in listed[:limit]]
-
-    def execution_arn(self, job: str, execution: str) -> str:
-        """An execution ARN from a full ARN or just the execution's name."""
-        if execution.startswith("arn:"):
-            return execution
-        machine = self.state_machine_arn(job)
-        return machine.replace(":stateMachine:", ":execution:", 1) + f":{execution}"
+    def stop(self, execution_arn: str, cause: str) -> None:
+        """StopExecution; error at most 256 characters, cause 32768 (API reference)."""
+        self._sfn.stop_execution(executionArn=execution_arn, error="jobctl.Stopped", cause=cause[:32768])
 
     def task_arns(self, run: Run) -> list[str]:
         """The ECS tasks a run started: its output says so on success, its history in every other case."""
         if run.task_arn:
             return [run.task_arn]
         events: list[dict[str, Any]] = []
-        for page in self._sfn.get_paginator("get_execution_history").paginate(executionArn=run.execution_arn):
+        for page in self._sfn.get_paginator("get_execution_history").paginate(
+            executionArn=run.execution_arn, PaginationConfig={"PageSize": PAGE_LIMIT}
+        ):
             events.extend(page["events"])
         return task_arns_from_history(events)
 
-    def log_stream(self, job: str, task_arn: str) -> LogStream:
-        """The container's whole log: awslogs writes stream `<prefix>/<container>/<task id>`."""
-        names = job_names(self.prefix, job)
-        stream = f"job/{names.container}/{task_id(task_arn)}"
-        events: list[LogEvent] = []
-        token: str | None = None
-        try:
-            while True:
-                extra = {"nextToken": token} if token else {}
-                page = self._logs.get_log_events(
-                    logGroupName=names.log_group, logStreamName=stream, startFromHead=True, **extra
-                )
-                events.extend(
-                    LogEvent(datetime.fromtimestamp(e["timestamp"] / 1000, UTC), e["message"]) for e in page["events"]
-                )
-                # GetLogEvents returns the same forward token once the end is reached.
-                if not page["events"] or page["nextForwardToken"] == token:
-                    break
-                token = page["nextForwardToken"]
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ResourceNotFoundException":
-                raise
-            return LogStream(task_arn, names.log_group, stream, None)
-        return LogStream(task_arn, names.log_group, stream, events)
+    # --- schedules and items ----------------------------------------------------------------------------
 
-    @property
-    def lock_table(self) -> str:
-        return shared_names(self.prefix).lock_table
-
-    def lock(self, job: str) -> Lock | None:
-        """The job's lock item, read consistently so a just-released lock does not show as held."""
-        self.state_machine_arn(job)
+    def schedule(self, job: str) -> Schedule | None:
+        """GetSchedule in the stack's group `<prefix>-jobs`; None for a job that runs only by hand."""
         try:
-            item = self._dynamodb.get_item(TableName=self.lock_table, Key={LOCK_KEY: {"S": job}}, ConsistentRead=True)
+            found = self._scheduler.get_schedule(
+                Name=job_names(self.prefix, job).schedule, GroupName=shared_names(self.prefix).schedule_group
+            )
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ResourceNotFoundException":
-                raise JobctlError(f"lock table {self.lock_table!r} not found in {self.region}") from error
+            if error_code(error) == "ResourceNotFoundException":
+                return None
             raise
-        # The item outlives the lock (it keeps the job's alert state): the lock is there while it has a holder.
-        found = item.get("Item")
-        return lock_from_item(found) if found is not None and LOCK_HOLDER in found else None
+        return Schedule(
+            expression=found["ScheduleExpression"],
+            timezone=found.get("ScheduleExpressionTimezone") or "UTC",
+            enabled=found.get("State") == "ENABLED",
+        )
 
-    def delete_lock(self, job: str, holder: str) -> bool:
-        """Release the lock only while `holder` still holds it (the item keeps the job's alert state); False
-        when it changed hands or is gone."""
-        try:
-            self._dynamodb.update_item(
-                TableName=self.lock_table,
-                Key={LOCK_KEY: {"S": job}},
-                UpdateExpression=f"REMOVE {', '.join(LOCK_ATTRIBUTES)}",
-                ConditionExpression=f"{LOCK_HOLDER} = :holder",
-                ExpressionAttributeValues={":holder": {"S": holder}},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
-    def reopen_slot(self, job: str, slot: str, rerun: bool) -> str | None:
-        """Before a run that names `slot`: give back the slot's claim (components/documents/slot_claims.py) when
-        the execution that claimed it did not run it to success, or with `rerun` when it did, so the new run is
-        not skipped as a second delivery. Returns what was done, in words (None: the slot was never claimed).
-        Raises JobctlError while the claiming execution is still running, or when it succeeded and not `rerun`."""
-        key = {LOCK_KEY: {"S": slot_claim_key(job, slot)}}
-        item = self._dynamodb.get_item(TableName=self.lock_table, Key=key, ConsistentRead=True).get("Item")
-        if item is None:
-            return None
-        claimer = item[LOCK_HOLDER]["S"]
-        try:
-            claimed = self.run(claimer)
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ExecutionDoesNotExist":
-                raise
-            claimed = None
-        if claimed is not None and claimed.outcome == "running":
-            raise JobctlError(f"slot {slot} of {job} is running now, in execution {claimer}: wait for it or stop it")
-        if claimed is not None and claimed.outcome == "succeeded" and not rerun:
-            raise JobctlError(
-                f"slot {slot} of {job} already ran in execution {claimer} (succeeded); "
-                "add --rerun to run it again anyway"
-            )
-        try:
-            self._dynamodb.delete_item(
-                TableName=self.lock_table,
-                Key=key,
-                ConditionExpression=f"{LOCK_HOLDER} = :claimer",
-                ExpressionAttributeValues={":claimer": {"S": claimer}},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            raise JobctlError(
-                f"slot {slot} of {job} was just claimed by another run; see `jobctl status {job}`"
-            ) from error
-        ended = claimed.outcome if claimed is not None else "gone from the history"
-        return f"slot {slot} was claimed by execution {claimer} ({ended}): running it again"
+    def items(self, jobs: list[str]) -> dict[str, JobItem]:
+        return self.locks.items(jobs)

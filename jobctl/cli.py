@@ -1,25 +1,37 @@
-"""`jobctl`: the command line. Parses arguments, opens an AWS session, runs one command, turns AWS and
-user errors into one clear line and an exit code."""
+"""`jobctl`: the command line. Parses arguments, opens an AWS session, runs one command, and turns AWS and user
+errors into one clear line (or, with --json, one JSON document) and a distinct exit code."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-import boto3
 from botocore.exceptions import (
     ClientError,
     EndpointConnectionError,
     NoCredentialsError,
     PartialCredentialsError,
-    ProfileNotFound,
 )
 
-from jobctl import commands
+from jobctl import session
 from jobctl.aws import StackJobs
-from jobctl.errors import EXIT_AWS, AwsAccessError, JobctlError
+from jobctl.commands import COMMANDS
+from jobctl.commands.common import Context
+from jobctl.errors import (
+    ACCESS_CODES,
+    EXIT_ACCESS_DENIED,
+    EXIT_AWS,
+    EXIT_CODE_NAMES,
+    EXIT_INTERRUPTED,
+    THROTTLING_CODES,
+    JobctlError,
+    aws_exit_code,
+    error_code,
+)
+from jobctl.output import SCHEMA
 from jobctl.stack_outputs import prefix_of_stack
 
 PREFIX_ENV = "SCHEDULED_JOBS_PREFIX"
@@ -27,31 +39,32 @@ PREFIX_ENV = "SCHEDULED_JOBS_PREFIX"
 _EPILOG = """\
 The prefix is the stack's namePrefix (default: the stack name); state machines are <prefix>-<job>.
 Credentials and region come from the usual AWS settings (AWS_PROFILE, AWS_REGION, ~/.aws/config).
+Tables fit the terminal (--wide: never cut) and show times in the job's time zone (--utc: in UTC);
+colour only on a terminal, never with NO_COLOR set. --json: one document with "schema": "jobctl/v1".
 
-exit codes: 0 ok, 1 the run failed / timed out / was aborted (or: no logs, lock not deleted),
-            2 usage error (unknown job, bad argument), 3 the run was skipped because the job was
-            already running, 4 AWS could not be reached or refused (credentials, region, permissions)."""
-
-# Errors that mean "your AWS access is wrong", not "your job is".
-_ACCESS_ERRORS = {
-    "AccessDenied",
-    "AccessDeniedException",
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "InvalidClientTokenId",
-    "InvalidSignatureException",
-    "UnrecognizedClientException",
-}
+exit codes:
+  0  ok
+  1  the run failed, timed out or was aborted (also: no log found, lock not deleted, answered no)
+  2  usage error: a bad argument, or a question off a terminal without --yes
+  3  the run was skipped because the job was already running
+  4  AWS could not be reached, or answered with another error
+  5  access denied: no credentials or region, or AWS refused them or the permission
+  6  not found: no such job, run or lock table, or no jobs at all under the prefix
+  7  throttled: AWS throttled calls past every retry; what was read is printed, with a note
+130  interrupted (Ctrl-C); a run that was started goes on"""
 
 
 def _common_options(parser: argparse.ArgumentParser, default: object) -> None:
     """The same options on the main parser and each command, so `jobctl status --json` works too.
     Commands default to SUPPRESS so they do not overwrite a value given before the command."""
+    flag = default if default is argparse.SUPPRESS else False
     parser.add_argument("--prefix", default=default, help=f"stack name prefix (default: ${PREFIX_ENV})")
     parser.add_argument("--stack", default=default, help="read the prefix from this Pulumi stack's outputs")
     parser.add_argument("--region", default=default, help="AWS region (default: from the AWS environment/profile)")
     parser.add_argument("--profile", default=default, help="AWS profile (default: AWS_PROFILE or the default)")
-    parser.add_argument("--json", action="store_true", default=default or False, help="machine-readable output")
+    parser.add_argument("--json", action="store_true", default=flag, help="machine-readable output (jobctl/v1)")
+    parser.add_argument("--wide", action="store_true", default=flag, help="never cut table cells to fit")
+    parser.add_argument("--utc", action="store_true", default=flag, help="times in UTC, not the job's time zone")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,74 +76,51 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common_options(parser, None)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        cmd = sub.add_parser(name, help=help_text, description=help_text)
+    for command in COMMANDS:
+        cmd = sub.add_parser(command.NAME, help=command.HELP, description=command.HELP)
         _common_options(cmd, argparse.SUPPRESS)
-        return cmd
-
-    run = command("run", "start a run now")
-    run.add_argument("job")
-    run.add_argument("--input", action="append", default=[], metavar="KEY=VALUE", help="container environment")
-    run.add_argument("--wait", action="store_true", help="wait for the run to end; exit with its outcome")
-    run.add_argument(
-        "--scheduled-time",
-        metavar="UTC_TIME",
-        help="the slot to run for, e.g. 2026-11-29T06:00:00Z (the container's SCHEDULED_TIME); default: now. "
-        "A slot whose run failed, timed out, was stopped or skipped runs again; one that succeeded needs --rerun",
-    )
-    run.add_argument("--rerun", action="store_true", help="run a slot again even though it already succeeded")
-
-    status = command("status", "every job (or one) with its last runs and its lock")
-    status.add_argument("job", nargs="?")
-    status.add_argument("--runs", type=_positive, default=5, metavar="N", help="runs per job (default 5)")
-
-    history = command("history", "a job's past runs, newest first")
-    history.add_argument("job")
-    history.add_argument("--limit", type=_positive, default=20, metavar="N", help="how many runs (default 20)")
-
-    logs = command("logs", "the container log of a run (default: the latest)")
-    logs.add_argument("job")
-    logs.add_argument("--execution", metavar="ID", help="execution name or ARN")
-
-    unlock = command("unlock", "delete a stuck lock, if the same run still holds it")
-    unlock.add_argument("job")
-    unlock.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+        command.add_arguments(cmd)
     return parser
-
-
-_COMMANDS: dict[str, Callable[[StackJobs, argparse.Namespace], int]] = {
-    "run": commands.run,
-    "status": commands.status,
-    "history": commands.history,
-    "logs": commands.logs,
-    "unlock": commands.unlock,
-}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    command = next(c for c in COMMANDS if c.NAME == args.command)
     try:
-        return _COMMANDS[args.command](_stack_jobs(args), args)
+        return int(command.run(Context(_stack_jobs(args), args)))
     except JobctlError as error:
-        print(f"jobctl: {error}", file=sys.stderr)
-        return error.exit_code
+        return _fail(args, error.exit_code, str(error))
     except (NoCredentialsError, PartialCredentialsError):
-        print(
-            "jobctl: no AWS credentials found: set AWS_PROFILE (and run `aws sso login` if it uses SSO) "
+        return _fail(
+            args,
+            EXIT_ACCESS_DENIED,
+            "no AWS credentials found: set AWS_PROFILE (and run `aws sso login` if it uses SSO) "
             "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-            file=sys.stderr,
         )
     except ClientError as error:
-        code, message = error.response["Error"].get("Code", "?"), error.response["Error"].get("Message", "")
-        kind = "AWS refused access" if code in _ACCESS_ERRORS else f"AWS error in {error.operation_name}"
-        print(f"jobctl: {kind}: {code}: {message}", file=sys.stderr)
+        code, message = error_code(error), error.response.get("Error", {}).get("Message", "")
+        if code in ACCESS_CODES:
+            kind = "AWS refused access"
+        elif code in THROTTLING_CODES:
+            kind = f"AWS throttled {error.operation_name} past every retry (try again later)"
+        else:
+            kind = f"AWS error in {error.operation_name}"
+        return _fail(args, aws_exit_code(error), f"{kind}: {code}: {message}")
     except EndpointConnectionError as error:
-        print(f"jobctl: cannot reach AWS: {error}", file=sys.stderr)
+        return _fail(args, EXIT_AWS, f"cannot reach AWS: {error}")
     except KeyboardInterrupt:
         print("jobctl: interrupted (a started run goes on)", file=sys.stderr)
-        return 130
-    return EXIT_AWS
+        return EXIT_INTERRUPTED
+
+
+def _fail(args: argparse.Namespace, exit_code: int, message: str) -> int:
+    """One line on stderr; with --json also the error as a document on stdout, so a script sees it there."""
+    print(f"jobctl: {message}", file=sys.stderr)
+    if getattr(args, "json", False):
+        error = {"code": EXIT_CODE_NAMES.get(exit_code, "error"), "exit_code": exit_code, "message": message}
+        document = {"schema": SCHEMA, "command": args.command, "error": error}
+        print(json.dumps(document, indent=2, sort_keys=True))
+    return exit_code
 
 
 def _stack_jobs(args: argparse.Namespace) -> StackJobs:
@@ -139,20 +129,7 @@ def _stack_jobs(args: argparse.Namespace) -> StackJobs:
         raise JobctlError(
             f"no stack prefix: pass --prefix (e.g. --prefix prod), --stack (with the Pulumi CLI) or set {PREFIX_ENV}"
         )
-    try:
-        session = boto3.Session(profile_name=args.profile, region_name=args.region)
-    except ProfileNotFound as error:
-        raise AwsAccessError(str(error)) from error
-    if not session.region_name:
-        raise AwsAccessError("no AWS region: pass --region or set AWS_REGION (or a region in your profile)")
-    return StackJobs(session, prefix)
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+    return StackJobs(session.open_session(args.profile, args.region), prefix)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,10 @@ _STATUS_OUTCOME = {
 }
 # The SkippedAlreadyRunning state's output (components.documents.job_machine) marks a run that found the lock held.
 SKIPPED = "skipped"
+# A run known only from ListExecutions that SUCCEEDED: a success or a skip, which only its output tells apart
+# (DescribeExecution); ListExecutions returns no output (Step Functions API reference, ExecutionListItem).
+SUCCEEDED_OR_SKIPPED = "succeeded_or_skipped"
+ENDED_BADLY = frozenset({"failed", "timed_out", "aborted", "pending_redrive"})
 OUTCOME_LABELS = {
     "running": "running",
     "succeeded": "succeeded",
@@ -33,6 +37,7 @@ OUTCOME_LABELS = {
     "aborted": "aborted",
     "pending_redrive": "failed, redrive pending",
     SKIPPED: "skipped (already running)",
+    SUCCEEDED_OR_SKIPPED: "ok",
 }
 
 # ECS task ARNs, old (task/<id>) and new (task/<cluster>/<id>) format, in any partition.
@@ -66,6 +71,7 @@ class Run:
     error: str | None
     cause: str | None
     task_arn: str | None  # only known from a successful run's output; see task_arns_from_history
+    described: bool = True  # False: known from ListExecutions only (no error, cause, task or skip)
 
     def duration_seconds(self, now: datetime) -> float | None:
         """Time so far for a running run; None when AWS reports no end (moto's timed-out runs)."""
@@ -85,6 +91,7 @@ class Run:
             "error": self.error,
             "cause": self.cause,
             "task_arn": self.task_arn,
+            "described": self.described,
         }
 
 
@@ -105,6 +112,27 @@ def run_from_execution(execution: Mapping[str, Any]) -> Run:
         cause=execution.get("cause") or (output.get("reason") if outcome == SKIPPED else None),
         task_arn=task_arn if isinstance(task_arn, str) else None,
     )
+
+
+def run_from_listing(item: Mapping[str, Any]) -> Run:
+    """A Run from a ListExecutions item: status and times, nothing of the output."""
+    outcome = _STATUS_OUTCOME.get(item["status"], item["status"].lower())
+    return Run(
+        name=item["name"],
+        execution_arn=item["executionArn"],
+        outcome=SUCCEEDED_OR_SKIPPED if outcome == "succeeded" else outcome,
+        started_at=utc(item["startDate"]),
+        stopped_at=utc(item["stopDate"]) if item.get("stopDate") else None,
+        error=None,
+        cause=None,
+        task_arn=None,
+        described=False,
+    )
+
+
+def needs_details(run: Run) -> bool:
+    """Whether DescribeExecution adds anything: an ended run's output (skip, task) or error and cause."""
+    return not run.described and run.outcome != "running"
 
 
 def task_arns_from_history(events: Iterable[Mapping[str, Any]]) -> list[str]:

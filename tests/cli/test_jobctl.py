@@ -57,7 +57,7 @@ def test_status_shows_each_jobs_latest_run_earlier_outcomes_and_lock(
     assert cleanup["lock"].startswith("held by scheduled-1 until ")
     assert (never["last start (UTC)"], never["lock"]) == ("never run", "free")
     assert report["outcome"] == "skipped (already running)"
-    assert report["earlier runs"] == "succeeded, failed"
+    assert report["earlier runs"] == "ok, failed"  # listed only: a success or a skip
     assert report["lock"].startswith("expired (was scheduled-7, expired ")
 
 
@@ -72,13 +72,23 @@ def test_status_json_has_stable_fields_for_runs_and_lock(stack: Stack, capsys: p
     stack.stop(holder)
 
     assert code == 0
-    assert (status["prefix"], status["region"]) == ("dev", REGION)
+    assert (status["schema"], status["command"], status["prefix"], status["region"]) == (
+        "jobctl/v1",
+        "status",
+        "dev",
+        REGION,
+    )
+    assert (status["complete"], status["problems"]) == (True, [])
     cleanup, report = status["jobs"]
-    assert cleanup["lock"] == {"state": "free"}
+    assert cleanup["lock"] == {"state": "free", "execution_arn": None, "acquired_at": None, "expires_at": None}
+    assert set(cleanup) == set(report) == {
+        "job", "state_machine_arn", "lock", "failures_in_a_row", "last_succeeded_at", "last_failed_at", "runs"
+    }  # fmt: skip
     assert cleanup["runs"][0]["outcome"] == "succeeded"
     assert cleanup["runs"][0]["task_arn"] == TASK_ARN
     assert set(cleanup["runs"][0]) == {
-        "name", "execution_arn", "outcome", "started_at", "stopped_at", "duration_seconds", "error", "cause", "task_arn"
+        "name", "execution_arn", "outcome", "started_at", "stopped_at", "duration_seconds", "error", "cause",
+        "task_arn", "described",
     }  # fmt: skip
     assert report["state_machine_arn"].endswith(":stateMachine:dev-report")
     assert report["runs"][0]["outcome"] == "running" and report["runs"][0]["stopped_at"] is None
@@ -150,15 +160,16 @@ def test_logs_of_a_failed_run_find_its_task_in_the_execution_history(
     stack.execute("report", "scheduled-2")
     stack.write_log("report", TASK_ARN.rsplit("/", 1)[1], ["Traceback (most recent call last):", "ValueError: bad"])
 
-    code, logs = jobctl_json(capsys, "logs", "report", "--execution", "scheduled-1")
+    code, out, _ = jobctl(capsys, "logs", "report", "--execution", "scheduled-1", "--json")
 
     assert code == 0
-    assert logs["execution_arn"].endswith(":execution:dev-report:scheduled-1")
-    assert logs["outcome"] == "failed"
-    (task,) = logs["tasks"]
-    assert task["task_arn"] == TASK_ARN
-    assert (task["log_group"], task["log_stream"]) == ("/scheduled-jobs/dev/report", f"job/job/{TASK_ARN[-32:]}")
-    assert [event["message"] for event in task["events"]] == ["Traceback (most recent call last):", "ValueError: bad"]
+    lines = [json.loads(line) for line in out.splitlines()]  # JSON lines: one per event, as they are read
+    assert {line["execution_arn"].rsplit(":", 1)[1] for line in lines} == {"scheduled-1"}
+    assert {(line["schema"], line["task_arn"], line["found"]) for line in lines} == {("jobctl/v1", TASK_ARN, True)}
+    assert {(line["log_group"], line["log_stream"]) for line in lines} == {
+        ("/scheduled-jobs/dev/report", f"job/job/{TASK_ARN[-32:]}")
+    }
+    assert [line["message"] for line in lines] == ["Traceback (most recent call last):", "ValueError: bad"]
 
 
 def test_logs_of_a_skipped_run_explain_there_is_no_container(stack: Stack, capsys: pytest.CaptureFixture[str]) -> None:
@@ -223,6 +234,7 @@ def test_unlock_asks_first_and_leaves_the_lock_on_no(
 ) -> None:
     stack.machine("report", SUCCEEDS)
     stack.hold_lock("report", HOLDER, timedelta(hours=2))
+    monkeypatch.setattr("jobctl.output.stdin_is_terminal", lambda: True)
     monkeypatch.setattr("builtins.input", lambda: "n")
 
     code, _, err = jobctl(capsys, "unlock", "report")
@@ -243,6 +255,7 @@ def test_unlock_never_deletes_a_lock_that_changed_hands_while_asking(
         stack.hold_lock("report", newer, timedelta(hours=2))
         return "y"
 
+    monkeypatch.setattr("jobctl.output.stdin_is_terminal", lambda: True)
     monkeypatch.setattr("builtins.input", another_run_takes_the_expired_lock_then_yes)
 
     code, result = jobctl_json(capsys, "unlock", "report")

@@ -124,7 +124,7 @@ def test_unknown_job_lists_the_known_jobs_of_the_prefix(stack: Stack, capsys: py
 
     code, out, err = jobctl(capsys, "history", "reprot")
 
-    assert (code, out) == (2, "")
+    assert (code, out) == (6, "")  # not found
     assert err == "jobctl: no job 'reprot' under prefix 'dev'; known jobs: cleanup, report\n"
 
 
@@ -147,7 +147,7 @@ def test_no_credentials_is_said_plainly(monkeypatch: pytest.MonkeyPatch, capsys:
 
     code, _, err = jobctl(capsys, "status", "--prefix", "dev")
 
-    assert code == 4
+    assert code == 5  # access denied
     assert err.startswith("jobctl: no AWS credentials found: set AWS_PROFILE")
 
 

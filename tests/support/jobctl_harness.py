@@ -12,17 +12,20 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 
 from components.model.naming import job_names, shared_names
-from jobctl import commands
+from jobctl import session as session_module
 from jobctl.cli import main
+from jobctl.commands import common
 
 PREFIX = "dev"
 REGION = "eu-central-1"
@@ -98,6 +101,8 @@ class Stack:
         self.sfn = boto3.client("stepfunctions")
         self.dynamodb = boto3.client("dynamodb")
         self.logs = boto3.client("logs")
+        self.scheduler = boto3.client("scheduler")
+        self.started: list[str] = []
         self.lock_table = shared_names(PREFIX).lock_table
         self.table(self.lock_table, "LockId")
         self.table(ECS_STAND_IN_TABLE, "id")
@@ -123,20 +128,58 @@ class Stack:
         machine = f"arn:aws:states:{REGION}:123456789012:stateMachine:{PREFIX}-{job}"
         run_input = json.dumps({"ends": ends})
         arn = str(self.sfn.start_execution(stateMachineArn=machine, name=name, input=run_input)["executionArn"])
+        self.started.append(arn)
         deadline = time.monotonic() + 10
         while wait and self.sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
             assert time.monotonic() < deadline, f"{arn} still running"
             time.sleep(0.05)
         return arn
 
+    def wait_for_all(self) -> None:
+        """Until every run started with `execute` has ended (moto runs each in a thread of its own)."""
+        deadline = time.monotonic() + 120
+        for arn in self.started:
+            while self.sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+                assert time.monotonic() < deadline, f"{arn} still running"
+                time.sleep(0.02)
+
+    def schedule_group(self) -> None:
+        self.scheduler.create_schedule_group(Name=shared_names(PREFIX).schedule_group)
+
+    def schedule(self, job: str, expression: str, timezone: str, enabled: bool = True) -> None:
+        """The job's schedule as the program declares it (components/resources/scheduled_job.py)."""
+        names = job_names(PREFIX, job)
+        self.scheduler.create_schedule(
+            Name=names.schedule,
+            GroupName=shared_names(PREFIX).schedule_group,
+            ScheduleExpression=expression,
+            ScheduleExpressionTimezone=timezone,
+            State="ENABLED" if enabled else "DISABLED",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": f"arn:aws:states:{REGION}:123456789012:stateMachine:{names.state_machine}", "RoleArn": ROLE},
+        )
+
     def stop(self, execution_arn: str, cause: str = "stopped by an operator") -> None:
-        """StopExecution once the run is really under way: moto 5 fails a stop that comes before its
-        worker thread has set the execution up (AttributeError in ExecutionWorker.stop)."""
+        """StopExecution once the run is really under way (see stop_when_waiting)."""
+        self.stop_when_waiting(execution_arn)
+        self.sfn.stop_execution(executionArn=execution_arn, error="Manual", cause=cause)
+
+    def status_when_settled(self, execution_arn: str) -> str:
+        """The run's status once a stop has taken effect (moto ends a stopped run in its worker thread)."""
+        deadline = time.monotonic() + 10
+        while (status := str(self.sfn.describe_execution(executionArn=execution_arn)["status"])) == "RUNNING":
+            if time.monotonic() > deadline:
+                return status
+            time.sleep(0.05)
+        return status
+
+    def stop_when_waiting(self, execution_arn: str) -> None:
+        """Until the run waits in its Wait state: moto 5 fails a stop that comes before its worker thread has
+        set the execution up (AttributeError in ExecutionWorker.stop)."""
         deadline = time.monotonic() + 10
         while not any(e["type"] == "WaitStateEntered" for e in self._history(execution_arn)):
             assert time.monotonic() < deadline, f"{execution_arn} never started waiting"
             time.sleep(0.05)
-        self.sfn.stop_execution(executionArn=execution_arn, error="Manual", cause=cause)
 
     def _history(self, execution_arn: str) -> list[dict[str, Any]]:
         return list(self.sfn.get_execution_history(executionArn=execution_arn)["events"])
@@ -157,10 +200,22 @@ class Stack:
         return dict(item) if item else None
 
     def write_log(self, job: str, task_id: str, lines: list[str]) -> None:
+        start = datetime.now(UTC)
+        self.write_log_at(job, task_id, [(start + timedelta(milliseconds=i), line) for i, line in enumerate(lines)])
+
+    def write_log_at(self, job: str, task_id: str, lines: list[tuple[datetime, str]]) -> None:
+        """The container's log stream (awslogs: `job/<container>/<task id>`) with these events."""
         group, stream = job_names(PREFIX, job).log_group, f"job/job/{task_id}"
         self.logs.create_log_stream(logGroupName=group, logStreamName=stream)
-        start = int(time.time() * 1000)
-        events = [{"timestamp": start + i, "message": line} for i, line in enumerate(lines)]
+        self._put(group, stream, lines)
+
+    def append_log(self, job: str, task_id: str, lines: list[str]) -> None:
+        start = datetime.now(UTC) + timedelta(milliseconds=100)
+        lines_at = [(start + timedelta(milliseconds=i), line) for i, line in enumerate(lines)]
+        self._put(job_names(PREFIX, job).log_group, f"job/job/{task_id}", lines_at)
+
+    def _put(self, group: str, stream: str, lines: list[tuple[datetime, str]]) -> None:
+        events = [{"timestamp": int(at.timestamp() * 1000), "message": line} for at, line in lines]
         self.logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
 
 
@@ -179,7 +234,7 @@ def fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     fake_aws_env(monkeypatch)
     monkeypatch.setenv("SCHEDULED_JOBS_PREFIX", PREFIX)
-    monkeypatch.setattr(commands, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(common, "POLL_SECONDS", 0.05)
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         yield Stack()
 
@@ -202,3 +257,77 @@ def jobctl(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, st
 def jobctl_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
     code, out, _ = jobctl(capsys, *argv, "--json")
     return code, json.loads(out)
+
+
+class AwsCalls:
+    """Every AWS call jobctl makes, counted with botocore's `before-call` event (once per call, however often it
+    is retried) and `before-send` (once per HTTP attempt), on the session jobctl opens; and throttling on demand:
+    `throttle` answers chosen calls with ThrottlingException as AWS does when a quota's bucket is empty."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.attempts: Counter[str] = Counter()
+        self._throttled: list[tuple[str, str, int | None]] = []  # (operation, text in the request, attempts)
+        self._seen: Counter[tuple[str, str]] = Counter()
+
+    def throttle(self, operation: str, about: str = "", attempts: int | None = None) -> None:
+        """Throttle `operation` calls whose request mentions `about`: every attempt (None: as if past every
+        retry), or only the first `attempts` of each call, which botocore's retries then get past."""
+        self._throttled.append((operation, about, attempts))
+
+    def open_session(self, original: Callable[..., boto3.Session]) -> Callable[..., boto3.Session]:
+        def counted(profile: str | None, region: str | None) -> boto3.Session:
+            session = original(profile, region)
+            session.events.register("before-call", self._before_call)
+            session.events.register_first("before-send", self._before_send)
+            return session
+
+        return counted
+
+    def _before_call(self, model: Any, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        self.calls[model.name] += 1
+        body = params.get("body", b"")
+        text = body.decode() if isinstance(body, bytes) else str(body)
+        for operation, about, attempts in self._throttled:
+            if attempts is None and operation == model.name and about in text:
+                return AWSResponse("https://throttled.invalid", 400, {}, None), _throttling(model.name)
+        return None
+
+    def _before_send(self, request: Any, **_: Any) -> AWSResponse | None:
+        operation = str(request.headers.get("X-Amz-Target", b"").decode().rsplit(".", 1)[-1])
+        self.attempts[operation] += 1
+        text = request.body.decode() if isinstance(request.body, bytes) else str(request.body or "")
+        for throttled, about, attempts in self._throttled:
+            if attempts is not None and throttled == operation and about in text:
+                self._seen[(operation, text)] += 1
+                if self._seen[(operation, text)] <= attempts:
+                    body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
+                    return AWSResponse(request.url, 400, {"x-amzn-ErrorType": "ThrottlingException"}, _Raw(body))
+        return None
+
+
+class _Raw:
+    """The raw body botocore reads from a response."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+def _throttling(operation: str) -> dict[str, Any]:
+    return {
+        "Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
+        "ResponseMetadata": {"HTTPStatusCode": 400, "RetryAttempts": 9},
+    }
+
+
+@pytest.fixture
+def aws_calls(monkeypatch: pytest.MonkeyPatch) -> AwsCalls:
+    """Counts (and on demand throttles) the calls of every jobctl command the test runs."""
+    calls = AwsCalls()
+    monkeypatch.setattr(session_module, "open_session", calls.open_session(session_module.open_session))
+    # Retry backoff is real time (up to 20 s a wait); the attempts are what is tested, not the waits.
+    monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0)
+    return calls

@@ -21,7 +21,7 @@ FORBIDDEN = {
 
 
 def _modules() -> dict[str, Path]:
-    files = [*REPO.glob("components/**/*.py"), *REPO.glob("jobctl/*.py"), REPO / "plan.py", REPO / "__main__.py"]
+    files = [*REPO.glob("components/**/*.py"), *REPO.glob("jobctl/**/*.py"), REPO / "plan.py", REPO / "__main__.py"]
     modules = {}
     for path in files:
         parts = list(path.relative_to(REPO).with_suffix("").parts)

@@ -1,0 +1,108 @@
+"""`jobctl run JOB [--input KEY=VALUE ...] [--scheduled-time UTC_TIME [--rerun]] [--wait]`: start a run now."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from time import sleep
+
+import jobctl.commands.common as common
+from components.model.run_context import RUN_CONTEXT_VARIABLES, SCHEDULED_TIME
+from jobctl.aws import StackJobs, manual_execution_name
+from jobctl.commands.common import Context, exit_code, job_zone, layout, now
+from jobctl.errors import EXIT_OK, JobctlError
+from jobctl.output import note, print_json
+from jobctl.runs import execution_name
+from jobctl.tables import runs_table
+
+NAME = "run"
+HELP = "start a run now (--wait: follow it to its end and exit with its outcome)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("job")
+    parser.add_argument("--input", action="append", default=[], metavar="KEY=VALUE", help="container environment")
+    parser.add_argument("--wait", action="store_true", help="wait for the run to end; exit with its outcome")
+    parser.add_argument(
+        "--scheduled-time",
+        metavar="UTC_TIME",
+        help="the slot to run for, e.g. 2026-11-29T06:00:00Z (the container's SCHEDULED_TIME); default: now. "
+        "A slot whose run failed, timed out, was stopped or skipped runs again; one that succeeded needs --rerun",
+    )
+    parser.add_argument("--rerun", action="store_true", help="run a slot again even though it already succeeded")
+
+
+def parse_environment(pairs: list[str]) -> dict[str, str]:
+    environment = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise JobctlError(f"--input {pair!r}: expected KEY=VALUE, e.g. --input DRY_RUN=1")
+        if key in RUN_CONTEXT_VARIABLES:
+            hint = "; to run for a slot use --scheduled-time" if key == SCHEDULED_TIME else ""
+            raise JobctlError(f"--input {pair!r}: {key} is set by the run itself{hint}")
+        environment[key] = value
+    return environment
+
+
+def parse_scheduled_time(text: str | None) -> str | None:
+    """The slot a manual run is for, as the schedule would give it: ISO 8601 in UTC to the second, with Z."""
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise JobctlError(
+            f"--scheduled-time {text!r}: expected a time in UTC such as 2026-11-29T06:00:00Z (the slot to run for)"
+        )
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def console_link(jobs: StackJobs, execution_arn: str) -> str:
+    return (
+        f"https://{jobs.region}.console.aws.amazon.com/states/home?region={jobs.region}"
+        f"#/v2/executions/details/{execution_arn}"
+    )
+
+
+def run(ctx: Context) -> int:
+    jobs, args = ctx.jobs, ctx.args
+    environment = parse_environment(args.input)
+    slot = parse_scheduled_time(args.scheduled_time)
+    if slot is None and args.rerun:
+        raise JobctlError("--rerun needs --scheduled-time: the slot to run again")
+    if slot is not None:
+        reopened = jobs.reopen_slot(args.job, slot, args.rerun)
+        if reopened and not args.json:
+            print(reopened)
+    arn = jobs.start(args.job, environment, manual_execution_name(now()), slot)
+    name = execution_name(arn)
+    if not args.wait:
+        if args.json:
+            print_json(NAME, {"job": args.job, "name": name, "execution_arn": arn, "outcome": "running"})
+        else:
+            print(f"started {args.job} run {name}\n  {console_link(jobs, arn)}")
+        return EXIT_OK
+    # Name and link first, before any wait, so a lost terminal still knows which run it was.
+    note(f"started {args.job} run {name}\n  {console_link(jobs, arn)}")
+    note(f"waiting for it to end; Ctrl-C stops the wait, not the run (`jobctl stop {args.job} --execution {name}`)")
+    try:
+        result = jobs.describe(arn)
+        while result.outcome == "running":
+            sleep(common.POLL_SECONDS)
+            result = jobs.describe(arn)
+    except KeyboardInterrupt:
+        note(
+            f"stopped waiting; run {name} goes on. Follow it again with "
+            f"`jobctl logs {args.job} --execution {name} --follow` (exits with its outcome), "
+            f"or see it with `jobctl history {args.job} --execution {name}`"
+        )
+        raise
+    shown = layout(args)
+    if args.json:
+        print_json(NAME, {"job": args.job, **result.to_json(shown.now)})
+    else:
+        print(runs_table([result], shown, job_zone(jobs, args.job, args)))
+    return exit_code(result)
