@@ -174,12 +174,26 @@ class StackJobs:
             return execution
         return self.state_machine_arn(job).replace(":stateMachine:", ":execution:", 1) + f":{execution}"
 
-    def start(self, job: str, environment: dict[str, str], name: str, scheduled_time: str | None = None) -> str:
+    def caller(self) -> str:
+        """Who runs jobctl: the caller identity's ARN (STS GetCallerIdentity, which needs no permission)."""
+        return str(self._client("sts").get_caller_identity()["Arn"])
+
+    def start(
+        self,
+        job: str,
+        environment: dict[str, str],
+        name: str,
+        scheduled_time: str | None = None,
+        force: bool = False,
+    ) -> str:
         """Start a run now; the input is what the definition turns into container environment overrides, and
-        the slot the run is for (`scheduledTime`, as the schedule passes it) when one is named."""
+        the slot the run is for (`scheduledTime`, as the schedule passes it) when one is named; `force` runs it
+        even while the job is paused."""
         run_input: dict[str, object] = {"environment": environment}
         if scheduled_time is not None:
             run_input["scheduledTime"] = scheduled_time
+        if force:
+            run_input["force"] = True
         with self.about(job):
             response = self._sfn.start_execution(
                 stateMachineArn=self.state_machine_arn(job), name=name, input=json.dumps(run_input)

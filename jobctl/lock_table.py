@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from time import sleep
 from typing import Any
@@ -21,6 +21,10 @@ from components.model.lock_item import (
     LOCK_EXPIRES_AT,
     LOCK_HOLDER,
     LOCK_KEY,
+    PAUSE_NOTE,
+    PAUSED_AT,
+    PAUSED_BY,
+    PAUSED_UNTIL,
     slot_claim_key,
 )
 from jobctl.errors import JobctlError, NotFound, error_code
@@ -41,7 +45,32 @@ _SHOWN = (
     CONSECUTIVE_FAILURES,
     LAST_SUCCEEDED_AT,
     LAST_FAILED_AT,
+    PAUSED_AT,
+    PAUSED_BY,
+    PAUSE_NOTE,
+    PAUSED_UNTIL,
 )
+
+
+@dataclass(frozen=True)
+class Pause:
+    """`jobctl pause`: who, when, why, and until when (None: until `jobctl resume`)."""
+
+    by: str
+    at: str
+    note: str
+    until: datetime | None
+
+    def active(self, now: datetime) -> bool:
+        return self.until is None or self.until >= now
+
+    def text(self) -> str:
+        until = f" (until {self.until:%Y-%m-%dT%H:%M:%SZ})" if self.until else ""
+        return f"paused by {self.by} at {self.at}: {self.note}{until}"
+
+    def to_json(self) -> dict[str, Any]:
+        until = f"{self.until:%Y-%m-%dT%H:%M:%SZ}" if self.until else None
+        return {"by": self.by, "at": self.at, "note": self.note, "until": until}
 
 
 @dataclass(frozen=True)
@@ -52,6 +81,7 @@ class JobItem:
     failures_in_a_row: int
     last_succeeded_at: datetime | None
     last_failed_at: datetime | None
+    pause: Pause | None = None  # as written; `Pause.active` says whether it still holds
 
     @property
     def last_outcome(self) -> str | None:
@@ -83,6 +113,19 @@ def job_item(item: Mapping[str, Mapping[str, str]] | None) -> JobItem:
         failures_in_a_row=int(float(failures)) if failures else 0,
         last_succeeded_at=_iso_time(item.get(LAST_SUCCEEDED_AT, {}).get("S")),
         last_failed_at=_iso_time(item.get(LAST_FAILED_AT, {}).get("S")),
+        pause=_pause(item),
+    )
+
+
+def _pause(item: Mapping[str, Mapping[str, str]]) -> Pause | None:
+    if PAUSED_AT not in item:
+        return None
+    until = item.get(PAUSED_UNTIL, {}).get("N")
+    return Pause(
+        by=item.get(PAUSED_BY, {}).get("S", "unknown"),
+        at=item[PAUSED_AT].get("S", ""),
+        note=item.get(PAUSE_NOTE, {}).get("S", ""),
+        until=datetime.fromtimestamp(int(float(until)), UTC) if until else None,
     )
 
 
@@ -147,6 +190,37 @@ class LockTable:
                 return False
             raise
         return True
+
+    def pause(self, job: str, pause: Pause) -> None:
+        """Pause the job on its item (the state machines read it: components/documents/pause.py); the schedule
+        resource is not touched, so Pulumi sees no drift."""
+        values: dict[str, Any] = {":at": {"S": pause.at}, ":by": {"S": pause.by}, ":note": {"S": pause.note}}
+        update = f"SET {PAUSED_AT} = :at, {PAUSED_BY} = :by, {PAUSE_NOTE} = :note"
+        if pause.until is not None:
+            values[":until"] = {"N": str(int(pause.until.timestamp()))}
+            update += f", {PAUSED_UNTIL} = :until"
+        else:
+            update += f" REMOVE {PAUSED_UNTIL}"
+        self._call(
+            lambda: self._dynamodb.update_item(
+                TableName=self.name,
+                Key={LOCK_KEY: {"S": job}},
+                UpdateExpression=update,
+                ExpressionAttributeValues=values,
+            )
+        )
+
+    def resume(self, job: str) -> Pause | None:
+        """End the job's pause; returns the pause it ended (None: it was not paused)."""
+        response = self._call(
+            lambda: self._dynamodb.update_item(
+                TableName=self.name,
+                Key={LOCK_KEY: {"S": job}},
+                UpdateExpression=f"REMOVE {PAUSED_AT}, {PAUSED_BY}, {PAUSE_NOTE}, {PAUSED_UNTIL}",
+                ReturnValues="ALL_OLD",
+            )
+        )
+        return _pause(response.get("Attributes") or {})
 
     def reopen_slot(self, job: str, slot: str, rerun: bool, claimer_run: Callable[[str], Run | None]) -> str | None:
         """Before a run that names `slot`: give back the slot's claim (components/documents/slot_claims.py) when

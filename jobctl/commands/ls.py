@@ -66,13 +66,15 @@ def _row(
         state = "manual"
     else:
         state = "enabled" if schedule.enabled else "disabled"
+    if read and item is not None and item.pause is not None and item.pause.active(now):
+        state = "paused"  # by `jobctl pause`: the schedule still fires, its runs end as a skip
     return {
         "job": job,
         "state": state,
         "schedule": schedule.expression if schedule else None,
         "schedule_words": words,
         "timezone": schedule.timezone if schedule else None,
-        "next_run": iso(following) if following and state == "enabled" else None,
+        "next_run": iso(following) if following and state in ("enabled", "paused") else None,
         "last_outcome": item.last_outcome if item else None,
         "last_outcome_at": iso(item.last_outcome_at) if item else None,
         "failures_in_a_row": item.failures_in_a_row if item else None,

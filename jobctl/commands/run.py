@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import UTC, datetime
 from time import sleep
 
@@ -30,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "A slot whose run failed, timed out, was stopped or skipped runs again; one that succeeded needs --rerun",
     )
     parser.add_argument("--rerun", action="store_true", help="run a slot again even though it already succeeded")
+    parser.add_argument("--force", action="store_true", help="run even while the job is paused (`jobctl pause`)")
 
 
 def parse_environment(pairs: list[str]) -> dict[str, str]:
@@ -60,6 +62,40 @@ def parse_scheduled_time(text: str | None) -> str | None:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# ECS RunTask: "A total of 8192 characters are allowed for overrides. This limit includes the JSON formatting
+# characters of the override structure" (ECS API reference, RunTask, overrides). Step Functions: an execution's
+# input is at most 256 KiB (Step Functions developer guide, "Step Functions service quotas").
+ECS_OVERRIDES_MAX_CHARACTERS = 8192
+SFN_INPUT_MAX_BYTES = 256 * 1024
+CONTAINER = "job"  # components/model/naming.py: every job's container
+
+
+def check_limits(execution_arn: str, job: str, environment: dict[str, str], slot: str | None) -> None:
+    """Refuse, before any call, a run AWS would refuse later: its container overrides as the state machine
+    sends them (the run's variables and the run context: components/documents/run_task.py) past ECS's limit,
+    which would take the lock, fail at RunTask and page. Raises JobctlError (exit 2) with the limit and size."""
+    context = {
+        SCHEDULED_TIME: slot or "2026-11-30T06:00:00.000Z",
+        "JOB_NAME": job,
+        "JOB_EXECUTION_ARN": execution_arn,
+        "JOB_ATTEMPT": "10",
+    }
+    entries = [{"name": k, "value": v} for k, v in {**environment, **context}.items()]
+    overrides = json.dumps({"containerOverrides": [{"name": CONTAINER, "environment": entries}]}, separators=(",", ":"))
+    if len(overrides) > ECS_OVERRIDES_MAX_CHARACTERS:
+        raise JobctlError(
+            f"--input: the run's container overrides would be {len(overrides):,} characters; ECS RunTask accepts "
+            f"at most {ECS_OVERRIDES_MAX_CHARACTERS:,} (variables and JSON together): nothing was started; pass "
+            "less (large data belongs in S3 or SSM, referenced by name)"
+        )
+    size = len(json.dumps({"environment": environment, "scheduledTime": slot, "force": True}).encode())
+    if size > SFN_INPUT_MAX_BYTES:
+        raise JobctlError(
+            f"--input: the run's input would be {size:,} bytes; Step Functions accepts at most "
+            f"{SFN_INPUT_MAX_BYTES:,}: nothing was started"
+        )
+
+
 def console_link(jobs: StackJobs, execution_arn: str) -> str:
     return (
         f"https://{jobs.region}.console.aws.amazon.com/states/home?region={jobs.region}"
@@ -77,7 +113,9 @@ def run(ctx: Context) -> int:
         reopened = jobs.reopen_slot(args.job, slot, args.rerun)
         if reopened and not args.json:
             print(reopened)
-    arn = jobs.start(args.job, environment, manual_execution_name(now()), slot)
+    name = manual_execution_name(now())
+    check_limits(jobs.execution_arn(args.job, name), args.job, environment, slot)
+    arn = jobs.start(args.job, environment, name, slot, force=args.force)
     name = execution_name(arn)
     if not args.wait:
         if args.json:

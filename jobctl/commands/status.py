@@ -117,7 +117,9 @@ def _show(ctx: Context, rows: list[tuple[str, list[Run] | None, JobItem | None]]
         tz = job_zone(jobs, job, args)
         lock = "not read" if item is None else lock_text(item.lock, shown, tz)
         failing = f"; {item.failures_in_a_row} failed runs in a row" if item and item.failures_in_a_row else ""
-        print(f"{job}: lock {lock}{failing}\n\n{'not read' if runs is None else runs_table(runs, shown, tz)}")
+        paused = item.pause if item and item.pause and item.pause.active(shown.now) else None
+        pause = f"\n{job}: {paused.text()}" if paused else ""
+        print(f"{job}: lock {lock}{failing}{pause}\n\n{'not read' if runs is None else runs_table(runs, shown, tz)}")
     elif not rows:
         print("no job matches" + (" --failing" if args.failing else "") + (" --running" if args.running else ""))
     else:
@@ -136,5 +138,6 @@ def job_json(arn: str, job: str, runs: list[Run] | None, item: JobItem | None, n
         "failures_in_a_row": item.failures_in_a_row if item else None,
         "last_succeeded_at": iso(item.last_succeeded_at) if item else None,
         "last_failed_at": iso(item.last_failed_at) if item else None,
+        "pause": item.pause.to_json() if item and item.pause and item.pause.active(now) else None,
         "runs": None if runs is None else [r.to_json(now) for r in runs],
     }

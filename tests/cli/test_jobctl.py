@@ -82,7 +82,8 @@ def test_status_json_has_stable_fields_for_runs_and_lock(stack: Stack, capsys: p
     cleanup, report = status["jobs"]
     assert cleanup["lock"] == {"state": "free", "execution_arn": None, "acquired_at": None, "expires_at": None}
     assert set(cleanup) == set(report) == {
-        "job", "state_machine_arn", "lock", "failures_in_a_row", "last_succeeded_at", "last_failed_at", "runs"
+        "job", "state_machine_arn", "lock", "failures_in_a_row", "last_succeeded_at", "last_failed_at", "pause",
+        "runs",
     }  # fmt: skip
     assert cleanup["runs"][0]["outcome"] == "succeeded"
     assert cleanup["runs"][0]["task_arn"] == TASK_ARN

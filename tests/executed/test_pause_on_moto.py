@@ -105,3 +105,66 @@ def test_a_slot_skipped_because_the_job_is_paused_is_not_missed(aws: Aws, gates:
     gates.go_on()
     assert aws.ended(execution)["status"] == "SUCCEEDED"
     assert aws.alerts() == []
+
+
+def _jobctl(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from jobctl.cli import main
+
+    capsys.readouterr()
+    code = main(["--prefix", harness.PREFIX, "--region", harness.REGION, *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_jobctl_pause_skips_runs_with_the_callers_note_force_runs_and_resume_ends_it(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    machine = aws.job_machine()
+    code, out, _ = _jobctl(capsys, "pause", JOB, "--note", "vendor API down, INC-4711")
+    assert code == 0
+    caller = "arn:aws:sts::123456789012:user/moto"  # moto's caller identity
+    assert out.startswith(f"{JOB}: paused by {caller} at ")
+    skipped = aws.start(machine, "scheduled", {"scheduledTime": SLOT})
+    reason = json.loads(aws.ended(skipped)["output"])["reason"]
+    assert reason.startswith(f"paused by {caller} at ") and reason.endswith(": vendor API down, INC-4711")
+    aws.no_more_runs()
+
+    code, out, _ = _jobctl(capsys, "--json", "status", JOB)
+    assert json.loads(out)["jobs"][0]["pause"]["note"] == "vendor API down, INC-4711"
+
+    code, out, _ = _jobctl(capsys, "--json", "run", JOB, "--force")
+    forced = json.loads(out)["execution_arn"]
+    run = aws.next_run()
+    assert run.execution == forced
+    aws.task_stopped(run, exit_code=0)
+    assert aws.ended(forced)["status"] == "SUCCEEDED"
+
+    code, out, _ = _jobctl(capsys, "resume", JOB)
+    assert (code, out.splitlines()[0]) == (0, f"{JOB} resumed; it was {reason}")
+    runs = aws.start(machine, "after", {"scheduledTime": "2026-11-30T07:00:00Z"})
+    aws.task_stopped(aws.next_run(), exit_code=0)
+    assert aws.ended(runs)["status"] == "SUCCEEDED"
+    assert _jobctl(capsys, "resume", JOB)[1].strip() == f"{JOB} was not paused: nothing to resume"
+
+
+def test_jobctl_refuses_a_pause_without_a_reason_or_ending_in_the_past(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aws.job_machine()
+    code, _, err = _jobctl(capsys, "pause", JOB, "--note", " ")
+    assert code == 2 and "--note: say why the job is paused" in err
+    code, _, err = _jobctl(capsys, "pause", JOB, "--note", "x", "--until", "2020-01-01T00:00:00Z")
+    assert code == 2 and "--until '2020-01-01T00:00:00Z': is not in the future" in err
+    assert aws.stored() is None  # nothing written
+
+
+def test_jobctl_run_refuses_overrides_ecs_would_refuse_and_starts_nothing(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    machine = aws.job_machine()
+    code, _, err = _jobctl(capsys, "run", JOB, "--input", "BLOB=" + "x" * 8000)
+    assert code == 2
+    assert "--input: the run's container overrides would be 8," in err
+    assert "ECS RunTask accepts at most 8,192 (variables and JSON together): nothing was started" in err
+    assert aws.sfn.list_executions(stateMachineArn=machine)["executions"] == []
+    assert _jobctl(capsys, "--json", "run", JOB, "--input", "BLOB=" + "x" * 7000)[0] == 0  # below the limit
