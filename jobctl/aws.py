@@ -56,6 +56,10 @@ class StackJobs:
     def _client(self, service: str) -> Any:
         return self._session.client(service, config=CLIENT_CONFIG)
 
+    def client(self, service: str) -> Any:
+        """A client of `service` with jobctl's retries, for the commands that call a service directly."""
+        return self._client(service)
+
     @cached_property
     def _sfn(self) -> Any:
         return self._client("stepfunctions")

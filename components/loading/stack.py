@@ -14,6 +14,7 @@ from components.model.config import StackConfig, config_from_values
 from components.model.duration import format_duration
 from components.model.errors import InvalidSetup
 from components.model.naming import RESERVED_JOB_NAMES, job_names
+from components.model.self_test import CANARY_SOURCE, canaries
 from components.model.spec import Job
 from components.model.stack import Stack, StackJob
 from components.model.tags import job_tags, too_many_tags
@@ -46,6 +47,16 @@ def load_stack(jobs_dir: Path, config_values: dict[str, Any], project: str, stac
     if problems:
         raise InvalidSetup(problems)
     assert config is not None
+    if config.self_test:
+        jobs += [
+            StackJob(
+                name=str(spec.name),
+                source=CANARY_SOURCE,
+                spec=spec,
+                names=job_names(config.name_prefix, str(spec.name)),
+            )
+            for spec in canaries(own_cluster=config.cluster_arn is None)
+        ]
     return Stack(project=project, stack=stack, config=config, jobs=jobs)
 
 

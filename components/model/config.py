@@ -98,6 +98,8 @@ class StackConfig(_Strict):
     jitter: Duration | None = Field(None, examples=["5m"])
     # Default capacity of jobs that do not choose one; a job's own `capacity` wins.
     capacity: Literal["on-demand", "spot"] | None = None
+    # Adds the self-test canaries that `jobctl selftest` runs (components/model/self_test.py).
+    self_test: StrictBool = False
     # Starts EventBridge Scheduler could not deliver go to an SQS queue (with an alarm), not nowhere.
     schedule_dead_letter_queue: StrictBool = True
     tags: Tags = Field({}, examples=[{"team": "platform"}])

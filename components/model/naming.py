@@ -9,7 +9,10 @@ from dataclasses import dataclass, fields
 from components.model.aws_constants import NAME_LIMITS
 
 # Job names that would collide with the stack's shared resources.
-RESERVED_JOB_NAMES = frozenset({"lock-janitor", "job-locks", "job-alarms", "jobs", "slot-watch"})
+# And the self-test canaries' (components/model/self_test.py).
+RESERVED_JOB_NAMES = frozenset(
+    {"lock-janitor", "job-locks", "job-alarms", "jobs", "slot-watch", "selftest", "selftest-replace", "selftest-spot"}
+)
 
 
 # Which AWS name limit (aws_constants.NAME_LIMITS) applies to each JobNames field.

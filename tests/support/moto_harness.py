@@ -297,6 +297,7 @@ class Aws:
         exit_code: int | None,
         reason: str = "Essential container in task exited",
         stop_code: str = "EssentialContainerExited",
+        task_arn: str = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{SHARED.cluster}/0123456789abcdef",
     ) -> None:
         """ECS reports the task STOPPED, as runTask.sync returns DescribeTasks' task (exit code None: the
         container never ran; stop code as ECS's Task.stopCode)."""
@@ -304,7 +305,7 @@ class Aws:
         if exit_code is not None:
             container["ExitCode"] = exit_code
         task = {
-            "TaskArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{SHARED.cluster}/0123456789abcdef",
+            "TaskArn": task_arn,
             "LastStatus": "STOPPED",
             "StopCode": stop_code,
             "StoppedReason": reason,
