@@ -68,6 +68,50 @@ MUTANTS: tuple[Mutant, ...] = (
         "return job.late_after",
         "a jittered run that starts within its window pages as late",
     ),
+    # ---- CI: a pull request previews but never deploys
+    Mutant(
+        "ci-preview-on-the-deploy-role",
+        ".github/workflows/jobs.yml",
+        "role-to-assume: ${{ vars.AWS_PREVIEW_ROLE_ARN }}",
+        "role-to-assume: ${{ vars.AWS_DEPLOY_ROLE_ARN }}",
+        "a pull request's preview assumes the role that may change production",
+    ),
+    Mutant(
+        "ci-preview-for-forks",
+        ".github/workflows/jobs.yml",
+        "    needs: [stacks, test]\n    if: github.event_name == 'pull_request' && "
+        "github.event.pull_request.head.repo.full_name == github.repository",
+        "    needs: [stacks, test]\n    if: github.event_name == 'pull_request'",
+        "a fork's pull request fails red for want of secrets instead of getting a note",
+    ),
+    Mutant(
+        "ci-plan-summary-left-open",
+        ".github/workflows/jobs.yml",
+        '--out build 2>&1)" || status=1',
+        '--out build 2>&1)"',
+        "a failed plan stops the step before its summary block is closed, and the error is not in it",
+    ),
+    Mutant(
+        "ci-deploy-trust-any-subject",
+        "components/documents/ci_identities.py",
+        "return github_trust(env, environment_subject(repository, stack))",
+        'return github_trust(env, f"repo:{repository}:*")',
+        "the deploy role trusts every workflow of the repository, pull requests included",
+    ),
+    Mutant(
+        "ci-preview-policy-puts",
+        "components/documents/ci_identities.py",
+        'READ_VERBS = ("Describe", "Get", "List")',
+        'READ_VERBS = ("Describe", "Get", "List", "Put")',
+        "the read-only role may put role policies, rules and alarms",
+    ),
+    Mutant(
+        "ci-repository-prefix-match",
+        "components/model/config.py",
+        "GITHUB_REPOSITORY.fullmatch(value)",
+        "GITHUB_REPOSITORY.match(value)",
+        "`octo-org/jobs:*` is accepted and the trust policy's subject carries a wildcard-looking suffix",
+    ),
     # ---- the lock
     Mutant(
         "lock-expiry-ignored",
