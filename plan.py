@@ -278,7 +278,22 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(changes))
     count = write_documents(stack, args.out, AwsEnv(args.partition, stack.config.region, args.account))
     print(f"\nwrote {count} documents to {args.out / stack.stack}/ (account {args.account} in ARNs)")
+    print(ci_roles_note(stack))
     return 0
+
+
+def ci_roles_note(stack: Stack) -> str:
+    """Which trust policies of the CI roles were written, or how to get them (docs/ci.md)."""
+    repository = stack.config.github_repository
+    if repository is None:
+        return (
+            "CI roles: no trust policies written; set scheduled-jobs:githubRepository to OWNER/REPO in "
+            f"Pulumi.{stack.stack}.yaml to write deployer.trust.json and previewer.trust.json (docs/ci.md)"
+        )
+    return (
+        f"CI roles: previewer.trust.json lets pull requests of {repository} assume the read-only preview role; "
+        f"deployer.trust.json lets only jobs in its GitHub environment {stack.stack!r} assume the deploy role"
+    )
 
 
 if __name__ == "__main__":

@@ -105,11 +105,11 @@ MUTANTS: tuple[Mutant, ...] = (
         "a claim DynamoDB applied but answered with a 5xx skips the slot's only run",
     ),
     Mutant(
-        "slot-claim-shared-by-jobs",
-        "components/documents/slot_claims.py",
-        'keys = [f"{self.job_name}{SLOT_CLAIM_MARK}*", f"{self.job_name}{RUN_CLAIM_MARK}*"]',
-        'keys = [f"{self.job_name}*"]',
-        "job report may write (and so block) the slot claims of job report-x",
+        "shared-role-passes-any-role",
+        "components/documents/run_task.py",
+        'target.env.role_arn(f"{target.prefix}-*-task")',
+        'target.env.role_arn(f"{target.prefix}-*")',
+        "the job state machines' shared role may pass any of the stack's roles (the scheduler's) to a task",
     ),
     Mutant(
         "jitter-not-in-late-alert",
@@ -117,6 +117,50 @@ MUTANTS: tuple[Mutant, ...] = (
         "return None if job.late_after is None else (job.jitter or 0) + job.late_after",
         "return job.late_after",
         "a jittered run that starts within its window pages as late",
+    ),
+    # ---- CI: a pull request previews but never deploys
+    Mutant(
+        "ci-preview-on-the-deploy-role",
+        ".github/workflows/jobs.yml",
+        "role-to-assume: ${{ vars.AWS_PREVIEW_ROLE_ARN }}",
+        "role-to-assume: ${{ vars.AWS_DEPLOY_ROLE_ARN }}",
+        "a pull request's preview assumes the role that may change production",
+    ),
+    Mutant(
+        "ci-preview-for-forks",
+        ".github/workflows/jobs.yml",
+        "    needs: [stacks, test]\n    if: github.event_name == 'pull_request' && "
+        "github.event.pull_request.head.repo.full_name == github.repository",
+        "    needs: [stacks, test]\n    if: github.event_name == 'pull_request'",
+        "a fork's pull request fails red for want of secrets instead of getting a note",
+    ),
+    Mutant(
+        "ci-plan-summary-left-open",
+        ".github/workflows/jobs.yml",
+        '--out build 2>&1)" || status=1',
+        '--out build 2>&1)"',
+        "a failed plan stops the step before its summary block is closed, and the error is not in it",
+    ),
+    Mutant(
+        "ci-deploy-trust-any-subject",
+        "components/documents/ci_identities.py",
+        "return github_trust(env, environment_subject(repository, stack))",
+        'return github_trust(env, f"repo:{repository}:*")',
+        "the deploy role trusts every workflow of the repository, pull requests included",
+    ),
+    Mutant(
+        "ci-preview-policy-puts",
+        "components/documents/ci_identities.py",
+        'READ_VERBS = ("Describe", "Get", "List")',
+        'READ_VERBS = ("Describe", "Get", "List", "Put")',
+        "the read-only role may put role policies, rules and alarms",
+    ),
+    Mutant(
+        "ci-repository-prefix-match",
+        "components/model/config.py",
+        "GITHUB_REPOSITORY.fullmatch(value)",
+        "GITHUB_REPOSITORY.match(value)",
+        "`octo-org/jobs:*` is accepted and the trust policy's subject carries a wildcard-looking suffix",
     ),
     # ---- the lock
     Mutant(
@@ -258,8 +302,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "failed-slot-reported-missed",
         "components/documents/slot_watch.py",
-        'return f"({_field(LAST_SUCCEEDED_SLOT)} >= $slot or {_field(LAST_FAILED_SLOT)} >= $slot)"',
-        'return f"({_field(LAST_SUCCEEDED_SLOT)} >= $slot)"',
+        'f"({_field(LAST_SUCCEEDED_SLOT)} >= $slot or {_field(LAST_FAILED_SLOT)} >= $slot "',
+        'f"({_field(LAST_SUCCEEDED_SLOT)} >= $slot "',
         "a slot whose run failed (and alerted) is reported missed as well: two pages for one failure",
     ),
     Mutant(
@@ -270,11 +314,11 @@ MUTANTS: tuple[Mutant, ...] = (
         "the first success after an alerted failure sends no 'recovered'",
     ),
     Mutant(
-        "janitor-takes-foreign-machines",
+        "janitor-takes-its-own-events",
         "components/documents/lock_janitor.py",
-        """                f"and {_job_of(name_prefix)} in [{known}] %}}",""",
+        """                f"and $not({_job_of(name_prefix)} in [{shared}]) %}}",""",
         """                "%}",""",
-        "the janitor releases locks for a machine of another stack sharing the prefix, or its own",
+        "the janitor treats its own failure (and the slot watch's) as a job's, and can start itself again",
     ),
     Mutant(
         "secret-partial-arn-exact",

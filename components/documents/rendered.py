@@ -7,6 +7,7 @@ from typing import Any
 
 from components.documents import policies
 from components.documents.alert_messages import AlertTarget
+from components.documents.ci_identities import deploy_trust, preview_policy, preview_trust
 from components.documents.deployer import deployer_policy
 from components.documents.grants import MachineDocuments, policy_document
 from components.documents.job_machine import job_machine
@@ -163,6 +164,11 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
     documents["shared/scheduler-role.trust.json"] = policies.scheduler_trust(
         env, [shared.schedule_group, shared.slot_watch_schedule_group]
     )
-    # Not deployed: what the identity that runs preview and up needs (docs/security.md, "The deploying identity").
+    # Not deployed: the two identities CI uses for this stack (docs/ci.md, docs/security.md "The deploying
+    # identity"); their trust policies need the repository, `scheduled-jobs:githubRepository`.
     documents["deployer.policy.json"] = deployer_policy(config, env)
+    documents["previewer.policy.json"] = preview_policy(config, env)
+    if config.github_repository is not None:
+        documents["deployer.trust.json"] = deploy_trust(env, config.github_repository, stack.stack)
+        documents["previewer.trust.json"] = preview_trust(env, config.github_repository)
     return documents

@@ -148,3 +148,11 @@ SQS_MAX_MESSAGE_RETENTION_SECONDS = 14 * 86400
 
 # Source: ECS Developer Guide, "Amazon ECS service quotas": task definition max size 64 KiB (not adjustable).
 TASK_DEFINITION_MAX_BYTES = 64 * 1024
+
+# GitHub Actions as an IAM OIDC identity provider. Sources: IAM user guide, "Create a role for OpenID Connect
+# federation" (GitHub section; the provider's condition keys are `token.actions.githubusercontent.com:aud` and
+# `:sub`), and GitHub docs, "Configuring OpenID Connect in Amazon Web Services" (provider URL
+# https://token.actions.githubusercontent.com; audience `sts.amazonaws.com` with the official action,
+# aws-actions/configure-aws-credentials).
+GITHUB_OIDC_PROVIDER = "token.actions.githubusercontent.com"
+GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"

@@ -28,6 +28,10 @@ TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,25
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d")
 NAME_PREFIX = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+# OWNER/REPO as GitHub's OIDC subject spells it (`repo:OWNER/REPO:...`), or its immutable form
+# OWNER@OWNER-ID/REPO@REPO-ID ("OpenID Connect reference", GitHub docs: `@` cannot appear in names). What the
+# pattern refuses cannot be a name in a subject: a URL, a `repo:` prefix, a wildcard, a colon, a space.
+GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9_-]+/[A-Za-z0-9._-]+|[A-Za-z0-9_-]+@\d+/[A-Za-z0-9._-]+@\d+")
 
 
 def _matching(pattern: re.Pattern[str], what: str, example: str) -> Any:
@@ -103,6 +107,9 @@ class StackConfig(_Strict):
     # Starts EventBridge Scheduler could not deliver go to an SQS queue (with an alarm), not nowhere.
     schedule_dead_letter_queue: StrictBool = True
     tags: Tags = Field({}, examples=[{"team": "platform"}])
+    # The GitHub repository whose workflow previews and deploys this stack: the subject of the CI roles' trust
+    # policies (docs/ci.md). Absent: plan.py renders no trust policies for them.
+    github_repository: str | None = Field(None, examples=["octo-org/scheduled-jobs"])
     jobs: dict[str, JobOverride] = Field({}, examples=[{"nightly-report": {"schedule": "@hourly"}}])
 
     @field_validator("region")
@@ -150,6 +157,17 @@ class StackConfig(_Strict):
         if value is None:
             return None
         return str(_matching(TOPIC_ARN, "an SNS topic ARN", "arn:aws:sns:eu-central-1:123456789012:alarms")(value))
+
+    @field_validator("github_repository")
+    @classmethod
+    def _repository(cls, value: str | None) -> str | None:
+        if value is None or GITHUB_REPOSITORY.fullmatch(value):
+            return value
+        allowed = (
+            "a GitHub repository as OWNER/REPO (letters, digits, '-' and '_'; REPO also '.') or GitHub's immutable "
+            "form OWNER@OWNER-ID/REPO@REPO-ID"
+        )
+        raise FieldError("", f"{value!r} is not {allowed}, e.g. 'octo-org/scheduled-jobs'", value)
 
     @field_validator("alarm_emails")
     @classmethod

@@ -14,6 +14,7 @@ import pytest
 import plan
 from components.documents.rendered import rendered_documents
 from components.model.arns import AwsEnv
+from tests.support.pulumi_mocks import Project
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -98,3 +99,47 @@ def test_the_rendered_files_are_byte_stable_for_a_clean_pull_request_diff(tmp_pa
         assert all(line == line.rstrip() for line in lines), name
         assert all((len(line) - len(line.lstrip(" "))) % 2 == 0 for line in lines), name
         assert lines[1].startswith('  "'), name
+
+
+STACK_FILE = """\
+config:
+  aws:region: eu-central-1
+  scheduled-jobs:image: app:1
+  scheduled-jobs:subnets: ["subnet-0123456789abcdef0"]
+  scheduled-jobs:securityGroups: ["sg-0123456789abcdef0"]
+  scheduled-jobs:namePrefix: staging
+"""
+
+
+def _plan_ci(project: Project, extra: str, out: Path, capsys: pytest.CaptureFixture[str]) -> tuple[set[str], str]:
+    project.add_job("report.py", 'from components import Job\n\njob = Job(command=["run"], timeout="30m")\n')
+    (project.root / "Pulumi.yaml").write_text("name: scheduled-jobs\nruntime: python\n")
+    (project.root / "Pulumi.staging.yaml").write_text(STACK_FILE + extra)
+    assert plan.main(["--stack", "staging", "--root", str(project.root), "--out", str(out)]) == 0
+    written = {p.name for p in (out / "staging").glob("*.json")}
+    return written, capsys.readouterr().out
+
+
+def test_with_the_repository_set_the_plan_writes_both_ci_trust_policies(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    written, out = _plan_ci(project, "  scheduled-jobs:githubRepository: octo-org/jobs\n", tmp_path / "b", capsys)
+    assert written == {"deployer.policy.json", "deployer.trust.json", "previewer.policy.json", "previewer.trust.json"}
+    deploy = json.loads((tmp_path / "b" / "staging" / "deployer.trust.json").read_text())
+    preview = json.loads((tmp_path / "b" / "staging" / "previewer.trust.json").read_text())
+    subject = "token.actions.githubusercontent.com:sub"
+    assert deploy["Statement"][0]["Condition"]["StringEquals"][subject] == "repo:octo-org/jobs:environment:staging"
+    assert preview["Statement"][0]["Condition"]["StringEquals"][subject] == "repo:octo-org/jobs:pull_request"
+    assert "pull requests of octo-org/jobs assume the read-only preview role" in out
+    assert "GitHub environment 'staging'" in out
+
+
+def test_without_the_repository_the_plan_writes_no_trust_policy_and_says_how_to_set_it(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    written, out = _plan_ci(project, "", tmp_path / "b", capsys)
+    assert written == {"deployer.policy.json", "previewer.policy.json"}
+    assert (
+        "CI roles: no trust policies written; set scheduled-jobs:githubRepository to OWNER/REPO in "
+        "Pulumi.staging.yaml to write deployer.trust.json and previewer.trust.json (docs/ci.md)"
+    ) in out

@@ -143,6 +143,41 @@ CONFIG_CASES = [
         {P + "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/jobs"},
         ["scheduled-jobs:clusterArn: is in us-east-1, but the stack deploys to eu-central-1"],
     ),
+    (
+        "github-repository-a-url",
+        {P + "githubRepository": "https://github.com/octo-org/jobs"},
+        [
+            f"{CONFIG_FILE}: scheduled-jobs:githubRepository: 'https://github.com/octo-org/jobs' "
+            "is not a GitHub repository as OWNER/REPO (letters, digits, '-' and '_'; REPO also '.') or GitHub's "
+            "immutable form OWNER@OWNER-ID/REPO@REPO-ID, e.g. 'octo-org/scheduled-jobs' "
+            "(given: 'https://github.com/octo-org/jobs')"
+        ],
+    ),
+    (
+        "github-repository-a-whole-subject",
+        {P + "githubRepository": "repo:octo-org/jobs:pull_request"},
+        ["scheduled-jobs:githubRepository: 'repo:octo-org/jobs:pull_request' is not a GitHub repository"],
+    ),
+    (
+        "github-repository-a-wildcard",
+        {P + "githubRepository": "octo-org/*"},
+        ["scheduled-jobs:githubRepository: 'octo-org/*' is not a GitHub repository"],
+    ),
+    (
+        "github-repository-owner-only",
+        {P + "githubRepository": "octo-org"},
+        ["scheduled-jobs:githubRepository: 'octo-org' is not a GitHub repository"],
+    ),
+    (
+        "github-repository-id-on-one-side-only",
+        {P + "githubRepository": "octo-org@123456/jobs"},
+        ["scheduled-jobs:githubRepository: 'octo-org@123456/jobs' is not a GitHub repository"],
+    ),
+    (
+        "github-repository-a-list",
+        {P + "githubRepository": ["octo-org/jobs"]},
+        ["scheduled-jobs:githubRepository: Input should be a valid string"],
+    ),
 ]
 
 
@@ -260,6 +295,7 @@ VALID_REFERENCES: dict[str, Any] = {
     P + "alarmTopicArn": "arn:aws:sns:eu-central-1:123456789012:oncall",
     P + "alarmEmails": ["oncall@example.com"],
     P + "namePrefix": "prod",
+    P + "githubRepository": "octo-org/jobs",
 }
 # alarmTopicArn and alarmEmails are refused together (the e-mails would have to confirm again on that topic).
 WITHOUT_EMAILS = {P + "alarmEmails": DROP}
@@ -321,6 +357,14 @@ def test_a_region_that_only_looks_like_one_is_refused_against_botocores_partitio
     project.add_job("report.py", good())
     [message] = assert_rejected_everywhere(project, configured({"aws:region": region}), [f"aws:region: {region!r}"])
     assert "is not an AWS region known to botocore " in message and hint in message
+
+
+@pytest.mark.parametrize(
+    "repository", ["octo-org/jobs", "Octo-Org/scheduled.jobs_2", "user_emu-corp/x", "octo-org@123456/jobs@456789"]
+)
+def test_a_github_repository_as_github_spells_it_is_accepted(project: Project, repository: str) -> None:
+    project.add_job("report.py", good())
+    assert problems(project, configured({P + "githubRepository": repository})) == []
 
 
 @pytest.mark.parametrize("region", ["eu-central-1", "us-gov-west-1", "cn-north-1", "ap-southeast-2", "il-central-1"])

@@ -15,6 +15,10 @@ documents it; never off the grants under test. Sources:
 - aws-sdk:sfn:stopExecution: the API action states:StopExecution on the execution (Service Authorization
   Reference, AWS Step Functions: resource type `execution`).
 - execution logs: "Logging using CloudWatch Logs" (logs:*LogDelivery and friends on "*").
+- CI trust: GitHub's OIDC token as AWS STS sees it: the provider's `aud` and `sub` keys (IAM user guide,
+  "Create a role for OpenID Connect federation", GitHub section), the subject `repo:OWNER/REPO:pull_request` of a
+  pull request's job without an environment, `repo:OWNER/REPO:environment:NAME` of a job with one, and
+  `repo:OWNER/REPO:ref:refs/heads/BRANCH` of a push's job without one (GitHub docs, "OpenID Connect reference").
 - trust: each service's confused-deputy page: Step Functions sends the state machine ARN as aws:SourceArn,
   EventBridge Scheduler the schedule group ARN, EventBridge the rule ARN, ECS the task ARN for a task role
   (ECS "Task IAM role"); for the task execution role AWS documents no source keys (ECS "Amazon ECS task
@@ -31,6 +35,7 @@ from typing import Any
 from components.documents.grants import LOG_DELIVERY_ACTIONS
 from components.documents.run_task import ECS_SYNC_RULE
 from components.model.arns import AwsEnv
+from components.model.aws_constants import GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_PROVIDER
 from components.model.lock_item import RUN_CLAIM_MARK, slot_claim_key
 from components.model.naming import job_log_group_prefix, job_names, shared_names
 from components.model.stack import Stack, StackJob
@@ -369,4 +374,54 @@ def trust_requests(stack: Stack, env: AwsEnv) -> list[Expected]:
     assume(doc, "events.amazonaws.com", shared.janitor_events_role, source(rule), True, "the janitor's rule")
     other_rule = env.arn("events", f"rule/{OTHER}")
     assume(doc, "events.amazonaws.com", shared.janitor_events_role, source(other_rule), False, "another rule")
-    return found
+    return found + ci_trust_requests(stack, env)
+
+
+# The CI roles live under the IAM path /ci/, which no stack's `<prefix>-*` role pattern reaches (docs/ci.md).
+CI_PREVIEW_ROLE = "ci/scheduled-jobs-preview"
+OIDC_KEYS = (f"{GITHUB_OIDC_PROVIDER}:aud", f"{GITHUB_OIDC_PROVIDER}:sub")
+
+
+def ci_deploy_role(stack: str) -> str:
+    return f"ci/scheduled-jobs-deploy-{stack}"
+
+
+def github_token(
+    env: AwsEnv, role: str, subject: str, audience: str = GITHUB_OIDC_AUDIENCE, provider: str | None = None
+) -> Request:
+    """sts:AssumeRoleWithWebIdentity with a GitHub Actions OIDC token of this subject and audience, presented
+    through this account's GitHub provider unless another is named."""
+    provider = provider or f"arn:{env.partition}:iam::{env.account_id}:oidc-provider/{GITHUB_OIDC_PROVIDER}"
+    context = {OIDC_KEYS[0]: audience, OIDC_KEYS[1]: subject}
+    return Request(provider, "sts:AssumeRoleWithWebIdentity", env.role_arn(role), context, unlisted_keys=OIDC_KEYS)
+
+
+def ci_trust_requests(stack: Stack, env: AwsEnv) -> list[Expected]:
+    """Who may assume the CI roles of a stack whose repository is set: pull requests the preview role, the
+    stack's GitHub environment the deploy role; nobody else."""
+    repo = stack.config.github_repository
+    if repo is None:
+        return []
+    name = stack.stack
+    pull_request, environment = f"repo:{repo}:pull_request", f"repo:{repo}:environment:{name}"
+    push_to_main, elsewhere = f"repo:{repo}:ref:refs/heads/main", f"repo:{OTHER}/{repo.split('/')[1]}"
+    foreign_provider = f"arn:{env.partition}:iam::210987654321:oidc-provider/{GITHUB_OIDC_PROVIDER}"
+    deploy, preview = ci_deploy_role(name), CI_PREVIEW_ROLE
+    cases = [
+        ("deployer.trust.json", deploy, environment, {}, True, "a job in the stack's environment"),
+        ("deployer.trust.json", deploy, pull_request, {}, False, "a pull request"),
+        ("deployer.trust.json", deploy, push_to_main, {}, False, "a push to main outside the environment"),
+        ("deployer.trust.json", deploy, f"repo:{repo}:environment:{OTHER}", {}, False, "another stack's environment"),
+        ("deployer.trust.json", deploy, f"{elsewhere}:environment:{name}", {}, False, "another repository"),
+        ("deployer.trust.json", deploy, environment, {"audience": "https://github.com/octo-org"}, False, "audience"),
+        ("deployer.trust.json", deploy, environment, {"provider": foreign_provider}, False, "another provider"),
+        ("previewer.trust.json", preview, pull_request, {}, True, "a pull request"),
+        ("previewer.trust.json", preview, environment, {}, False, "the deploy job's environment"),
+        ("previewer.trust.json", preview, push_to_main, {}, False, "a push to main"),
+        ("previewer.trust.json", preview, f"{elsewhere}:pull_request", {}, False, "another repository's pull request"),
+        ("previewer.trust.json", preview, pull_request, {"audience": "https://github.com/octo-org"}, False, "audience"),
+    ]
+    return [
+        Expected(doc, github_token(env, role, subject, **options), allowed, why)
+        for doc, role, subject, options, allowed, why in cases
+    ]

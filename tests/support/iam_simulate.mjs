@@ -10,7 +10,8 @@
 //               "action": "ecs:RunTask",
 //               "resource": "arn:aws:ecs:...",
 //               "accountId": "123456789012" | null,        // account that owns the resource; null = derive it
-//               "context": {"ecs:cluster": "arn:...", "dynamodb:LeadingKeys": ["a", "b"]}}]}
+//               "context": {"ecs:cluster": "arn:...", "dynamodb:LeadingKeys": ["a", "b"]},
+//               "unlistedContextKeys": ["token.actions.githubusercontent.com:sub"]}]}   // optional, see below
 //
 // stdout: a JSON array, one object per case, in order:
 //   {"result": "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied" | "Error",
@@ -21,6 +22,12 @@
 //    "matchedAllowStatements": ["<policy name>#<Sid or statement path>", ...],  // identity/resource-policy
 //    "matchedDenyStatements": [...],   // statements that applied to the request (an allow may still be overruled)
 //    "blockedBy": [...]}
+//
+// unlistedContextKeys: keys AWS documents for the request that its Service Authorization Reference (the data the
+// simulator validates context keys against) does not list for the action, e.g. an OIDC provider's `aud` and
+// `sub` on sts:AssumeRoleWithWebIdentity (IAM user guide, "Available keys for OIDC federation"). The strict
+// simulation still validates the request and the policies and must drop exactly these keys; the decision then
+// comes from runUnsafeSimulation, which evaluates the context as given. Matched statements are not reported.
 //
 // Exit codes: 0 = results written (per-case problems are reported in "errors"), 2 = bad input document,
 // 3 = the npm package is not installed (run `npm ci` in the repository root).
@@ -36,7 +43,7 @@ try {
   )
   process.exit(3)
 }
-const { runSimulation, typeForContextKey, isConditionKeyArray } = sim
+const { runSimulation, runUnsafeSimulation, typeForContextKey, isConditionKeyArray } = sim
 
 /** Derives the account that owns the resource: the ARN's account field, else the principal's. */
 function deriveAccountId(resource, principal) {
@@ -121,6 +128,21 @@ function flattenSimulatorErrors(errors) {
   return out
 }
 
+/** The decision with every context key as given (no key checks); the strict run has validated the rest. The
+ *  resource policy goes in as an already validated policy so that it carries a name (the unsafe engine's own
+ *  loadPolicy call gives it none and then fails reading it). */
+function unsafeDecision(simulation, c) {
+  const resourcePolicy = simulation.resourcePolicy
+    ? { __validated: true, policyDocument: simulation.resourcePolicy, metadata: { name: 'resourcePolicy' }, errors: [] }
+    : undefined
+  const request = { ...simulation.request, contextVariables: c.context || {} }
+  try {
+    return { result: runUnsafeSimulation({ ...simulation, request, resourcePolicy }, {}) }
+  } catch (err) {
+    return { result: 'Error', errors: [`unsafe simulation threw: ${err && err.message}`] }
+  }
+}
+
 async function runCase(c, index) {
   const context = c.context || {}
   const accountId = c.accountId || deriveAccountId(c.resource, c.principal)
@@ -162,13 +184,31 @@ async function runCase(c, index) {
   }
   const results = response.resultType === 'single' ? [response.result] : response.results
   const ignored = [...new Set(results.flatMap((r) => r.ignoredContextKeys || []))]
-  const errors = ignored.map(
-    (k) => `context key ${k} does not apply to ${c.action} on this resource and was ignored by the simulator`
-  )
+  const unlisted = (c.unlistedContextKeys || []).map((k) => k.toLowerCase())
+  const isUnlisted = (k) => unlisted.includes(k.toLowerCase())
+  const errors = ignored
+    .filter((k) => !isUnlisted(k))
+    .map((k) => `context key ${k} does not apply to ${c.action} on this resource and was ignored by the simulator`)
+  for (const k of c.unlistedContextKeys || []) {
+    if (!ignored.some((i) => i.toLowerCase() === k.toLowerCase())) {
+      errors.push(`context key ${k} is declared unlisted but the simulator's data lists it now: drop the declaration`)
+    }
+  }
   for (const [key, value] of Object.entries(context)) {
     if (!ignored.includes(key)) errors.push(...(await contextValueProblems(key, value)))
   }
   const analyses = results.map((r) => r.analysis)
+  if (unlisted.length > 0) {
+    const decision = unsafeDecision(simulation, c)
+    return {
+      ...base,
+      result: decision.result,
+      resultType: response.resultType,
+      errors: [...errors, ...(decision.errors || [])],
+      ignoredContextKeys: ignored,
+      resourceType: results.length === 1 ? results[0].resourceType || null : null
+    }
+  }
   return {
     result: response.overallResult,
     resultType: response.resultType,

