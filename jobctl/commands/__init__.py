@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from jobctl.commands import history, logs, ls, pause, resume, run, status, stop, unlock
+from jobctl.commands import backfill, dlq, history, logs, ls, pause, redrive, resume, run, status, stop, unlock
 
-COMMANDS: tuple[ModuleType, ...] = (ls, status, history, run, logs, stop, unlock, pause, resume)
+COMMANDS: tuple[ModuleType, ...] = (ls, status, history, run, logs, stop, unlock, pause, resume, backfill, redrive, dlq)
