@@ -16,6 +16,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from components.model.naming import RESERVED_JOB_NAMES, job_names, shared_names
+from jobctl.dead_letters import DeadLetterQueue
 from jobctl.errors import UnknownJob, error_code
 from jobctl.lock_table import JobItem, LockTable
 from jobctl.runs import Run, run_from_execution, run_from_listing, task_arns_from_history
@@ -71,6 +72,10 @@ class StackJobs:
     @cached_property
     def locks(self) -> LockTable:
         return LockTable(self._client("dynamodb"), shared_names(self.prefix).lock_table, self.region)
+
+    @cached_property
+    def dead_letters(self) -> DeadLetterQueue:
+        return DeadLetterQueue(self._client("sqs"), shared_names(self.prefix).schedule_dead_letter_queue, self.region)
 
     @cached_property
     def logs_client(self) -> Any:
@@ -157,6 +162,12 @@ class StackJobs:
 
     def describe(self, execution_arn: str) -> Run:
         return run_from_execution(self._sfn.describe_execution(executionArn=execution_arn))
+
+    def execution_input(self, execution_arn: str) -> dict[str, Any]:
+        """What the run was started with (DescribeExecution's `input`): its `scheduledTime`, `environment`."""
+        text = self._sfn.describe_execution(executionArn=execution_arn).get("input") or "{}"
+        value = json.loads(text)
+        return value if isinstance(value, dict) else {}
 
     def describe_if_kept(self, execution_arn: str) -> Run | None:
         """The run, or None when Step Functions no longer has it (closed runs are kept 90 days: service quotas)."""

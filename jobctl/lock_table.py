@@ -149,18 +149,37 @@ class LockTable:
         """Each job's item, read consistently (a just-released lock must not show as held), 100 keys a call."""
         wanted = [job for job in dict.fromkeys(jobs) if "#" not in job]  # a job name never holds '#' (spec)
         found: dict[str, JobItem] = dict.fromkeys(wanted, NO_ITEM)
-        for start in range(0, len(wanted), BATCH_KEYS):
+        for item in self._batch_get(wanted, _SHOWN):
+            found[item[LOCK_KEY]["S"]] = job_item(item)
+        return found
+
+    def claims(self, job: str, slots: Iterable[str], now: datetime) -> dict[str, str]:
+        """Slot -> the execution that claimed it, for the slots of `job` with a live claim (`<job>#slot#<slot>`,
+        components/documents/slot_claims.py); an expired claim that TTL has not deleted yet counts as free, as
+        the machine's ClaimSlot treats it. Read by key, 100 a call, never scanned."""
+        keys = {slot_claim_key(job, slot): slot for slot in slots}
+        found: dict[str, str] = {}
+        for item in self._batch_get(list(keys), (LOCK_KEY, LOCK_HOLDER, LOCK_EXPIRES_AT)):
+            expires = item.get(LOCK_EXPIRES_AT, {}).get("N")
+            if expires is not None and int(float(expires)) < now.timestamp():
+                continue
+            found[keys[item[LOCK_KEY]["S"]]] = item[LOCK_HOLDER]["S"]
+        return found
+
+    def _batch_get(self, keys: list[str], attributes: Iterable[str]) -> list[dict[str, Any]]:
+        """The items with these `LockId`s (those that exist), consistently read, 100 keys a call."""
+        items: list[dict[str, Any]] = []
+        for start in range(0, len(keys), BATCH_KEYS):
             request: dict[str, Any] = {
                 self.name: {
-                    "Keys": [{LOCK_KEY: {"S": job}} for job in wanted[start : start + BATCH_KEYS]],
+                    "Keys": [{LOCK_KEY: {"S": key}} for key in keys[start : start + BATCH_KEYS]],
                     "ConsistentRead": True,
-                    "ProjectionExpression": ", ".join(_SHOWN),
+                    "ProjectionExpression": ", ".join(attributes),
                 }
             }
             for attempt in range(_UNPROCESSED_ROUNDS):
                 response = self._call(partial(self._dynamodb.batch_get_item, RequestItems=request))
-                for item in response.get("Responses", {}).get(self.name, []):
-                    found[item[LOCK_KEY]["S"]] = job_item(item)
+                items.extend(response.get("Responses", {}).get(self.name, []))
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break
@@ -170,7 +189,7 @@ class LockTable:
                     {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "keys left unprocessed"}},
                     "BatchGetItem",
                 )
-        return found
+        return items
 
     def delete_lock(self, job: str, holder: str) -> bool:
         """Release the lock only while `holder` still holds it (the item keeps the job's alert state); False

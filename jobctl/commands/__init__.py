@@ -5,6 +5,23 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from jobctl.commands import history, logs, ls, pause, resume, run, selftest, status, stop, unlock
+from jobctl.commands import (
+    backfill,
+    dlq,
+    history,
+    logs,
+    ls,
+    pause,
+    redrive,
+    resume,
+    run,
+    selftest,
+    status,
+    stop,
+    unlock,
+)
 
-COMMANDS: tuple[ModuleType, ...] = (ls, status, history, run, logs, stop, unlock, pause, resume, selftest)
+COMMANDS: tuple[ModuleType, ...] = (
+    *(ls, status, history, run, logs, stop, unlock),
+    *(pause, resume, backfill, redrive, dlq, selftest),
+)
