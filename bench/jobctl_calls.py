@@ -85,7 +85,7 @@ def install(counter: CallCounter) -> None:
             super().__init__(*args, **kwargs)
             self.events.register("before-call", counter.hook)
 
-    boto3.Session = CountedSession  # type: ignore[misc]
+    boto3.Session = CountedSession
 
 
 def seconds_under_quotas(calls: Counter[str], quotas: dict[str, tuple[int, int]]) -> float:

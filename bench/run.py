@@ -132,7 +132,8 @@ def transitions() -> None:
     Scenario = tuple[str, dict[str, Any], dict[str, list[str]], dict[str, list[int | None]]]
     scenarios: list[Scenario] = [
         ("success, first try", forbid, {}, success),
-        ("skip (lock held)", forbid, {"AcquireLock": [DYNAMODB_CONDITION_FAILED]}, success),
+        ("skip (lock held)", forbid, {"AcquireLock": [DYNAMODB_CONDITION_FAILED]}, {"LockHolderFound": [None]}),
+        ("skip (job paused)", forbid, {"AcquireLock": [DYNAMODB_CONDITION_FAILED]}, {"LockHolderFound": [0]}),
         ("skip (slot delivered again)", forbid, {"ClaimSlot": [DYNAMODB_CONDITION_FAILED]}, success),
         ("failure, retried once, fails again", forbid, {"RunJob": [TASK_FAILED, TASK_FAILED]}, job_retry_then),
         ("failure, retried once, succeeds", forbid, {"RunJob": [TASK_FAILED, "ok"]}, {"ClassifyAttempt": [4, 1]}),

@@ -5,8 +5,9 @@ Every execution first claims its slot (components/documents/slot_claims.py): a s
 (ClaimSlot, ReadSlotClaim, SkippedSlotAlreadyRan).
 State transitions per execution (each state entered is billed once, each retry of a state once more):
 - `concurrency="forbid"` or `"replace"`, lock free, run succeeds: 5 (ClaimSlot, AcquireLock, RunJob or
-  RunJobOnSpot, ClassifyAttempt, ReleaseLock); lock held by a live run: 4 (ClaimSlot, AcquireLock, RecordSkip,
-  SkippedAlreadyRunning) for "forbid", 9 for "replace" when it stops the holder (ReadLockHolder,
+  RunJobOnSpot, ClassifyAttempt, ReleaseLock); lock held by a live run: 6 (ClaimSlot, AcquireLock, ReadLockHolder,
+  LockHolderFound, RecordSkip, SkippedAlreadyRunning) for "forbid", the same for a paused job (RecordPausedSkip,
+  SkippedPaused), 9 for "replace" when it stops the holder (ReadLockHolder,
   LockHolderFound, StopLockHolder and TakeOverLock come before the run).
 - `concurrency="allow"`, run succeeds: 5 (ClaimSlot, StartRun, RunJob, ClassifyAttempt, RecordSuccess).
 - each further attempt: 3 (a Wait, RunJob, ClassifyAttempt); 2 after a Spot interruption (no wait).

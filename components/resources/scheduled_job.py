@@ -105,13 +105,12 @@ class ScheduledJob(pulumi.ComponentResource):
         """The definition and the policy name the cluster, table and roles by their known names, the same
         documents the offline plan renders; so a preview shows them in full, even for a new job."""
         job, names, shared = self._job, self._job.names, self._shared
-        documents = shared.job_machines[job.name]
         return aws.sfn.StateMachine(
             f"{self._name}-state-machine",
             name=names.state_machine,
             type="STANDARD",
             role_arn=shared.job_state_machine_role_arn,
-            definition=json.dumps(documents.definition, sort_keys=True),
+            definition=shared.job_definitions[job.name],
             logging_configuration={
                 "level": "ALL",
                 # Execution input may carry environment overrides; keep data out of the logs.

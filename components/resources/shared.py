@@ -14,7 +14,6 @@ import pulumi_aws as aws
 from components.documents import policies
 from components.documents import rendered as render
 from components.documents.dashboard import dashboard_bodies, dashboard_count
-from components.documents.grants import MachineDocuments
 from components.model.arns import AwsEnv
 from components.model.aws_constants import SQS_MAX_MESSAGE_RETENTION_SECONDS
 from components.model.deadlines import deadline_summary
@@ -50,7 +49,7 @@ class SharedInfra(pulumi.ComponentResource):
     schedule_dead_letter_queue_arn: pulumi.Output[str] | None
     slot_watch_arn: pulumi.Output[str]
     slot_watch_schedule_group_name: pulumi.Output[str]
-    job_machines: dict[str, MachineDocuments]  # job name -> its state machine's definition and grants
+    job_definitions: dict[str, str]  # job name -> its state machine's definition, as key-sorted JSON
     job_state_machine_role_arn: pulumi.Output[str] | None  # None for a stack without jobs
 
     def __init__(self, name: str, args: SharedInfraArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -236,18 +235,22 @@ class SharedInfra(pulumi.ComponentResource):
     def _job_state_machines_role(self) -> None:
         """Every job's state machine definition, built once, and the one role they share: the union of their
         states' grants (components/documents/rendered.py)."""
-        self.job_machines = {
-            job.name: render.job_machine_documents(job, self._stack, self.env) for job in self._stack.jobs
+        machines = [render.job_machine_documents(job, self._stack, self.env) for job in self._stack.jobs]
+        # Kept as text: hundreds of definitions as dicts are objects the garbage collector scans again and
+        # again for the rest of the program (components/resources/garbage_collection.py); strings it skips.
+        self.job_definitions = {
+            job.name: json.dumps(m.definition, sort_keys=True)
+            for job, m in zip(self._stack.jobs, machines, strict=True)
         }
         self.job_state_machine_role_arn = None
-        if not self.job_machines:
+        if not machines:
             return
         role = service_role(
             f"{self._name}-job-state-machines-role",
             name=self._names.job_state_machine_role,
             description="Lets this stack's job state machines run their tasks, hold their locks and alert.",
             trust=render.job_machines_trust(self._stack, self.env),
-            policy=("run-jobs", render.job_machines_policy(list(self.job_machines.values()))),
+            policy=("run-jobs", render.job_machines_policy(machines)),
             tags=self._tags,
             parent=self,
         )

@@ -87,7 +87,7 @@ class Ecs(threading.Thread):
             self.ecs.stop_task(cluster=SHARED.cluster, task=task, reason="Task stopped by Step Functions")
             self.aws.task_failed(request, "States.Timeout", "the state timed out")
             return
-        time.sleep(min(sleep / 30, 3))
+        time.sleep(min(sleep / 10, 9))
         self.aws.task_stopped(request, exit_code=int(env.get("EXIT_CODE", "0")), task_arn=task)
 
 
@@ -122,6 +122,8 @@ def test_a_stopped_run_whose_lock_the_janitor_never_releases_fails_with_evidence
     assert row["evidence"]["lock item holder"] == execution  # the evidence: the item still names the stopped run
     assert row["likely_cause"].startswith("the janitor's EventBridge rule did not fire for the stopped execution")
     assert row["see"] == "docs/runs.md, Timeouts and stops (the lock janitor)"
+    assert row["evidence"]["cleanup"] == "the self-test released the lock itself, so the next scenarios can run"
+    assert selftest.lock_holder("selftest") is None
 
 
 def test_a_timed_out_run_is_a_job_timeout_and_the_self_test_needs_aws_to_find_its_task(selftest: SelfTest) -> None:
