@@ -390,10 +390,24 @@ class Aws:
         self.monkeypatch.setattr(DynamoDBBackend, operation, write)
 
     def stop_leftovers(self) -> None:
-        """Stop executions still waiting, so no interpreter thread outlives the mock."""
-        for arn in self.executions:
-            if self.sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
-                self.sfn.stop_execution(executionArn=arn)
+        """Stop every execution still running, whoever started it (the test, or jobctl through its CLI), so no
+        interpreter thread outlives the mock and sends its run to the next test's stand-in queue."""
+        running = [
+            execution["executionArn"]
+            for machine in self.sfn.list_state_machines()["stateMachines"]
+            for execution in self.sfn.list_executions(
+                stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING"
+            )["executions"]
+        ]
+        for arn in dict.fromkeys([*self.executions, *running]):
+            for _ in range(50):  # moto refuses to stop an execution whose interpreter has not started yet
+                if self.sfn.describe_execution(executionArn=arn)["status"] != "RUNNING":
+                    break
+                try:
+                    self.sfn.stop_execution(executionArn=arn)
+                    break
+                except Exception:
+                    time.sleep(0.1)
         for run in list(self.pending.values()):
             if self.sfn.describe_execution(executionArn=run.execution)["status"] == "RUNNING":
                 self.task_stopped(run, exit_code=0)  # workaround 7
