@@ -5,9 +5,8 @@ with --execute, the chosen slots run one after another, each for its slot, as `j
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 
-from jobctl.commands.common import Context, exit_code, job_zone, layout, now, report_problems
+from jobctl.commands.common import Context, exit_code, job_zone, layout, now, parse_utc_time, report_problems
 from jobctl.commands.slots import (
     LABELS,
     ONLY,
@@ -45,21 +44,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--execute", action="store_true", help="run the chosen slots (default: only list them)")
 
 
-def _time(text: str, option: str) -> datetime:
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
-        raise JobctlError(f"{option} {text!r}: expected a time in UTC such as 2026-11-01T00:00:00Z")
-    return when.astimezone(UTC)
-
-
 def run(ctx: Context) -> int:
     jobs, args = ctx.jobs, ctx.args
     current = now()
-    start = _time(args.start, "--from")
-    end = min(_time(args.end, "--to"), current) if args.end else current  # a slot to come is not due yet
+    start = parse_utc_time("--from", args.start, "2026-11-01T00:00:00Z")
+    end = current  # a slot to come is not due yet
+    if args.end:
+        end = min(parse_utc_time("--to", args.end, "2026-11-01T00:00:00Z"), current)
     if start > end:
         raise JobctlError(f"--from {args.start!r} is after --to (or now): nothing to list")
     schedule = jobs.schedule(args.job)

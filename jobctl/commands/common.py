@@ -31,6 +31,23 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def utc_time(text: str) -> datetime | None:
+    """`text` as a time in UTC, or None when it is not an ISO 8601 time with a zone (such as ...Z)."""
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.astimezone(UTC) if when.tzinfo is not None else None
+
+
+def parse_utc_time(option: str, text: str, example: str, why: str = "") -> datetime:
+    """An option's time, in UTC; one clear error (exit 2) naming the option, what was given and what is allowed."""
+    when = utc_time(text)
+    if when is None:
+        raise JobctlError(f"{option} {text!r}: expected a time in UTC such as {example}{why}")
+    return when
+
+
 def layout(args: argparse.Namespace) -> Layout:
     """Fit the terminal unless --wide (or not on a terminal, where lines are never cut)."""
     return Layout(width=None if getattr(args, "wide", False) else output.terminal_width(), now=now())

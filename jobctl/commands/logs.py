@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 import jobctl.commands.common as common
 from jobctl.aws import StackJobs
-from jobctl.commands.common import Context, exit_code, job_zone, now
+from jobctl.commands.common import Context, exit_code, job_zone, now, utc_time
 from jobctl.errors import EXIT_OK, EXIT_RUN_FAILED, JobctlError, NotFound, error_code
 from jobctl.log_events import LogStream, StreamMissing, log_stream, read_events
 from jobctl.output import SCHEMA, at, note
@@ -41,11 +41,8 @@ def parse_since(text: str | None, moment: datetime) -> datetime | None:
     match = _SINCE.fullmatch(text)
     if match:
         return moment - timedelta(**{_UNITS[match[2]]: int(match[1])})
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
+    when = utc_time(text)
+    if when is None:
         raise JobctlError(
             f"--since {text!r}: expected an age such as 10m, 2h, 1d, or a UTC time such as 2026-11-29T06:00:00Z"
         )

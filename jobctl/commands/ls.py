@@ -10,7 +10,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from jobctl.aws import Schedule
-from jobctl.commands.common import Context, layout, report_problems, select_jobs
+from jobctl.commands.common import Context, layout, report_problems, select_jobs, utc_time
 from jobctl.errors import EXIT_OK
 from jobctl.lock_table import JobItem
 from jobctl.output import age, at, print_json, zone
@@ -104,10 +104,8 @@ def _table(rows: list[dict[str, Any]], shown: Any) -> str:
     lines = []
     for row in rows:
         tz = zone(row["timezone"])
-        nxt = datetime.fromisoformat(row["next_run"].replace("Z", "+00:00")) if row["next_run"] else None
-        last_at = (
-            datetime.fromisoformat(row["last_outcome_at"].replace("Z", "+00:00")) if row["last_outcome_at"] else None
-        )
+        nxt = utc_time(row["next_run"]) if row["next_run"] else None
+        last_at = utc_time(row["last_outcome_at"]) if row["last_outcome_at"] else None
         last = "never run" if row["last_outcome"] is None else f"{row['last_outcome']} {age(last_at, shown.now)}"
         if row["failures_in_a_row"]:
             last += f" ({row['failures_in_a_row']} in a row)"

@@ -5,9 +5,9 @@ is kept on the job's item in the lock table, so no deploy is needed and Pulumi s
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+from datetime import datetime
 
-from jobctl.commands.common import Context, now
+from jobctl.commands.common import Context, now, parse_utc_time
 from jobctl.errors import EXIT_OK, JobctlError
 from jobctl.lock_table import Pause
 from jobctl.output import print_json
@@ -25,15 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def parse_until(text: str | None, current: datetime) -> datetime | None:
     if text is None:
         return None
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
-        raise JobctlError(f"--until {text!r}: expected a time in UTC such as 2026-12-01T06:00:00Z")
+    when = parse_utc_time("--until", text, "2026-12-01T06:00:00Z")
     if when <= current:
         raise JobctlError(f"--until {text!r}: is not in the future (now: {current:%Y-%m-%dT%H:%M:%SZ})")
-    return when.astimezone(UTC)
+    return when
 
 
 def run(ctx: Context) -> int:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
 from time import sleep
 
 import jobctl.commands.common as common
 from components.model.run_context import RUN_CONTEXT_VARIABLES, SCHEDULED_TIME
 from jobctl.aws import StackJobs, manual_execution_name
-from jobctl.commands.common import Context, exit_code, job_zone, layout, now
+from jobctl.commands.common import Context, exit_code, job_zone, layout, now, parse_utc_time
 from jobctl.errors import EXIT_OK, JobctlError
 from jobctl.output import note, print_json
 from jobctl.runs import execution_name
@@ -51,15 +50,8 @@ def parse_scheduled_time(text: str | None) -> str | None:
     """The slot a manual run is for, as the schedule would give it: ISO 8601 in UTC to the second, with Z."""
     if text is None:
         return None
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
-        raise JobctlError(
-            f"--scheduled-time {text!r}: expected a time in UTC such as 2026-11-29T06:00:00Z (the slot to run for)"
-        )
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    when = parse_utc_time("--scheduled-time", text, "2026-11-29T06:00:00Z", " (the slot to run for)")
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # ECS RunTask: "A total of 8192 characters are allowed for overrides. This limit includes the JSON formatting
