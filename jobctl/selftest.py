@@ -38,8 +38,8 @@ class Outcome:
     observed: str = ""
     passed: bool = False
     evidence: dict[str, str] = field(default_factory=dict)
-    likely_cause: str | None = None  # for a FAIL
-    see: str | None = None  # the README or docs line to check
+    likely_cause: str | None = None  # shown for a FAIL: the most likely cause
+    see: str | None = None  # shown for a FAIL: the docs line to check
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -121,7 +121,15 @@ class SelfTest:
     # --- scenarios ---------------------------------------------------------------------------------------
 
     def success(self) -> Outcome:
-        out = Outcome("success", "exit 0: succeeded, lock released, container log readable")
+        out = Outcome(
+            "success",
+            "exit 0: succeeded, lock released, container log readable",
+            likely_cause=(
+                "the task could not start or pull its image (public.ecr.aws needs a route out: a NAT gateway, or "
+                "assignPublicIp in a public subnet), or RunTask was denied (tag-on-create: ecs:TagResource)"
+            ),
+            see="docs/security.md, Authorization; docs/stack-settings.md, subnets and assignPublicIp",
+        )
         run = self.ended(self.start(CANARY, {"EXIT_CODE": "0"}))
         task = self.task_of(run)
         holder = self.lock_holder(CANARY)
@@ -129,28 +137,29 @@ class SelfTest:
         out.evidence = {"execution": run.execution_arn, "task": task or "-", "log lines": str(len(lines))}
         out.observed = f"{run.outcome}; lock {'held by ' + holder if holder else 'released'}; {len(lines)} log lines"
         out.passed = run.outcome == "succeeded" and holder is None and any("selftest:" in line for line in lines)
-        if not out.passed:
-            out.likely_cause = (
-                "the task could not start or pull its image (public.ecr.aws needs a route out: a NAT gateway, or "
-                "assignPublicIp in a public subnet), or RunTask was denied (tag-on-create: ecs:TagResource)"
-            )
-            out.see = "docs/security.md, Authorization; docs/stack-settings.md, subnets and assignPublicIp"
         return out
 
     def failure(self) -> Outcome:
-        out = Outcome("non-zero exit", "exit 3: failed with Job.NonZeroExit and the code, lock released")
+        out = Outcome(
+            "non-zero exit",
+            "exit 3: failed with Job.NonZeroExit and the code, lock released",
+            likely_cause="the stopped task came back in a form the classifier does not know (States.TaskFailed)",
+            see="docs/runs.md, Every attempt, classified once",
+        )
         run = self.ended(self.start(CANARY, {"EXIT_CODE": "3"}))
         holder = self.lock_holder(CANARY)
         out.evidence = {"execution": run.execution_arn, "error": run.error or "-", "cause": (run.cause or "-")[:200]}
         out.observed = f"{run.outcome} {run.error}; lock {'held' if holder else 'released'}"
         out.passed = run.error == "Job.NonZeroExit" and "code 3" in (run.cause or "") and holder is None
-        if not out.passed:
-            out.likely_cause = "the stopped task came back in a form the classifier does not know (States.TaskFailed)"
-            out.see = "docs/runs.md, Every attempt, classified once"
         return out
 
     def timeout(self) -> Outcome:
-        out = Outcome("timeout", "sleeps past its 2m timeout: Job.Timeout, the ECS task STOPPED, lock released")
+        out = Outcome(
+            "timeout",
+            "sleeps past its 2m timeout: Job.Timeout, the ECS task STOPPED, lock released",
+            likely_cause="a state timeout did not stop the ECS task (runTask.sync), or the lock was not released",
+            see="docs/security.md, Left to the self-test",
+        )
         run = self.ended(self.start(CANARY, {"SLEEP": str(CANARY_TIMEOUT_SECONDS * 3)}))
         task = self.task_of(run)
         status = self.stopped_status(task)
@@ -164,26 +173,33 @@ class SelfTest:
         lock = "held" if holder else "released"
         out.observed = f"{run.outcome} {run.error}; task {status.get('lastStatus', 'unknown')}; lock {lock}"
         out.passed = run.error == "Job.Timeout" and status.get("lastStatus") == "STOPPED" and holder is None
-        if not out.passed:
-            out.likely_cause = "a state timeout did not stop the ECS task (runTask.sync), or the lock was not released"
-            out.see = "docs/security.md, Left to the self-test"
         return out
 
     def two_at_once(self) -> Outcome:
-        out = Outcome("two starts at once", "one runs, one is skipped (the lock)")
+        out = Outcome(
+            "two starts at once",
+            "one runs, one is skipped (the lock)",
+            likely_cause="the lock table's conditional write did not hold (a second run took the lock)",
+            see="docs/runs.md, The lock, step by step",
+        )
         first, second = self.start(CANARY, {"SLEEP": "20"}), self.start(CANARY, {"SLEEP": "20"})
         runs = [self.ended(first), self.ended(second)]
         outcomes = sorted(run.outcome for run in runs)
         out.evidence = {"executions": ", ".join(r.execution_arn for r in runs), "outcomes": ", ".join(outcomes)}
         out.observed = ", ".join(outcomes)
         out.passed = outcomes == ["skipped", "succeeded"]
-        if not out.passed:
-            out.likely_cause = "the lock table's conditional write did not hold (a second run took the lock)"
-            out.see = "docs/runs.md, The lock, step by step"
         return out
 
     def stopped_from_outside(self) -> Outcome:
-        out = Outcome("stopped from outside", "the lock janitor releases the lock within 5 minutes")
+        out = Outcome(
+            "stopped from outside",
+            "the lock janitor releases the lock within 5 minutes",
+            likely_cause=(
+                "the janitor's EventBridge rule did not fire for the stopped execution, or the janitor could not "
+                "assume its role (trust policy source condition); `jobctl unlock` releases the lock by hand"
+            ),
+            see="docs/runs.md, Timeouts and stops (the lock janitor)",
+        )
         arn = self.start(CANARY, {"SLEEP": "90"})
         held = self.wait_for(lambda: self.lock_holder(CANARY) == arn, self.limit(120))
         self.jobs.stop(arn, "stopped by jobctl selftest: scenario 'stopped from outside'")
@@ -196,12 +212,6 @@ class SelfTest:
             else ("lock still held by the stopped run" if held else "the run never took the lock")
         )
         out.passed = bool(held and released)
-        if not out.passed:
-            out.likely_cause = (
-                "the janitor's EventBridge rule did not fire for the stopped execution, or the janitor could not "
-                "assume its role (trust policy source condition); `jobctl unlock` releases the lock by hand"
-            )
-            out.see = "docs/runs.md, Timeouts and stops (the lock janitor)"
         if holder == arn and self.jobs.locks.delete_lock(CANARY, arn):
             # As `jobctl unlock` would: the scenarios after this one must not all be skipped behind it.
             out.evidence["cleanup"] = "the self-test released the lock itself, so the next scenarios can run"
@@ -209,7 +219,10 @@ class SelfTest:
 
     def replace(self) -> Outcome:
         out = Outcome(
-            "concurrency=replace", "the holder is stopped (Job.Replaced), its task stopped, the new run proceeds"
+            "concurrency=replace",
+            "the holder is stopped (Job.Replaced), its task stopped, the new run proceeds",
+            likely_cause="StopExecution was denied, or stopping the execution did not stop its ECS task",
+            see='docs/runs.md, concurrency="replace"',
         )
         holder_arn = self.start(CANARY_REPLACE, {"SLEEP": "90"})
         self.wait_for(lambda: self.lock_holder(CANARY_REPLACE) == holder_arn, self.limit(120))
@@ -224,13 +237,15 @@ class SelfTest:
         out.passed = (
             older.outcome == "aborted" and newer.outcome == "succeeded" and status.get("lastStatus") == "STOPPED"
         )
-        if not out.passed:
-            out.likely_cause = "StopExecution was denied, or stopping the execution did not stop its ECS task"
-            out.see = 'docs/runs.md, concurrency="replace"'
         return out
 
     def spot(self) -> Outcome:
-        out = Outcome("Fargate Spot", "ran on FARGATE_SPOT, or fell back to on-demand and says why")
+        out = Outcome(
+            "Fargate Spot",
+            "ran on FARGATE_SPOT, or fell back to on-demand and says why",
+            likely_cause="the cluster lacks the FARGATE_SPOT capacity provider, or runTask.sync dropped the strategy",
+            see="docs/runs.md, Fargate Spot",
+        )
         run = self.ended(self.start(CANARY_SPOT, {"EXIT_CODE": "0"}))
         task = self.task_of(run)
         provider = str(self.task_status(task).get("capacityProviderName", "-")) if task else "-"
@@ -239,15 +254,15 @@ class SelfTest:
         out.passed = run.outcome == "succeeded" and provider in ("FARGATE_SPOT", "FARGATE")
         if provider == "FARGATE":
             out.observed += " (fell back: no Spot capacity then)"
-        if not out.passed:
-            out.likely_cause = (
-                "the cluster lacks the FARGATE_SPOT capacity provider, or runTask.sync dropped the strategy"
-            )
-            out.see = "docs/runs.md, Fargate Spot"
         return out
 
     def alert(self) -> Outcome:
-        out = Outcome("alert", "a failed run's alert reaches the stack's topic")
+        out = Outcome(
+            "alert",
+            "a failed run's alert reaches the stack's topic",
+            likely_cause="the machines may not publish to the topic (an alarmTopicArn's policy or its KMS key)",
+            see="docs/alerts.md",
+        )
         with self._listening_queue() as receive:
             run = self.ended(self.start(CANARY, {"EXIT_CODE": "4"}))
             messages: list[dict[str, Any]] = (
@@ -259,15 +274,15 @@ class SelfTest:
         out.evidence = {"execution": run.execution_arn, "message": messages[0].get("subject", "-") if messages else "-"}
         out.observed = f"{len(messages)} alert(s) for the run"
         out.passed = len(messages) == 1 and messages[0].get("kind") == "failed"
-        if not out.passed:
-            out.likely_cause = (
-                "the state machines' role may not publish to the topic (an existing alarmTopicArn's policy or KMS key)"
-            )
-            out.see = "docs/alerts.md"
         return out
 
     def slot_twice(self) -> Outcome:
-        out = Outcome("a slot delivered twice", "the second delivery is skipped: 'already ran in execution'")
+        out = Outcome(
+            "a slot delivered twice",
+            "the second delivery is skipped: 'already ran in execution'",
+            likely_cause="the slot claim was not written or not read (the lock table's grants)",
+            see="docs/runs.md, A slot runs once",
+        )
         slot = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         first = self.ended(self.start(CANARY, {"EXIT_CODE": "0"}, slot))
         second = self.ended(self.start(CANARY, {"EXIT_CODE": "0"}, slot))
@@ -277,9 +292,6 @@ class SelfTest:
         out.passed = (
             first.outcome == "succeeded" and second.outcome == "skipped" and "already ran in execution" in reason
         )
-        if not out.passed:
-            out.likely_cause = "the slot claim was not written or not read (the lock table's grants)"
-            out.see = "docs/runs.md, A slot runs once"
         return out
 
     # --- plumbing ------------------------------------------------------------------------------------------
