@@ -158,8 +158,9 @@ def start_unlocked_run(lock: JobLock, then: str, assign: dict[str, Any]) -> Task
             "Key": lock_key(lock.job_name),
             "UpdateExpression": f"SET {LAST_STARTED_AT} = :at",
             "ConditionExpression": unless_paused(f"attribute_not_exists({LOCK_KEY}) OR attribute_exists({LOCK_KEY})"),
-            # DynamoDB refuses a value the expressions do not use (ValidationException): a forced run's
-            # condition has no :now.
+            # DynamoDB refuses a value the expressions do not use ("ValidationException: Value provided in
+            # ExpressionAttributeValues unused in expressions", as moto reproduces DynamoDB's validation; no AWS
+            # page states it, and either way a forced run's condition has no :now to send).
             "ExpressionAttributeValues": (
                 f"{{% $merge([{{':at': {{'S': $states.context.State.EnteredTime}}}}, {FORCED} ? {{}} "
                 ": {':now': {'N': $string($floor($millis() / 1000))}}]) %}"

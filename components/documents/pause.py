@@ -14,8 +14,9 @@ FORCED = "$states.context.Execution.Input.force = true"
 
 
 def unless_paused(condition: str) -> str:
-    """A ConditionExpression (JSONata-chosen): `condition`, and not paused unless the run was forced. It uses
-    the expression value `:now` (epoch seconds), which every caller sets."""
+    """A ConditionExpression (JSONata-chosen): `condition`, and not paused unless the run was forced. The
+    not-forced form uses the expression value `:now` (epoch seconds); DynamoDB refuses a value no expression
+    uses, so a caller whose own `condition` has no `:now` leaves it out of a forced run's values."""
     return f"{{% {FORCED} ? '{condition}' : '({condition}) AND {NOT_PAUSED}' %}}"
 
 

@@ -37,7 +37,7 @@ def parse_duration(value: object) -> int:
 
 
 # A pydantic field type: seconds, written as "45m", "2h", "1h30m" or a whole number of seconds.
-Duration = Annotated[int, BeforeValidator(lambda value: parse_duration(value))]
+Duration = Annotated[int, BeforeValidator(parse_duration)]
 
 
 def format_duration(seconds: int) -> str:

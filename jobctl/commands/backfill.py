@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import argparse
 
-from jobctl.commands.common import Context, exit_code, job_zone, layout, now, parse_utc_time, report_problems
+from jobctl.commands.common import (
+    Context,
+    completeness,
+    exit_code,
+    job_zone,
+    layout,
+    now,
+    parse_utc_time,
+    report_problems,
+)
 from jobctl.commands.slots import (
     LABELS,
     ONLY,
@@ -83,8 +92,7 @@ def run(ctx: Context) -> int:
                     }
                     for state in states
                 ],
-                "complete": not problems,
-                "problems": [p.to_json() for p in problems],
+                **completeness(problems),
             },
         )
     else:

@@ -8,6 +8,7 @@ import fnmatch
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 from jobctl import output
 from jobctl.aws import StackJobs
@@ -101,6 +102,12 @@ def with_details(jobs: StackJobs, runs: list[Run], count: int | None = None) -> 
     merged: Gathered[int, Run] = Gathered(problems=problems)
     merged.values = {i: described.values.get(i, run) for i, run in enumerate(runs)}
     return merged
+
+
+def completeness(problems: list[Problem]) -> dict[str, Any]:
+    """The keys every `--json` document of a command that may read partly carries: whether it read everything,
+    and what it could not read."""
+    return {"complete": not problems, "problems": [p.to_json() for p in problems]}
 
 
 def report_problems(problems: list[Problem], total: int, what: str) -> None:

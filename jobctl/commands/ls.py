@@ -10,7 +10,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from jobctl.aws import Schedule
-from jobctl.commands.common import Context, layout, report_problems, select_jobs, utc_time
+from jobctl.commands.common import Context, completeness, layout, report_problems, select_jobs, utc_time
 from jobctl.errors import EXIT_OK
 from jobctl.lock_table import JobItem
 from jobctl.output import age, at, print_json, zone
@@ -43,8 +43,7 @@ def run(ctx: Context) -> int:
             {
                 "prefix": jobs.prefix,
                 "region": jobs.region,
-                "complete": not problems,
-                "problems": [p.to_json() for p in problems],
+                **completeness(problems),
                 "jobs": rows,
             },
         )

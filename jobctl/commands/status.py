@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from jobctl import output
 from jobctl.commands.common import (
     Context,
+    completeness,
     is_pattern,
     job_zone,
     layout,
@@ -107,8 +108,7 @@ def _show(ctx: Context, rows: list[tuple[str, list[Run] | None, JobItem | None]]
             {
                 "prefix": jobs.prefix,
                 "region": jobs.region,
-                "complete": not problems,
-                "problems": [p.to_json() for p in problems],
+                **completeness(problems),
                 "jobs": [job_json(jobs.state_machine_arn(job), job, runs, item, shown.now) for job, runs, item in rows],
             },
         )
