@@ -26,6 +26,7 @@ from components.model.arns import AwsEnv
 from components.model.day_two import job_changes
 from components.model.deadlines import (
     Deadline,
+    deadline_origin,
     deadline_rule,
     deadline_summary,
     dst_notes,
@@ -127,18 +128,12 @@ def table(stack: Stack, now: datetime) -> str:
         if schedule is None:
             when, tz, runs = "manual only", "-", "-"
         else:
-            when, tz = f"{schedule.describe()} [{schedule.expression}]", spec.timezone
+            when, tz = f"{schedule.describe()} [{schedule.shown()}]", spec.schedule_timezone
             if spec.jitter:
                 when += f", starts up to {format_duration(spec.jitter)} late (jitter)"
-            upcoming = schedule.next_runs(spec.timezone, 3, now)
-            # A cron names its times. A rate schedule with no start date "starts invoking the target
-            # immediately" (Scheduler user guide, "Schedule types"): its phase is the deploy that creates it.
-            unknown = (
-                f"at the deploy that creates it, then {schedule.describe()}"
-                if schedule.rate_seconds is not None
-                else "none: no runs to come"
-            )
-            runs = ", ".join(run.strftime("%Y-%m-%d %H:%M") for run in upcoming) or unknown
+            # A rate is deployed as its cron (components/model/rate_slots.py), so every job's runs are known.
+            upcoming = schedule.next_runs(spec.schedule_timezone, 3, now)
+            runs = ", ".join(run.strftime("%Y-%m-%d %H:%M") for run in upcoming) or "none: no runs to come"
         rows.append(
             [
                 job.name,
@@ -165,9 +160,9 @@ def deadlines(stack: Stack, now: datetime) -> list[str]:
         if not spec.enabled or schedule is None:
             continue
         lines.append(f"{job.name}: {deadline_rule(spec)}")
-        if schedule.rate_seconds is not None:
-            lines.append(f"{job.name}: next deadlines unknown offline: a rate's slots start at the deploy")
-            continue
+        origin = deadline_origin(spec)
+        if origin is not None:
+            lines.append(f"{job.name}: {origin}")
         upcoming = ", ".join(_deadline(d) for d in next_deadlines(spec, now))
         lines.append(f"{job.name}: deadlines {upcoming or 'none: the schedule has no more slots'}")
         lines.extend(f"{job.name}: {note}" for note in dst_notes(spec, now))

@@ -93,15 +93,15 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "slot-claim-unconditional",
         "components/documents/slot_claims.py",
-        'f"attribute_not_exists({LOCK_KEY}) OR {LOCK_HOLDER} = :me OR {LOCK_EXPIRES_AT} < :now"',
+        'f"attribute_not_exists({LOCK_KEY}) OR {LOCK_HOLDER} = :me OR {ITEM_EXPIRES_AT} < :now"',
         'f"attribute_not_exists({LOCK_KEY}) OR {LOCK_KEY} = {LOCK_KEY}"',
         "a second delivery of a slot claims it again and runs the job twice",
     ),
     Mutant(
         "slot-claim-not-ours-on-retry",
         "components/documents/slot_claims.py",
-        'f"attribute_not_exists({LOCK_KEY}) OR {LOCK_HOLDER} = :me OR {LOCK_EXPIRES_AT} < :now"',
-        'f"attribute_not_exists({LOCK_KEY}) OR {LOCK_EXPIRES_AT} < :now"',
+        'f"attribute_not_exists({LOCK_KEY}) OR {LOCK_HOLDER} = :me OR {ITEM_EXPIRES_AT} < :now"',
+        'f"attribute_not_exists({LOCK_KEY}) OR {ITEM_EXPIRES_AT} < :now"',
         "a claim DynamoDB applied but answered with a 5xx skips the slot's only run",
     ),
     Mutant(
@@ -166,15 +166,29 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "lock-expiry-ignored",
         "components/documents/lock_states.py",
-        "attribute_not_exists({LOCK_HOLDER}) OR {LOCK_EXPIRES_AT} < :now OR {LOCK_HOLDER} = :me",
-        "attribute_not_exists({LOCK_HOLDER}) OR {LOCK_HOLDER} = :me",
+        'f"attribute_not_exists({LOCK_HOLDER}) OR {LOCK_EXPIRES_AT} < :now OR {LEGACY_LOCK_EXPIRES_AT} < :now "',
+        'f"attribute_not_exists({LOCK_HOLDER}) "',
         "an expired lock is never taken over: a crashed run blocks the job for ever",
+    ),
+    Mutant(
+        "legacy-lock-expiry-ignored",
+        "components/documents/lock_states.py",
+        "OR {LEGACY_LOCK_EXPIRES_AT} < :now ",
+        "",
+        "a lock taken by the release before and never released blocks the job for ever after the upgrade",
+    ),
+    Mutant(
+        "job-item-keeps-the-ttl-attribute",
+        "components/documents/lock_states.py",
+        'f"REMOVE {LEGACY_LOCK_EXPIRES_AT}"',
+        'f""',
+        "an item written by the release before keeps the table's TTL attribute: TTL deletes its pause",
     ),
     Mutant(
         "lock-not-ours-on-retry",
         "components/documents/lock_states.py",
-        "attribute_not_exists({LOCK_HOLDER}) OR {LOCK_EXPIRES_AT} < :now OR {LOCK_HOLDER} = :me",
-        "attribute_not_exists({LOCK_HOLDER}) OR {LOCK_EXPIRES_AT} < :now",
+        '    f"OR {LOCK_HOLDER} = :me"\n)',
+        '    f""\n)',
         "a retried acquire that DynamoDB applied skips the run",
     ),
     Mutant(
@@ -288,8 +302,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "deadline-from-one-attempt",
         "components/model/deadlines.py",
-        "    return (job.jitter or 0) + job.execution_timeout + DEADLINE_GRACE_SECONDS",
-        "    return (job.jitter or 0) + job.timeout + DEADLINE_GRACE_SECONDS",
+        "job.missed_after if job.missed_after is not None else job.execution_timeout + DEADLINE_GRACE_SECONDS",
+        "job.missed_after if job.missed_after is not None else job.timeout + DEADLINE_GRACE_SECONDS",
         "a run still retrying inside its budget is reported missed",
     ),
     Mutant(

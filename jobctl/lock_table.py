@@ -14,8 +14,10 @@ from botocore.exceptions import ClientError
 
 from components.model.lock_item import (
     CONSECUTIVE_FAILURES,
+    ITEM_EXPIRES_AT,
     LAST_FAILED_AT,
     LAST_SUCCEEDED_AT,
+    LEGACY_LOCK_EXPIRES_AT,
     LOCK_ACQUIRED_AT,
     LOCK_ATTRIBUTES,
     LOCK_EXPIRES_AT,
@@ -42,6 +44,7 @@ _SHOWN = (
     LOCK_HOLDER,
     LOCK_ACQUIRED_AT,
     LOCK_EXPIRES_AT,
+    LEGACY_LOCK_EXPIRES_AT,
     CONSECUTIVE_FAILURES,
     LAST_SUCCEEDED_AT,
     LAST_FAILED_AT,
@@ -159,8 +162,8 @@ class LockTable:
         the machine's ClaimSlot treats it. Read by key, 100 a call, never scanned."""
         keys = {slot_claim_key(job, slot): slot for slot in slots}
         found: dict[str, str] = {}
-        for item in self._batch_get(list(keys), (LOCK_KEY, LOCK_HOLDER, LOCK_EXPIRES_AT)):
-            expires = item.get(LOCK_EXPIRES_AT, {}).get("N")
+        for item in self._batch_get(list(keys), (LOCK_KEY, LOCK_HOLDER, ITEM_EXPIRES_AT)):
+            expires = item.get(ITEM_EXPIRES_AT, {}).get("N")
             if expires is not None and int(float(expires)) < now.timestamp():
                 continue
             found[keys[item[LOCK_KEY]["S"]]] = item[LOCK_HOLDER]["S"]

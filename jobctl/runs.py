@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from components.model.lock_item import LOCK_ACQUIRED_AT, LOCK_EXPIRES_AT, LOCK_HOLDER
+from components.model.lock_item import LEGACY_LOCK_EXPIRES_AT, LOCK_ACQUIRED_AT, LOCK_EXPIRES_AT, LOCK_HOLDER
 
 # Step Functions execution status -> outcome key (the `--json` value).
 _STATUS_OUTCOME = {
@@ -177,7 +177,10 @@ def lock_from_item(item: Mapping[str, Mapping[str, str]]) -> Lock:
     return Lock(
         holder=item[LOCK_HOLDER]["S"],
         acquired_at=item.get(LOCK_ACQUIRED_AT, {}).get("S", "unknown"),
-        expires_at=datetime.fromtimestamp(int(float(item[LOCK_EXPIRES_AT]["N"])), UTC),
+        # A lock taken by a machine of an earlier release has its expiry in the legacy attribute.
+        expires_at=datetime.fromtimestamp(
+            int(float((item.get(LOCK_EXPIRES_AT) or item[LEGACY_LOCK_EXPIRES_AT])["N"])), UTC
+        ),
     )
 
 

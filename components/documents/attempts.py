@@ -24,12 +24,15 @@ from typing import Any
 from components.documents.grants import State
 from components.model.aws_constants import (
     ECS_START_ERRORS,
+    EXIT_CODE_MEANINGS,
+    OUT_OF_MEMORY_REASON,
     STOP_CODE_SPOT_INTERRUPTION,
     STOP_CODE_TASK_FAILED_TO_START,
     STOPPED_REASONS_BEFORE_START,
     TASK_FAILED,
     TIMEOUT,
 )
+from components.model.duration import format_duration
 from components.model.spec import Job
 from components.model.timing import START_RETRY_ATTEMPTS, START_RETRY_BACKOFF_RATE, START_RETRY_INTERVAL_SECONDS
 
@@ -133,22 +136,35 @@ def classify(
 
 
 def _run_failed(job: Job, container: str, on_failure: str) -> State:
-    """`$failure` from the last outcome: a raised error keeps its name and cause; a returned task says why it
-    stopped. The cause ends with the attempts spent of each budget."""
+    """`$failure` from the last outcome, in words a person can act on: a timeout says after how long; an exit code
+    above 128 says which signal ended the container (137: likely out of memory) with ECS's container reason; a
+    raised error keeps its cause, its `States.` name as `Job.` (names starting with "States." are reserved to Step
+    Functions: ASL spec), as the execution's own error says it. The cause ends with the attempts spent."""
     spent = (
         f"' (attempt ' & $string($attempt) & '; retries used: ' & $string($jobRetries) & ' of {job.retries.attempts}, "
         f"start retries used: ' & $string($startRetries) & ' of {START_RETRY_ATTEMPTS})'"
     )
+    # States.Timeout becomes Job.Timeout, States.TaskFailed Job.TaskFailed.
     error = (
-        f"$exists($outcome.error) ? $outcome.error "
+        "$exists($outcome.error) ? ($substringBefore($outcome.error, '.') = 'States' "
+        "? 'Job.' & $substringAfter($outcome.error, 'States.') : $outcome.error) "
         f": (({_NEVER_STARTED}) ? '{JOB_FAILED_TO_START}' : '{JOB_FAILED_EXIT_CODE}')"
     )
+    meanings = "{" + ", ".join(f"'{code}': ': {text}'" for code, text in sorted(EXIT_CODE_MEANINGS.items())) + "}"
+    meaning = f"($m := $lookup({meanings}, $string($outcome.exitCode)); $exists($m) ? $m : '')"
+    container_reason = "($exists($outcome.containerReason) ? '; container: ' & $outcome.containerReason : '')"
+    out_of_memory = f"($contains({_CAUSE}, '{OUT_OF_MEMORY_REASON}') ? 'killed, out of memory: ' : '')"
+    timed_out = f"'timed out after {format_duration(job.timeout)}, the timeout of the job'"
+    # A States.* error renamed Job.* keeps its original name at the head of the cause.
+    original = "($substringBefore($outcome.error, '.') = 'States' ? $outcome.error & ': ' : '')"
     cause = (
-        "$exists($outcome.error) ? ($exists($outcome.cause) ? $string($outcome.cause) : 'no cause given') "
+        f"$outcome.error = '{TIMEOUT}' ? {timed_out} "
+        f": ($exists($outcome.error) ? ({out_of_memory} & {original} "
+        f"& ($exists($outcome.cause) ? {_CAUSE} : 'no cause given')) "
         ": ($exists($outcome.exitCode) "
-        f"? 'container {container} exited with code ' & $string($outcome.exitCode) "
-        "& ' (' & $string($outcome.stoppedReason) & ')' "
-        f": 'container {container} reported no exit code; task stopped: ' & $string($outcome.stoppedReason))"
+        f"? 'container {container} exited with code ' & $string($outcome.exitCode) & {meaning} "
+        f"& ' (' & $string($outcome.stoppedReason) & ')' & {container_reason} "
+        f": 'container {container} reported no exit code; task stopped: ' & $string($outcome.stoppedReason)))"
     )
     return {
         "Type": "Pass",

@@ -20,6 +20,7 @@ from typing import Any
 from components.documents.alert_messages import AlertTarget, publish
 from components.documents.grants import Document, Machine, MachineDocuments, State, Task
 from components.documents.lock_states import retry_dynamodb
+from components.documents.table_machine import TableMachineArgs
 from components.model.arns import AwsEnv
 from components.model.aws_constants import DYNAMODB_CONDITION_FAILED
 from components.model.lock_item import (
@@ -27,8 +28,7 @@ from components.model.lock_item import (
     CONSECUTIVE_FAILURES,
     LAST_FAILED_AT,
     LAST_FAILED_SLOT,
-    LOCK_ACQUIRED_AT,
-    LOCK_EXPIRES_AT,
+    LOCK_ATTRIBUTES,
     LOCK_HOLDER,
     LOCK_KEY,
     LOCK_SLOT,
@@ -72,7 +72,7 @@ def _release_abandoned_lock(lock_table: str, lock_table_arn: str, name_prefix: s
             "Key": {LOCK_KEY: {"S": job_name}},
             # Count it as a failed run of its slot, and alert (below): no Catch of its own ran.
             "UpdateExpression": (
-                f"REMOVE {LOCK_HOLDER}, {LOCK_ACQUIRED_AT}, {LOCK_EXPIRES_AT} "
+                f"REMOVE {', '.join(LOCK_ATTRIBUTES)} "
                 f"SET {LAST_FAILED_SLOT} = if_not_exists({LOCK_SLOT}, :unknown), {LAST_FAILED_AT} = :at, "
                 f"{ALERTED_AT} = :now ADD {CONSECUTIVE_FAILURES} :one"
             ),
@@ -110,10 +110,29 @@ def _release_abandoned_lock(lock_table: str, lock_table_arn: str, name_prefix: s
     return Task(state, (grant,))
 
 
+# What happened to a run, by the status of its "Execution Status Change" event, in words: no Catch runs when a
+# whole execution times out or is stopped (Step Functions developer guide, "Handling errors in Step Functions
+# workflows": a Catch handles a state's errors). The event's detail carries the error and cause given to
+# StopExecution, or the execution's own (EventBridge events reference for Step Functions, "Execution Status Change").
+_HAPPENED = {
+    "TIMED_OUT": "timed out: the whole execution ran past its time limit (TimeoutSeconds), all attempts included",
+    "ABORTED": "was stopped from outside (StopExecution: a person, jobctl stop, a deploy or a replacing run)",
+    "FAILED": "failed without releasing its lock",
+}
+
+
 def _ended_badly_alert(alerts: AlertTarget, name_prefix: str, sources: dict[str, str]) -> Task:
-    """A run that timed out or was stopped ran no Catch of its own, so no alert of its own either."""
+    """A run that timed out or was stopped ran no Catch of its own, so no alert of its own either: this one says
+    what happened to the run first, and that the janitor released its lock."""
     job = _job_of(name_prefix, "$event")
     status = "$lowercase($replace($event.detail.status, '_', ' '))"
+    minutes = "$string($round(($event.detail.stopDate - $event.detail.startDate) / 60000))"
+    reason = (
+        "($exists($event.detail.error) and $event.detail.error != null ? ': ' & $event.detail.error "
+        "& ($exists($event.detail.cause) and $event.detail.cause != null ? ' (' & $event.detail.cause & ')' : '') "
+        ": '')"
+    )
+    happened = f"$lookup({json.dumps(_HAPPENED, sort_keys=True)}, $event.detail.status) & {reason}"
     facts = [
         ("stack", "Stack", f"'{alerts.stack}'"),
         ("job", "Job", job),
@@ -125,21 +144,20 @@ def _ended_badly_alert(alerts: AlertTarget, name_prefix: str, sources: dict[str,
         ),
         ("slot", "Slot", f"$item.{LAST_FAILED_SLOT}.S"),
         ("outcome", "Outcome", status),
+        ("happened", "What happened", happened),
+        ("durationSeconds", "Duration (s)", "$round(($event.detail.stopDate - $event.detail.startDate) / 1000)"),
+        ("lock", "Lock", "'released by the lock janitor, and counted as a failed run'"),
         ("consecutiveFailures", "Failures in a row", f"$number($item.{CONSECUTIVE_FAILURES}.N)"),
         ("execution", "Execution", "$event.detail.executionArn"),
         ("executionLink", "Execution page", alerts.execution_link("$event.detail.executionArn")),
     ]
-    subject = f"'[{alerts.stack}] job ' & {job} & ' ' & {status} & ': its lock was released by the janitor'"
+    verb = "($event.detail.status = 'ABORTED' ? 'was stopped' : " + status + ")"
+    subject = f"'[{alerts.stack}] job ' & {job} & ' ' & {verb} & ' after ' & {minutes} & ' min'"
     return publish(alerts, "ended-badly", subject, facts, {"End": True}, if_not_sent="AlertNotSent")
 
 
 def janitor_machine(
-    env: AwsEnv,
-    lock_table: str,
-    name_prefix: str,
-    shared_machines: Iterable[str],
-    alerts: AlertTarget,
-    sources: dict[str, str],
+    args: TableMachineArgs, *, name_prefix: str, shared_machines: Iterable[str], sources: dict[str, str]
 ) -> MachineDocuments:
     """ASL that takes a "Step Functions Execution Status Change" event and releases that execution's lock,
     and its role's policy: update any item of this stack's table (the release is conditional on the holder).
@@ -150,7 +168,7 @@ def janitor_machine(
     naming the job and execution. A release counts a failed run of the job and alerts `alerts`: the execution
     timed out, was stopped (by an operator: one stopped by its replacer no longer holds the lock) or its job was
     removed. `sources`: job -> module, for the alert."""
-    table_arn = env.arn("dynamodb", f"table/{lock_table}")
+    lock_table, table_arn, alerts = args.table, args.table_arn, args.alerts
     machine = Machine()
     machine.add(
         {

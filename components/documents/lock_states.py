@@ -1,7 +1,8 @@
 """The lock states of a job's state machine: take, take over (replace), and release the DynamoDB lock, and
 what a start that was refused (lock held, job paused) does.
 
-The lock item is {LockId: job name, ExecutionArn: holder, AcquiredAt, ExpiresAt (epoch seconds)}."""
+The lock item is {LockId: job name, ExecutionArn: holder, AcquiredAt, LockExpiresAt (epoch seconds), RunSlot}
+(components/model/lock_item.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from components.model.lock_item import (
     LAST_PAUSED_SLOT,
     LAST_SKIPPED_SLOT,
     LAST_STARTED_AT,
+    LEGACY_LOCK_EXPIRES_AT,
     LOCK_ACQUIRED_AT,
     LOCK_EXPIRES_AT,
     LOCK_HOLDER,
@@ -47,8 +49,12 @@ class JobLock:
 EXECUTION_ID = "{% $states.context.Execution.Id %}"
 NOW_SECONDS = "{% $string($floor($millis() / 1000)) %}"
 # "Or already ours": DynamoDB may apply a put and still answer 5xx; the retried put must then succeed.
-# The item outlives the lock (it keeps the alert state), so "free" is: no holder.
-FREE_EXPIRED_OR_OURS = f"attribute_not_exists({LOCK_HOLDER}) OR {LOCK_EXPIRES_AT} < :now OR {LOCK_HOLDER} = :me"
+# The item outlives the lock (it keeps the alert state), so "free" is: no holder. A lock taken by a machine of an
+# earlier release has its expiry in the legacy attribute only (a comparison with a missing attribute is false).
+FREE_EXPIRED_OR_OURS = (
+    f"attribute_not_exists({LOCK_HOLDER}) OR {LOCK_EXPIRES_AT} < :now OR {LEGACY_LOCK_EXPIRES_AT} < :now "
+    f"OR {LOCK_HOLDER} = :me"
+)
 REPLACED_ERROR = "Job.Replaced"
 _NOW_AND_ME = {":now": {"N": NOW_SECONDS}, ":me": {"S": EXECUTION_ID}}
 
@@ -80,11 +86,13 @@ def _take_lock(job: Job, lock: JobLock, condition: str, values: dict[str, Any]) 
     return {
         "TableName": lock.table,
         "Key": lock_key(lock.job_name),
+        # The legacy expiry goes with the first take: from then on the item carries no TTL attribute.
         "UpdateExpression": (
-            f"SET {LOCK_HOLDER} = :me, {LOCK_ACQUIRED_AT} = :at, {LOCK_EXPIRES_AT} = :expires, {LOCK_SLOT} = :slot"
+            f"SET {LOCK_HOLDER} = :me, {LOCK_ACQUIRED_AT} = :at, {LOCK_EXPIRES_AT} = :expires, {LOCK_SLOT} = :slot "
+            f"REMOVE {LEGACY_LOCK_EXPIRES_AT}"
         ),
-        # DynamoDB's TTL deletes expired items late (up to days), so the expiry is checked here too; and a
-        # paused job's run takes no lock (components/documents/pause.py).
+        # The expiry is a condition, never a TTL (components/model/lock_item.py); a paused job's run takes no
+        # lock (components/documents/pause.py).
         "ConditionExpression": unless_paused(condition),
         "ExpressionAttributeValues": {
             **values,

@@ -14,6 +14,7 @@ from components.documents.job_machine import job_machine
 from components.documents.lock_janitor import janitor_event_pattern, janitor_machine, start_janitor_policy
 from components.documents.run_task import RunTarget
 from components.documents.slot_watch import slot_watch_machine
+from components.documents.table_machine import TableMachineArgs
 from components.model.arns import AwsEnv
 from components.model.config import StackConfig
 from components.model.naming import job_log_group_prefix, shared_names
@@ -105,12 +106,10 @@ def janitor_documents(stack: Stack, env: AwsEnv) -> MachineDocuments:
     names = shared_names(prefix)
     own = [names.janitor_state_machine, names.slot_watch_state_machine]
     return janitor_machine(
-        env,
-        names.lock_table,
-        prefix,
-        [name.removeprefix(f"{prefix}-") for name in own],
-        alert_target(stack.config, stack.stack, env),
-        {job.name: job.source for job in stack.jobs},
+        TableMachineArgs(env=env, table=names.lock_table, alerts=alert_target(stack.config, stack.stack, env)),
+        name_prefix=prefix,
+        shared_machines=[name.removeprefix(f"{prefix}-") for name in own],
+        sources={job.name: job.source for job in stack.jobs},
     )
 
 
@@ -126,7 +125,9 @@ def slot_watch_documents(stack: Stack, env: AwsEnv) -> MachineDocuments:
         shared_names(config.name_prefix).schedule_dead_letter_queue if config.schedule_dead_letter_queue else None
     )
     return slot_watch_machine(
-        stack, table, env.arn("dynamodb", f"table/{table}"), alert_target(config, stack.stack, env), dead_letters
+        TableMachineArgs(env=env, table=table, alerts=alert_target(config, stack.stack, env)),
+        stack=stack,
+        dead_letter_queue=dead_letters,
     )
 
 

@@ -125,6 +125,7 @@ def run_task(job: Job, job_name: str, target: RunTarget, spot: bool, then: str) 
     result = (
         f"{{% {{'taskArn': $states.result.TaskArn, "
         f"'exitCode': $states.result.Containers[Name='{target.container}'].ExitCode, "
+        f"'containerReason': $states.result.Containers[Name='{target.container}'].Reason, "
         f"'stopCode': $states.result.StopCode, "
         f"'stoppedReason': $states.result.StoppedReason}} %}}"
     )

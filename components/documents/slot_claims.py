@@ -22,7 +22,7 @@ from components.documents.lock_states import retry_dynamodb
 from components.model.aws_constants import DYNAMODB_CONDITION_FAILED
 from components.model.lock_item import (
     CLAIMED_AT,
-    LOCK_EXPIRES_AT,
+    ITEM_EXPIRES_AT,
     LOCK_HOLDER,
     LOCK_KEY,
     RUN_CLAIM_MARK,
@@ -70,10 +70,10 @@ def claim_slot(claims: SlotClaims, then: str) -> Task:
                 LOCK_KEY: {"S": claims.key()},
                 LOCK_HOLDER: {"S": EXECUTION_ID},
                 CLAIMED_AT: {"S": "{% $states.context.State.EnteredTime %}"},
-                LOCK_EXPIRES_AT: {"N": f"{{% $string({expires}) %}}"},
+                ITEM_EXPIRES_AT: {"N": f"{{% $string({expires}) %}}"},
             },
             "ConditionExpression": (
-                f"attribute_not_exists({LOCK_KEY}) OR {LOCK_HOLDER} = :me OR {LOCK_EXPIRES_AT} < :now"
+                f"attribute_not_exists({LOCK_KEY}) OR {LOCK_HOLDER} = :me OR {ITEM_EXPIRES_AT} < :now"
             ),
             "ExpressionAttributeValues": {
                 ":me": {"S": EXECUTION_ID},

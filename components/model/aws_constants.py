@@ -90,6 +90,17 @@ ECS_START_ERRORS = (
 TASK_FAILED = "States.TaskFailed"
 # A state that runs past its TimeoutSeconds fails with States.Timeout (ASL spec, "Task state").
 TIMEOUT = "States.Timeout"
+# What an exit code above 128 says: the process was ended by signal (code - 128) (POSIX Shell Command Language,
+# "Exit Status for Commands"; signal(7)). SIGKILL is what the kernel's OOM killer sends: ECS reports "Container
+# killed due to memory usage" as the container's reason then (ECS developer guide, "Troubleshoot Amazon ECS
+# OutOfMemoryError errors"); SIGTERM is what ECS sends first when a task is stopped (ECS developer guide, task
+# definition parameters, `stopTimeout`).
+EXIT_CODE_MEANINGS = {
+    137: "killed (SIGKILL), likely out of memory",
+    139: "crashed (SIGSEGV: a segmentation fault)",
+    143: "terminated (SIGTERM): the task was stopped",
+}
+OUT_OF_MEMORY_REASON = "OutOfMemoryError"  # ECS's container reason prefix for a container killed for its memory
 # ECS Task.stopCode values (ECS API reference, Task; the SDKs' TaskStopCode enum): the task never ran the job;
 # Fargate Spot took the task back.
 STOP_CODE_TASK_FAILED_TO_START = "TaskFailedToStart"

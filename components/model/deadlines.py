@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from components.model.duration import format_duration
 from components.model.schedule import cron_engine
 from components.model.spec import Job
+from components.model.timing import SCHEDULE_MAX_EVENT_AGE_SECONDS, START_RETRY_ATTEMPTS, total_attempts
 
 DEADLINE_GRACE_SECONDS = 900  # 15 minutes for the success to be recorded after the longest execution
 # A yearly skip is one the zone's rule repeats in each of this many coming springs: a weekday rule
@@ -67,9 +68,38 @@ class _Shift:
 
 
 def deadline_after_slot_seconds(job: Job) -> int:
-    """Seconds from a slot to its deadline: the job's jitter (its start may come that late), the longest
-    execution (all attempts and waits) and the grace."""
-    return (job.jitter or 0) + job.execution_timeout + DEADLINE_GRACE_SECONDS
+    """Seconds from a slot to its deadline: the job's jitter (its start may come that late), then its own
+    `missed_after`, else the longest execution (all attempts and waits), at least EventBridge Scheduler's retry
+    window for the start (a start it retries may arrive that late: a short job is not missed before), and the
+    grace."""
+    default = max(job.execution_timeout, SCHEDULE_MAX_EVENT_AGE_SECONDS) + DEADLINE_GRACE_SECONDS
+    return (job.jitter or 0) + (job.missed_after if job.missed_after is not None else default)
+
+
+def deadline_origin(job: Job) -> str | None:
+    """Where the default deadline comes from, in words, for the plan: a 1h job without retries is missed only
+    4h23m30s after its slot, since a task that fails to start is started again up to START_RETRY_ATTEMPTS times,
+    each attempt of up to the job's timeout. None when the job sets `missed_after` or has no slots."""
+    if job.missed_after is not None or not job.enabled or job.schedule is None:
+        return None
+    if job.execution_timeout < SCHEDULE_MAX_EVENT_AGE_SECONDS:
+        window = format_duration(SCHEDULE_MAX_EVENT_AGE_SECONDS)
+        return (
+            f"the deadline waits {window}, the time EventBridge Scheduler retries a start it could not deliver, "
+            f"then {format_duration(DEADLINE_GRACE_SECONDS)} grace; set missed_after to choose another"
+        )
+    attempts = total_attempts(job.retries.attempts, job.capacity == "spot")
+    kinds = [*(["one on Spot"] if job.capacity == "spot" else []), "the run"]
+    if job.retries.attempts:
+        kinds.append(f"{job.retries.attempts} retr{'y' if job.retries.attempts == 1 else 'ies'}")
+    kinds.append(f"{START_RETRY_ATTEMPTS} start retries")
+    rest = job.execution_timeout - attempts * job.timeout
+    return (
+        f"the deadline waits for the longest execution: {attempts} attempts of up to {format_duration(job.timeout)} "
+        f"({', '.join(kinds)}) and {format_duration(rest)} of waits and lock steps, then "
+        f"{format_duration(DEADLINE_GRACE_SECONDS)} grace; set missed_after (e.g. "
+        f'missed_after="{format_duration(job.timeout * 2)}") to hear sooner'
+    )
 
 
 def late_after_slot_seconds(job: Job) -> int | None:
@@ -83,13 +113,13 @@ def warn_after_slot_seconds(job: Job) -> int | None:
 
 
 def next_deadlines(job: Job, now: datetime, count: int = 3) -> list[Deadline]:
-    """The deadlines of the next `count` slots after `now` (tz-aware); none for a disabled, manual-only or
-    rate job (a rate's slots start at the deploy). The deadline is the slot plus the budget in elapsed time,
-    so a DST shift between them moves its wall-clock time."""
+    """The deadlines of the next `count` slots after `now` (tz-aware); none for a disabled or manual-only job
+    (a rate's slots are its cron's). The deadline is the slot plus the budget in elapsed time, so a DST shift
+    between them moves its wall-clock time."""
     schedule = job.parsed_schedule
-    if _cron_fields(job) is None or schedule is None:
+    if not job.enabled or schedule is None or not schedule.slots_known:
         return []
-    zone = ZoneInfo(job.timezone)
+    zone = ZoneInfo(job.schedule_timezone)
     budget = timedelta(seconds=deadline_after_slot_seconds(job))
     slots = schedule.next_runs(job.timezone, count, now)
     # Aware arithmetic within one zone is wall-clock arithmetic in Python: add the budget in UTC.
@@ -105,14 +135,17 @@ def deadline_rule(job: Job) -> str:
     if schedule is None:
         return "none: manual runs only"
     jitter = f"jitter {format_duration(job.jitter)} + " if job.jitter else ""
-    budget = (
-        f"{format_duration(deadline_after_slot_seconds(job))} ({jitter}execution timeout "
-        f"{format_duration(job.execution_timeout)} + {format_duration(DEADLINE_GRACE_SECONDS)} grace)"
-    )
-    if schedule.rate_seconds is None:
-        parts = [f"each slot must succeed within {budget}"]
+    grace = format_duration(DEADLINE_GRACE_SECONDS)
+    if job.missed_after is not None:
+        origin = f"missed_after {format_duration(job.missed_after)}"
+    elif job.execution_timeout < SCHEDULE_MAX_EVENT_AGE_SECONDS:
+        origin = (
+            f"EventBridge Scheduler's retry window {format_duration(SCHEDULE_MAX_EVENT_AGE_SECONDS)} + {grace} grace"
+        )
     else:
-        parts = [f"each run must succeed within {budget} of its slot (slots: {schedule.describe()} from the deploy)"]
+        origin = f"execution timeout {format_duration(job.execution_timeout)} + {grace} grace"
+    budget = f"{format_duration(deadline_after_slot_seconds(job))} ({jitter}{origin})"
+    parts = [f"each slot must succeed within {budget}"]
     late, warn = late_after_slot_seconds(job), warn_after_slot_seconds(job)
     if late is not None:
         parts.append(f"late if not started {format_duration(late)} after the slot")

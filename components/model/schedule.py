@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from aws_croniter import AwsCroniter
 from aws_croniter import exceptions as cron_errors
 
+from components.model.rate_slots import EXACT_INTERVALS, SLOTS_TIMEZONE, nearest_exact, rate_cron, rate_text
+from components.model.schedule_dialects import every_as_rate, five_field_translation
 from components.model.schedule_words import describe_cron, describe_rate
 
 ALIASES: dict[str, str] = {
@@ -55,21 +57,42 @@ _NOT_ZONE_PREFIXES = ("posix/", "right/")
 
 @dataclass(frozen=True)
 class Schedule:
-    """A validated schedule: the exact expression EventBridge Scheduler gets, and what it means."""
+    """A validated schedule: the exact expression EventBridge Scheduler gets, and what it means.
+
+    A rate as parsed keeps `rate(...)` until `for_job` gives it its cron (components/model/rate_slots.py); the
+    job's schedule (`Job.parsed_schedule`) is always a cron, whose slots are known offline."""
 
     expression: str
-    rate_seconds: int | None = None  # set for rate(...), None for cron(...)
+    rate_seconds: int | None = None  # the interval of a schedule written as rate(...); None for a cron
+    written: str | None = None  # what the job's module wrote, where it differs from `expression`
+    timezone: str | None = None  # the zone the expression is evaluated in, where the job's own zone is not used
 
     @property
     def cron_fields(self) -> str:
         return self.expression[len("cron(") : -1]
 
+    @property
+    def slots_known(self) -> bool:
+        """Whether the expression is a cron, whose instants do not depend on when the schedule was created."""
+        return self.expression.startswith("cron(")
+
+    def for_job(self, job_name: str) -> Schedule:
+        """The schedule the job deploys: a rate becomes its cron at the job's phase, in UTC; a cron is itself."""
+        if self.rate_seconds is None or self.slots_known:
+            return self
+        cron = f"cron({rate_cron(self.rate_seconds // 60, job_name)})"
+        return Schedule(cron, self.rate_seconds, written=self.expression, timezone=SLOTS_TIMEZONE)
+
+    def zone(self, job_timezone: str) -> str:
+        """The time zone EventBridge Scheduler evaluates this schedule in for a job in `job_timezone`."""
+        return self.timezone or job_timezone
+
     def next_runs(self, tz: str, count: int, after: datetime) -> list[datetime]:
-        """The next `count` run times after `after`, in time zone `tz` (cron only: a rate's phase is
-        set when the schedule is created, so it cannot be known offline)."""
-        if self.rate_seconds is not None:
+        """The next `count` run times after `after`, in the schedule's zone (`tz`, the job's, unless the
+        schedule fixes its own); none for a rate not yet given its cron (`for_job`)."""
+        if not self.slots_known:
             return []
-        zone = ZoneInfo(tz)
+        zone = ZoneInfo(self.zone(tz))
         # aws-croniter works on UTC-tagged datetimes; AWS evaluates the fields on the wall clock of
         # the schedule's time zone, so feed it local wall time and re-attach the zone afterwards.
         local = after.astimezone(zone).replace(tzinfo=UTC)
@@ -89,24 +112,35 @@ class Schedule:
             return describe_rate(self.rate_seconds)
         return describe_cron(self.cron_fields)
 
+    def shown(self) -> str:
+        """The expression as the plan shows it: "rate(15 minutes) as cron(7/15 * * * ? *) in UTC" for a rate."""
+        if self.written is None:
+            return self.expression
+        return f"{self.written} as {self.expression} in {self.timezone}"
+
 
 def parse_schedule(text: str) -> Schedule:
     """Validate `text` as AWS would and return the expression to deploy; raises ValueError saying why."""
     text = text.strip()
     if text.startswith("@"):
-        if text not in ALIASES:
-            raise ValueError(f"unknown alias {text!r}; known aliases: {', '.join(ALIASES)}")
-        text = ALIASES[text]
+        every = every_as_rate(text)
+        if every is None and text not in ALIASES:
+            raise ValueError(f"unknown alias {text!r}; known aliases: {', '.join(ALIASES)}, @every 15m")
+        text = every or ALIASES[text]
     if text.startswith("rate("):
         return _parse_rate(text)
     match = _CRON.fullmatch(text)
     if match is None:
+        if len(text.split()) == 5:
+            raise ValueError(_five_fields(text.split(), text))
         raise ValueError(
             f"{text!r} is not a schedule: use 'cron(m h dom mon dow year)', 'rate(N unit)' "
-            f"or one of {', '.join(ALIASES)}"
+            f"or one of {', '.join(ALIASES)}, @every 15m"
         )
     fields = match["fields"].strip()
     count = len(fields.split())
+    if count == 5:
+        raise ValueError(_five_fields(fields.split(), f"cron({fields})"))
     if count != 6:
         raise ValueError(
             f"cron({fields}) has {count} fields; AWS cron needs 6 (minutes hours day-of-month month "
@@ -270,7 +304,36 @@ def _check_steps_and_ranges(fields: str, part: str, label: str, low: int, high: 
             )
 
 
+def _five_fields(fields: list[str], text: str) -> str:
+    """The error for a five-field crontab expression, with its AWS form where there is one."""
+    aws = five_field_translation(fields)
+    every = _every_minutes(fields)
+    offer = f"write {aws}" if aws else "AWS cron cannot say 'this day of the month or this weekday': write two jobs"
+    if every:
+        offer += f" (or {every})"
+    return (
+        f"{text!r} is a five-field crontab expression; AWS cron has six fields (minutes hours day-of-month month "
+        f"day-of-week year), day-of-week 1-7 from SUN, and '?' in one day field: {offer}"
+    )
+
+
+def _every_minutes(fields: list[str]) -> str | None:
+    """`*/N * * * *` reads as rate(N minutes) too."""
+    minute, *rest = fields
+    if rest == ["*", "*", "*", "*"] and minute.startswith("*/") and minute[2:].isdigit() and int(minute[2:]) > 0:
+        count = int(minute[2:])
+        return f"rate({count} minute{'' if count == 1 else 's'})"
+    return None
+
+
 def _parse_rate(text: str) -> Schedule:
+    """A rate whose interval one cron repeats exactly (components/model/rate_slots.py), else a ValueError with the
+    nearest that do.
+
+    The unit may be singular or plural whatever the count: EventBridge Scheduler's user guide ("Schedule types",
+    rate-based) lists `minutes | hours | days` and its API reference (CreateSchedule, ScheduleExpression) `minute |
+    minutes | hour | hours | day | days`, without the singular-for-1 rule of the EventBridge *rules* reference; and
+    the text never reaches AWS as it is: the job deploys the rate's cron (`Schedule.for_job`)."""
     match = _RATE.fullmatch(text)
     if match is None:
         raise ValueError(f"{text!r} is not a rate: write e.g. rate(5 minutes), rate(1 hour)")
@@ -281,10 +344,18 @@ def _parse_rate(text: str) -> Schedule:
     singular = unit.removesuffix("s")
     if singular not in _RATE_UNIT_SECONDS:
         raise ValueError(f"{text!r}: unit must be minute(s), hour(s) or day(s), got {unit!r}")
-    expected = singular if count == 1 else f"{singular}s"
-    if unit != expected:
-        raise ValueError(f"{text!r}: AWS wants rate({count} {expected}) (singular for 1, plural otherwise)")
-    return Schedule(expression=f"rate({count} {unit})", rate_seconds=count * _RATE_UNIT_SECONDS[singular])
+    seconds = count * _RATE_UNIT_SECONDS[singular]
+    minutes = seconds // 60
+    if minutes not in EXACT_INTERVALS:
+        nearest = " or ".join(rate_text(i) for i in nearest_exact(minutes))
+        raise ValueError(
+            f"{text!r}: a rate's slots start when EventBridge Scheduler creates or updates the schedule, so its slot "
+            "watch could never agree with it; this program deploys a rate as the cron of the same interval, and "
+            f"no cron repeats every {describe_rate(seconds).removeprefix('every ')} exactly; allowed: an interval "
+            f"that divides an hour or a day, or a week (nearest: {nearest}), or a cron of the times you want, "
+            "e.g. cron(0 */6 * * ? *)"
+        )
+    return Schedule(expression=rate_text(minutes), rate_seconds=seconds)
 
 
 @cache

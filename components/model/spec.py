@@ -97,6 +97,9 @@ class Job(BaseModel):
     late_after: Duration | None = Field(300, examples=["5m"])
     # A run still running this long after its slot alerts once, well before the hard timeout (None: never).
     warn_after: Duration | None = Field(None, examples=["45m"])
+    # A slot with no success or failure this long after it alerts as missed (None: once its execution's longest
+    # time and 15 minutes' grace have passed; components/model/deadlines.py).
+    missed_after: Duration | None = Field(None, examples=["2h"])
     failure_alerts: FailureAlerts = Field(FailureAlerts(), examples=[{"after": 2, "again_after": "1d"}])
     description: str = Field("", max_length=256)
     tags: Tags = Field({}, examples=[{"team": "data"}])
@@ -191,7 +194,7 @@ class Job(BaseModel):
             field, names = (f"secrets.{both[0]}", "") if len(both) == 1 else ("secrets", ", ".join(both) + " ")
             raise FieldError(field, f"{names}also set in environment; set each variable in one place")
         self._check_jitter()
-        for field in ("late_after", "warn_after"):
+        for field in ("late_after", "warn_after", "missed_after"):
             if self.schedule is None and getattr(self, field) is not None and field in self.model_fields_set:
                 raise FieldError(
                     field, "set, but the job has no schedule (manual runs only): there is no slot to be late for"
@@ -203,6 +206,7 @@ class Job(BaseModel):
                 "a long-run warning must come before the run is stopped",
                 format_duration(self.warn_after),
             )
+        self._check_missed_after()
         if self.schedule is None and "timezone" in self.model_fields_set and self.timezone != "UTC":
             raise FieldError(
                 "timezone",
@@ -231,6 +235,31 @@ class Job(BaseModel):
                 format_duration(self.timeout),
             )
         return self
+
+    def _check_missed_after(self) -> None:
+        """`missed_after` comes after the late and long-run alerts it follows, and within the slot watch's year."""
+        missed = self.missed_after
+        if missed is None:
+            return
+        shown = format_duration(missed)
+        for field in ("late_after", "warn_after"):
+            before = getattr(self, field)
+            if before is not None and missed <= before:
+                raise FieldError(
+                    "missed_after",
+                    f"{shown} is not after {field} ({format_duration(before)}): a slot is missed only after it was "
+                    f"late or ran long; allowed: a duration longer than {format_duration(before)}",
+                    shown,
+                )
+        # The slot watch is one Standard execution per slot: at most 365 days, with an hour to send its alert.
+        longest = STEP_FUNCTIONS_MAX_EXECUTION_SECONDS - 3600 - (self.jitter or 0)
+        if missed > longest:
+            raise FieldError(
+                "missed_after",
+                f"{shown} is longer than the slot watch can wait (one Step Functions execution: 365d at most); "
+                f"allowed: up to {format_duration(longest)}",
+                shown,
+            )
 
     def _check_jitter(self) -> None:
         jitter = self.jitter
@@ -261,7 +290,17 @@ class Job(BaseModel):
 
     @property
     def parsed_schedule(self) -> Schedule | None:
-        return parse_schedule(self.schedule) if self.schedule is not None else None
+        """The schedule the job deploys: a rate as its cron at the job's phase (components/model/rate_slots.py;
+        the name is set at discovery), so its slots are known offline and its slot watch keeps the same ones."""
+        if self.schedule is None:
+            return None
+        return parse_schedule(self.schedule).for_job(self.name or "")
+
+    @property
+    def schedule_timezone(self) -> str:
+        """The zone EventBridge Scheduler evaluates the schedule in: UTC for a rate's cron, else `timezone`."""
+        schedule = self.parsed_schedule
+        return schedule.zone(self.timezone) if schedule is not None else self.timezone
 
     @property
     def execution_timeout(self) -> int:

@@ -42,6 +42,12 @@ def lock_lifetime_seconds(execution_timeout: int) -> int:
     return execution_timeout + LOCK_EXPIRY_MARGIN_SECONDS
 
 
+# A start EventBridge Scheduler could not deliver is retried for up to an hour, then goes to the
+# dead-letter queue (RetryPolicy allows 0-185 attempts and 60-86400 s, CreateSchedule API): a start may come that
+# long after its slot, so no slot is called missed before it (components/model/deadlines.py).
+SCHEDULE_RETRY_ATTEMPTS = 20
+SCHEDULE_MAX_EVENT_AGE_SECONDS = 3600
+
 # A slot's claim (components/model/lock_item.py) is kept as long as the schedules' dead-letter queue keeps a
 # start that could not be delivered, so a start replayed from it still meets the claim of a slot that ran.
 SLOT_CLAIM_RETENTION_SECONDS = SQS_MAX_MESSAGE_RETENTION_SECONDS

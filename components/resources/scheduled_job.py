@@ -13,14 +13,11 @@ from components.documents.containers import container_definitions
 from components.model.permissions import task_role_policy
 from components.model.stack import Stack, StackJob
 from components.model.tags import job_tags
+from components.model.timing import SCHEDULE_MAX_EVENT_AGE_SECONDS, SCHEDULE_RETRY_ATTEMPTS
 from components.resources.iam_role import service_role
 from components.resources.shared import SharedInfra
 
 TYPE = "scheduled-jobs:jobs:ScheduledJob"
-# A start EventBridge Scheduler could not deliver is retried for up to an hour, then goes to the
-# dead-letter queue (RetryPolicy allows 0-185 attempts and 60-86400 s, CreateSchedule API).
-SCHEDULE_RETRY_ATTEMPTS = 20
-SCHEDULE_MAX_EVENT_AGE_SECONDS = 3600
 # EventBridge Scheduler's context attribute for the time a schedule fired for (ISO 8601, UTC).
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
 DRAIN_MARGIN_SECONDS = 900  # beyond a removed job's execution timeout, for its machine's deletion to finish
@@ -153,7 +150,7 @@ class ScheduledJob(pulumi.ComponentResource):
                 group_name=group,
                 description=what[:512],
                 schedule_expression=schedule.expression,
-                schedule_expression_timezone=spec.timezone,
+                schedule_expression_timezone=spec.schedule_timezone,
                 state="ENABLED" if spec.enabled else "DISABLED",
                 flexible_time_window=window,
                 target={

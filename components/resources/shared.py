@@ -17,7 +17,7 @@ from components.documents.dashboard import dashboard_bodies, dashboard_count
 from components.model.arns import AwsEnv
 from components.model.aws_constants import SQS_MAX_MESSAGE_RETENTION_SECONDS
 from components.model.deadlines import deadline_summary
-from components.model.lock_item import LOCK_EXPIRES_AT, LOCK_KEY
+from components.model.lock_item import ITEM_EXPIRES_AT, LOCK_KEY
 from components.model.naming import shared_names
 from components.model.stack import Stack
 from components.model.tags import shared_tags
@@ -123,7 +123,7 @@ class SharedInfra(pulumi.ComponentResource):
             billing_mode="PAY_PER_REQUEST",
             hash_key=LOCK_KEY,
             attributes=[{"name": LOCK_KEY, "type": "S"}],
-            ttl={"attribute_name": LOCK_EXPIRES_AT, "enabled": True},
+            ttl={"attribute_name": ITEM_EXPIRES_AT, "enabled": True},
             tags=self._tags,
             # Its name carries the prefix, so a changed namePrefix would replace it: Pulumi refuses to replace a
             # protected resource and fails the preview ("unable to replace resource ... as it is currently marked

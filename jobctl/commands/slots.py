@@ -88,18 +88,21 @@ class SlotState:
 
 def slots_between(expression: str, timezone: str, start: datetime, end: datetime) -> list[datetime]:
     """The slots of a cron schedule from `start` to `end` (both included), worked out by the same engine as the
-    plan (components.model.schedule, imported only now: it loads aws-croniter). Refuses a rate (its phase is set
-    when the schedule is created, so its slots are not known offline) and more than MAX_SLOTS slots."""
+    plan (components.model.schedule, imported only now: it loads aws-croniter). Refuses a rate still deployed as one
+    by an earlier release (its phase was set when the schedule was created, so its slots are not known offline) and
+    more than MAX_SLOTS slots."""
     from components.model.schedule import parse_schedule
 
     try:
         parsed = parse_schedule(expression)
     except ValueError as error:
         raise JobctlError(f"the schedule {expression!r} cannot be read: {error}") from error
-    if parsed.rate_seconds is not None:
+    if not parsed.slots_known:
+        # Only a schedule deployed by a release before rates became crons (components/model/rate_slots.py).
         raise JobctlError(
             f"the schedule is {expression}: a rate's slots depend on when its schedule was created, so they cannot "
-            "be worked out; run single slots with `jobctl run JOB --scheduled-time UTC_TIME`"
+            "be worked out; `pulumi up` with this release deploys it as a cron with known slots; until then run "
+            "single slots with `jobctl run JOB --scheduled-time UTC_TIME`"
         )
     found = parsed.next_runs(timezone, MAX_SLOTS + 1, start - timedelta(seconds=1))
     slots = [moment.astimezone(UTC) for moment in found if moment <= end]

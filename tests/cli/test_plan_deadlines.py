@@ -21,6 +21,13 @@ JOBS = {
 }
 
 
+# Where a 30m job's deadline comes from (components/model/deadlines.py deadline_origin).
+ORIGIN = (
+    "the deadline waits for the longest execution: 4 attempts of up to 30m (the run, 3 start retries) and 8m30s of "
+    'waits and lock steps, then 15m grace; set missed_after (e.g. missed_after="1h") to hear sooner'
+)
+
+
 def _project(tmp_path: Path) -> Path:
     root = tmp_path / "project"
     (root / "jobs").mkdir(parents=True)
@@ -42,6 +49,7 @@ def test_plan_prints_the_deadline_rule_next_deadlines_dst_notes_and_the_yearly_s
     assert deadlines.splitlines() == [
         "berlin-night: each slot must succeed within 2h23m30s (execution timeout 2h8m30s + 15m grace); "
         "late if not started 5m after the slot",
+        f"berlin-night: {ORIGIN}",
         "berlin-night: deadlines 2026-10-01 04:53:30 (slot 02:30), 2026-10-02 04:53:30 (slot 02:30), "
         "2026-10-03 04:53:30 (slot 02:30)",
         "berlin-night: the 02:30 run on 2026-10-25 happens twice on the wall clock in Europe/Berlin; AWS runs it once",
@@ -50,11 +58,15 @@ def test_plan_prints_the_deadline_rule_next_deadlines_dst_notes_and_the_yearly_s
         "(last Sunday of March): that day has no run",
         "late-night: each slot must succeed within 2h23m30s (execution timeout 2h8m30s + 15m grace); "
         "late if not started 5m after the slot",
+        f"late-night: {ORIGIN}",
         "late-night: deadlines 2026-10-02 01:23:30 (slot 2026-10-01 23:00), 2026-10-03 01:23:30 (slot 2026-10-02 "
         "23:00), 2026-10-04 01:23:30 (slot 2026-10-03 23:00)",
-        "purge: each run must succeed within 2h23m30s (execution timeout 2h8m30s + 15m grace) of its slot "
-        "(slots: every 6 hours from the deploy); late if not started 5m after the slot",
-        "purge: next deadlines unknown offline: a rate's slots start at the deploy",
+        "purge: each slot must succeed within 2h23m30s (execution timeout 2h8m30s + 15m grace); "
+        "late if not started 5m after the slot",
+        f"purge: {ORIGIN}",
+        # purge.py: rate(6 hours), deployed as cron(27 4/6 * * ? *) in UTC (its name's phase: 4h27m).
+        "purge: deadlines 2026-10-01 06:50:30 (slot 04:27), 2026-10-01 12:50:30 (slot 10:27), "
+        "2026-10-01 18:50:30 (slot 16:27)",
     ]
 
 
@@ -85,7 +97,7 @@ def test_plan_names_both_zones_when_the_clocks_go_back_between_a_slot_and_its_de
     ) in capsys.readouterr().out
 
 
-def test_plan_says_when_a_rate_first_runs_and_warns_of_a_start_pileup_with_the_quota(
+def test_plan_shows_a_rates_cron_and_next_runs_and_warns_of_a_start_pileup_with_the_quota(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = _project(tmp_path)
@@ -96,7 +108,8 @@ def test_plan_says_when_a_rate_first_runs_and_warns_of_a_start_pileup_with_the_q
     argv = ["--stack", "test", "--root", str(root), "--out", str(tmp_path / "build"), "--now", "2026-10-01T00:00Z"]
     assert plan.main(argv) == 0
     out = capsys.readouterr().out
-    assert "at the deploy that creates it, then every 6 hours" in out  # purge.py: rate(6 hours)
+    assert "every 6 hours [rate(6 hours) as cron(27 4/6 * * ? *) in UTC]" in out  # purge.py: rate(6 hours)
+    assert "2026-10-01 04:27, 2026-10-01 10:27, 2026-10-01 16:27" in out
     # 101 new jobs at 06:00 UTC, and switched_off.py's 06:00 is disabled: not counted.
     assert "warning: 101 jobs start in the same minute, 2026-10-01 06:00 UTC (nightly-000, nightly-001" in out
     assert "Fargate launches at most 100 tasks at once" in out

@@ -94,7 +94,8 @@ def test_lock_records_holder_and_expiry_from_the_execution_start(aws: Aws) -> No
     started = aws.sfn.describe_execution(executionArn=execution)["startDate"].timestamp()
     assert lock["ExecutionArn"]["S"] == execution
     # REPORT (timeout 10m, 1 retry after 1m): 5 attempts x 600 + waits 60 + 210 + lock steps 300, then 600 more
-    assert int(lock["ExpiresAt"]["N"]) == int(started) + 3000 + 270 + 300 + 600
+    assert int(lock["LockExpiresAt"]["N"]) == int(started) + 3000 + 270 + 300 + 600
+    assert "ExpiresAt" not in lock  # the table's TTL attribute: never on a job's item
     assert run.run_task["TaskDefinition"] == NAMES.task_family
     [override] = run.run_task["Overrides"]["ContainerOverrides"]
     assert override["Name"] == NAMES.container
@@ -202,7 +203,7 @@ def test_timed_out_run_releases_lock_and_fails_with_timeout(aws: Aws) -> None:
     execution = aws.start(aws.job_machine(job), "too-slow")
     aws.next_run()  # and never answer
     ended = _failed(aws, execution, "Job.Timeout")
-    assert ended["cause"].startswith("States.Timeout: ")
+    assert ended["cause"].startswith("timed out after 1s, the timeout of the job (attempt 1;")
     assert aws.entered(execution)[-4:] == ["ReleaseLockAfterFailure", "AlertNow", "SendFailureAlert", "FailRun"]
     assert aws.waits == []  # a timed-out run is not retried
     aws.no_more_runs()
@@ -352,7 +353,16 @@ def test_janitor_releases_the_lock_of_a_timed_out_execution(aws: Aws) -> None:
         "consecutiveFailures": 1,
         "execution": timed_out,
     }
-    assert aws.item()["LastFailedSlot"]["S"] == aws.item()["RunSlot"]["S"]
+    # What happened to the run comes first; the janitor's part after it.
+    assert alert["happened"] == (
+        "timed out: the whole execution ran past its time limit (TimeoutSeconds), all attempts included"
+    )
+    assert alert["lock"] == "released by the lock janitor, and counted as a failed run"
+    started = aws.sfn.describe_execution(executionArn=timed_out)["startDate"]
+    item = aws.item()
+    # The run's slot (a manual run's: its start) is its failed slot; the release removed every lock attribute.
+    assert item["LastFailedSlot"]["S"][:19] == started.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    assert not {"ExecutionArn", "AcquiredAt", "LockExpiresAt", "RunSlot", "ExpiresAt"} & set(item)
 
 
 def test_janitor_leaves_a_lock_that_another_execution_holds(aws: Aws) -> None:

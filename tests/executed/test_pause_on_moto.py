@@ -85,8 +85,8 @@ def test_a_paused_replacing_job_does_not_stop_the_run_it_would_replace(aws: Aws)
     aws.ddb.update_item(  # the pause comes on top of the lock the holder has
         TableName=SHARED.lock_table,
         Key={"LockId": {"S": JOB}},
-        UpdateExpression="SET ExecutionArn = :h, ExpiresAt = :e",
-        ExpressionAttributeValues={":h": item["ExecutionArn"], ":e": item["ExpiresAt"]},
+        UpdateExpression="SET ExecutionArn = :h, LockExpiresAt = :e",
+        ExpressionAttributeValues={":h": item["ExecutionArn"], ":e": item["LockExpiresAt"]},
     )
     replacer = aws.start(machine, "replacer", {"scheduledTime": "2026-11-30T07:00:00Z"})
     assert json.loads(aws.ended(replacer)["output"])["reason"] == REASON

@@ -7,18 +7,21 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
 from components.documents.slot_watch import slot_watch_machine
+from components.documents.table_machine import TableMachineArgs
 from components.model.config import StackConfig
 from components.model.spec import Job
 from components.model.stack import Stack
 from tests.support import moto_harness as harness
 from tests.support.builders import stack_job
 from tests.support.moto_harness import ACCOUNT, ALERTS, JOB, PREFIX, REGION, REPORT, ROLE, SHARED, WAIT, Aws
+from tests.support.scheduler_model import fired
 
 aws = harness.aws  # moto with workarounds 1-10, and the test playing ECS
 
@@ -82,8 +85,8 @@ def _watch(aws: Aws, job: Job) -> tuple[str, str]:
         }
     )
     stack = Stack("scheduled-jobs", PREFIX, config, [stack_job(job, PREFIX)])
-    table_arn = harness.ENV.arn("dynamodb", f"table/{SHARED.lock_table}")
-    definition = slot_watch_machine(stack, SHARED.lock_table, table_arn, ALERTS, DLQ).definition
+    args = TableMachineArgs(env=harness.ENV, table=SHARED.lock_table, alerts=ALERTS)
+    definition = slot_watch_machine(args, stack=stack, dead_letter_queue=DLQ).definition
     watch = aws.sfn.create_state_machine(
         name=SHARED.slot_watch_state_machine, definition=json.dumps(definition), roleArn=ROLE
     )["stateMachineArn"]
@@ -190,3 +193,53 @@ def test_a_failed_slot_is_not_missed_again_its_run_alerted(aws: Aws, gates: Gate
     gates.go_on()
     assert aws.ended(execution)["status"] == "SUCCEEDED"
     assert [a["kind"] for a in aws.alerts()] == ["failed"]  # from the run itself, not from the watch
+
+
+def test_a_rate_jobs_watch_keeps_the_jobs_own_slots_though_their_schedules_were_created_apart(
+    aws: Aws, gates: Gates
+) -> None:
+    """Both schedules get the rate's cron (docs/runs.md#rate-schedules): the slot each hands its target, taken
+    from the Scheduler model with the watch created 7 s after the job and the job updated an hour later, is one
+    slot, so a run in time sends nothing."""
+    job = _scheduled(schedule="rate(15 minutes)")
+    deployed = job.parsed_schedule
+    assert deployed is not None
+    created = datetime(2026, 11, 30, 5, 31, 9, tzinfo=UTC)
+    until = created + timedelta(hours=2)
+    job_slots = fired(deployed.expression, job.schedule_timezone, created + timedelta(hours=1), until)
+    watch_slots = fired(deployed.expression, job.schedule_timezone, created + timedelta(seconds=7), until)
+    slot = job_slots[0].strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert slot in {s.strftime("%Y-%m-%dT%H:%M:%SZ") for s in watch_slots}
+    machine, watch = _watch(aws, job)
+    execution = aws.start(watch, "slot", {"job": JOB, "slot": slot})
+    gates.at_next_wait()  # before the late check: the job's own schedule starts its run for its slot
+    run = aws.start(machine, "scheduled", {"scheduledTime": slot})
+    task = aws.next_run()
+    gates.go_on()
+    gates.at_next_wait()
+    aws.task_stopped(task, exit_code=0)
+    assert aws.ended(run)["status"] == "SUCCEEDED"
+    gates.go_on()
+    assert aws.ended(execution)["status"] == "SUCCEEDED"
+    assert aws.alerts() == []
+
+
+def test_a_watch_start_delivered_twice_alerts_once(aws: Aws, gates: Gates) -> None:
+    _, watch = _watch(aws, _scheduled())
+    first = _start_watch(aws, watch)
+    gates.at_next_wait()  # the first delivery holds the slot's watch claim and waits to check
+    again = aws.start(watch, "slot-again", {"job": JOB, "slot": SLOT})  # EventBridge Scheduler delivers it again
+    assert aws.ended(again)["status"] == "SUCCEEDED"
+    assert json.loads(aws.ended(again)["output"]) == {
+        "watched": False,
+        "reason": f"slot {SLOT} of {JOB} is already watched",
+    }
+    assert "WaitUntilLate" not in aws.entered(again)
+    gates.go_on()
+    gates.at_next_wait()
+    gates.go_on()
+    assert aws.ended(first)["status"] == "SUCCEEDED"
+    assert [a["kind"] for a in aws.alerts()] == ["late", "missed"]  # once each
+    claim = aws.stored(f"{JOB}#watch#{SLOT}")
+    assert claim is not None and claim["ExecutionArn"]["S"] == first
+    assert "ExpiresAt" in claim  # TTL removes the claim; never the job's own item

@@ -102,7 +102,11 @@ JOB_MODULE_CASES = [
     (
         "cron-with-5-fields",
         good().replace("cron(0 6 * * ? *)", "cron(0 6 * * *)"),
-        ["jobs/report.py:3: schedule: cron(0 6 * * *) has 5 fields; AWS cron needs 6", "(given: 'cron(0 6 * * *)')"],
+        [
+            "jobs/report.py:3: schedule: 'cron(0 6 * * *)' is a five-field crontab expression; AWS cron has six",
+            "write cron(0 6 * * ? *)",
+            "(given: 'cron(0 6 * * *)')",
+        ],
     ),
     (
         "cron-with-both-days",
@@ -161,9 +165,28 @@ JOB_MODULE_CASES = [
         ["schedule: 'rate(0 minutes)': the count must be a whole number from 1"],
     ),
     (
-        "rate-plural-for-one",
-        good().replace("cron(0 6 * * ? *)", "rate(1 minutes)"),
-        ["'rate(1 minutes)': AWS wants rate(1 minute)"],
+        "missed-after-before-late-after",
+        good(', missed_after="3m"'),
+        ["jobs/report.py:3: missed_after: 3m is not after late_after (5m)", "(given: '3m')"],
+    ),
+    (
+        "missed-after-without-a-schedule",
+        manual(', missed_after="1h"'),
+        ["jobs/report.py:3: missed_after: set, but the job has no schedule (manual runs only)"],
+    ),
+    (
+        "five-field-crontab-weekdays",
+        good().replace("cron(0 6 * * ? *)", "0 9 * * 1-5"),
+        ["'0 9 * * 1-5' is a five-field crontab expression", "write cron(0 9 ? * MON-FRI *)"],
+    ),
+    (
+        "rate-no-cron-repeats",
+        good().replace("cron(0 6 * * ? *)", "rate(7 minutes)"),
+        [
+            "'rate(7 minutes)': a rate's slots start when EventBridge Scheduler creates",
+            "no cron repeats every 7 minutes exactly",
+            "(nearest: rate(6 minutes) or rate(10 minutes))",
+        ],
     ),
     (
         "rate-unknown-unit",

@@ -153,13 +153,13 @@ def test_iana_time_zone_names_are_accepted(project: Project, zone: str) -> None:
     assert problems(project, BASE_CONFIG) == []
 
 
-def test_the_plan_says_a_cron_has_no_runs_to_come_and_only_a_rate_has_its_phase_set_at_deploy(
+def test_the_plan_says_a_cron_has_no_runs_to_come_and_shows_a_rates_runs_at_its_phase(
     project: Project,
 ) -> None:
     project.add_job("yearly.py", with_schedule("cron(0 12 25 12 ? 2199)"))
     project.add_job("every_hour.py", manual(', schedule="rate(1 hour)"'))
     stack = load_stack(project.jobs, BASE_CONFIG, "scheduled-jobs", "test", CONFIG_FILE)
-    rows = {line.split()[0]: line for line in plan.table(stack, datetime(2200, 1, 1, tzinfo=UTC)).splitlines()}
+    rows = {line.split()[0]: line for line in plan.table(stack, datetime(2199, 12, 26, tzinfo=UTC)).splitlines()}
     assert "none: no runs to come" in rows["yearly"]
-    assert "at the deploy that creates it" not in rows["yearly"]
-    assert "at the deploy that creates it, then every hour" in rows["every-hour"]
+    assert "[rate(1 hour) as cron(40 * * * ? *) in UTC]" in rows["every-hour"]
+    assert "2199-12-26 00:40, 2199-12-26 01:40, 2199-12-26 02:40" in rows["every-hour"]

@@ -84,7 +84,7 @@ CONFIG_CASES = [
     (
         "override-with-bad-schedule",
         {P + "jobs": {"report": {"schedule": "cron(0 6 * * *)"}}},
-        [f"{CONFIG_FILE}: scheduled-jobs:jobs.report.schedule: cron(0 6 * * *) has 5 fields"],
+        [f"{CONFIG_FILE}: scheduled-jobs:jobs.report.schedule: 'cron(0 6 * * *)' is a five-field crontab expression"],
     ),
     (
         "override-with-permission-for-every-action",

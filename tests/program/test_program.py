@@ -229,7 +229,12 @@ def test_stack_overrides_change_schedule_and_switch_a_job_off(project: Project) 
     }
     mocks = run_program(project, config)
     report = mocks.one("aws:scheduler/schedule:Schedule", "nightly-report-schedule")
-    assert report.inputs["scheduleExpression"] == "rate(1 hour)"
+    watch = mocks.one("aws:scheduler/schedule:Schedule", "nightly-report-watch")
+    # A rate is deployed as its cron, at the minute the job's name fixes, in UTC (docs/runs.md#rate-schedules).
+    for schedule in (report, watch):
+        assert schedule.inputs["scheduleExpression"] == "cron(23 * * * ? *)"
+        assert schedule.inputs["scheduleExpressionTimezone"] == "UTC"
+        assert "startDate" not in schedule.inputs
     task = mocks.one("aws:ecs/taskDefinition:TaskDefinition", "nightly-report-task")
     assert (task.inputs["cpu"], task.inputs["memory"]) == ("1024", "2048")
     assert json.loads(task.inputs["containerDefinitions"])[0]["image"] == "busybox:1"

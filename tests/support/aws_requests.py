@@ -36,7 +36,7 @@ from components.documents.grants import LOG_DELIVERY_ACTIONS
 from components.documents.run_task import ECS_SYNC_RULE
 from components.model.arns import AwsEnv
 from components.model.aws_constants import GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_PROVIDER
-from components.model.lock_item import RUN_CLAIM_MARK, slot_claim_key
+from components.model.lock_item import RUN_CLAIM_MARK, WATCH_CLAIM_MARK, slot_claim_key
 from components.model.naming import job_log_group_prefix, job_names, shared_names
 from components.model.stack import Stack, StackJob
 from tests.support.iam_simulator import Request
@@ -114,8 +114,14 @@ def _task_requests(
         api = resource.rsplit(":", 1)[1]
         table = env.arn("dynamodb", f"table/{args['TableName']}")
         key = (args.get("Key") or args["Item"])["LockId"]["S"]
-        # A key that is an expression (the janitor's, the slot watch's): every item that machine must reach.
+        # A key that is an expression (the janitor's, the slot watch's): every item that machine must reach; the
+        # slot watch's claim is the job's name, the mark and the slot.
         keys = [key] if "{%" not in key else expression_keys
+        if f"'{WATCH_CLAIM_MARK}'" in key:
+            keys = [f"{name}{WATCH_CLAIM_MARK}2026-11-30T06:00:00Z" for name in expression_keys]
+            for name in expression_keys:  # the claim's grant reaches no job's own item (its pause, its lock)
+                own = {"dynamodb:LeadingKeys": [name]}
+                yield Expected(doc, Request(role, _dynamodb_action(api), table, own), False, why + ": a job's item")
         for name in keys:
             yield Expected(
                 doc, Request(role, _dynamodb_action(api), table, {"dynamodb:LeadingKeys": [name]}), True, why

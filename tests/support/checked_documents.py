@@ -12,6 +12,7 @@ from components.documents.job_machine import job_definition
 from components.documents.lock_janitor import janitor_machine
 from components.documents.rendered import rendered_documents
 from components.documents.run_task import RunTarget
+from components.documents.table_machine import TableMachineArgs
 from components.model.arns import AwsEnv
 from components.model.naming import job_names, shared_names
 from components.model.spec import Job
@@ -107,7 +108,10 @@ def _edge_definitions() -> dict[str, dict[str, Any]]:
             )
     for prefix in ("dev", "a", "prod-eu-central-1-payments"):
         definitions[f"edge/janitor-{prefix}.asl.json"] = janitor_machine(
-            ENV, shared_names(prefix).lock_table, prefix, ["report"], ALERTS, {"report": "jobs/report.py"}
+            TableMachineArgs(env=ENV, table=shared_names(prefix).lock_table, alerts=ALERTS),
+            name_prefix=prefix,
+            shared_machines=["report"],
+            sources={"report": "jobs/report.py"},
         ).definition
     return definitions
 

@@ -191,7 +191,7 @@ class Stack:
             "LockId": {"S": job},
             "ExecutionArn": {"S": holder},
             "AcquiredAt": {"S": "2026-11-25T08:00:00.123Z"},
-            "ExpiresAt": {"N": str(expires)},
+            "LockExpiresAt": {"N": str(expires)},
         }
         self.dynamodb.put_item(TableName=self.lock_table, Item=item)
 

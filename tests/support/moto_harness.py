@@ -81,7 +81,9 @@ from components.documents.alert_messages import AlertTarget
 from components.documents.job_machine import job_definition
 from components.documents.lock_janitor import janitor_machine
 from components.documents.run_task import RunTarget
+from components.documents.table_machine import TableMachineArgs
 from components.model.arns import AwsEnv
+from components.model.lock_item import ITEM_EXPIRES_AT
 from components.model.naming import job_names, shared_names
 from components.model.spec import Job
 from tests.support.builders import stack_job
@@ -162,6 +164,10 @@ class Aws:
             AttributeDefinitions=[{"AttributeName": "LockId", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
+        # The table's TTL attribute, as the program sets it (components/resources/shared.py).
+        self.ddb.update_time_to_live(
+            TableName=SHARED.lock_table, TimeToLiveSpecification={"Enabled": True, "AttributeName": ITEM_EXPIRES_AT}
+        )
         self.queue = self.sqs.create_queue(QueueName="run-job-stand-in")["QueueUrl"]
         # The stack's alert topic, and a queue subscribed to it (raw delivery) to read what it sent.
         self.sns = boto3.client("sns", region_name=REGION)
@@ -191,7 +197,10 @@ class Aws:
 
     def janitor_machine(self) -> str:
         shared = ["lock-janitor", "slot-watch"]  # the stack's machines that are no job
-        definition = janitor_machine(ENV, SHARED.lock_table, PREFIX, shared, ALERTS, {JOB: "jobs/report.py"}).definition
+        args = TableMachineArgs(env=ENV, table=SHARED.lock_table, alerts=ALERTS)
+        definition = janitor_machine(
+            args, name_prefix=PREFIX, shared_machines=shared, sources={JOB: "jobs/report.py"}
+        ).definition
         created = self.sfn.create_state_machine(
             name=SHARED.janitor_state_machine, definition=json.dumps(definition), roleArn=ROLE
         )
@@ -354,14 +363,16 @@ class Aws:
         item = self.lock(job)
         return item["ExecutionArn"]["S"] if item else None
 
-    def put_lock(self, holder: str, expires_at: int, job: str = JOB) -> None:
+    def put_lock(self, holder: str, expires_at: int, job: str = JOB, legacy: bool = False) -> None:
+        """A lock as AcquireLock writes it; `legacy`: as the machines of the release before wrote it, with its
+        expiry in the table's TTL attribute (components/model/lock_item.py)."""
         self.ddb.put_item(
             TableName=SHARED.lock_table,
             Item={
                 "LockId": {"S": job},
                 "ExecutionArn": {"S": holder},
                 "AcquiredAt": {"S": "2024-01-01T00:00:00Z"},
-                "ExpiresAt": {"N": str(expires_at)},
+                ("ExpiresAt" if legacy else "LockExpiresAt"): {"N": str(expires_at)},
             },
         )
 
@@ -370,9 +381,23 @@ class Aws:
         self.ddb.update_item(
             TableName=SHARED.lock_table,
             Key={"LockId": {"S": job}},
-            UpdateExpression="SET ExpiresAt = :past",
+            UpdateExpression="SET LockExpiresAt = :past",
             ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 1)}},
         )
+
+    def run_ttl(self, now: float | None = None) -> list[str]:
+        """Delete every item whose TTL attribute has passed, as DynamoDB's TTL does (late, but whole items:
+        DynamoDB developer guide, "Time to Live (TTL)"); moto never does. Returns the deleted keys."""
+        attribute = self.ddb.describe_time_to_live(TableName=SHARED.lock_table)["TimeToLiveDescription"][
+            "AttributeName"
+        ]
+        moment = time.time() if now is None else now
+        deleted = []
+        for item in self.ddb.scan(TableName=SHARED.lock_table, ConsistentRead=True)["Items"]:
+            if attribute in item and float(item[attribute]["N"]) < moment:
+                self.ddb.delete_item(TableName=SHARED.lock_table, Key={"LockId": item["LockId"]})
+                deleted.append(item["LockId"]["S"])
+        return deleted
 
     def fail_next_write_after_writing(self, operation: str) -> None:
         """The next `operation` ("put_item", "update_item") is applied but answered with a 500, as DynamoDB may

@@ -7,6 +7,7 @@ from typing import Any
 
 from components.documents.job_machine import job_definition
 from components.documents.lock_janitor import janitor_event_pattern, janitor_machine
+from components.documents.table_machine import TableMachineArgs
 from tests.support.builders import ALERTS, ENV, TARGET, job
 
 TABLE = "prod-job-locks"
@@ -46,12 +47,13 @@ def test_lock_is_a_conditional_update_of_owner_expiry_and_slot_that_reads_what_t
     assert arguments["TableName"] == TABLE
     assert arguments["Key"] == {"LockId": {"S": "report"}}
     assert arguments["UpdateExpression"] == (
-        "SET ExecutionArn = :me, AcquiredAt = :at, ExpiresAt = :expires, RunSlot = :slot"
+        "SET ExecutionArn = :me, AcquiredAt = :at, LockExpiresAt = :expires, RunSlot = :slot REMOVE ExpiresAt"
     )
     assert arguments["ExpressionAttributeValues"][":me"] == {"S": "{% $states.context.Execution.Id %}"}
     # "or ours": a write that DynamoDB applied but answered with a 5xx is retried and must not skip the run
     # Free, expired or already ours; and, unless the run was started with {"force": true}, not paused.
-    free = "attribute_not_exists(ExecutionArn) OR ExpiresAt < :now OR ExecutionArn = :me"
+    # ExpiresAt: the expiry of a lock taken by the machine of an earlier release (a run in flight at the upgrade).
+    free = "attribute_not_exists(ExecutionArn) OR LockExpiresAt < :now OR ExpiresAt < :now OR ExecutionArn = :me"
     assert arguments["ConditionExpression"] == (
         f"{{% $states.context.Execution.Input.force = true ? '{free}' : "
         f"'({free}) AND (attribute_not_exists(PausedAt) OR PausedUntil < :now)' %}}"
@@ -173,7 +175,7 @@ def test_failed_run_releases_lock_before_failing_with_the_original_error() -> No
     assert release["Resource"] == "arn:aws:states:::dynamodb:updateItem"
     assert release["Arguments"]["ConditionExpression"] == "ExecutionArn = :me"
     assert release["Arguments"]["UpdateExpression"].startswith(
-        "REMOVE ExecutionArn, AcquiredAt, ExpiresAt, RunSlot SET"
+        "REMOVE ExecutionArn, AcquiredAt, LockExpiresAt, RunSlot, ExpiresAt SET"
     )
     assert release["Next"] == "AlertNow"
     assert states["AlertNow"]["Choices"][0]["Next"] == "SendFailureAlert" and states["AlertNow"]["Default"] == "FailRun"
@@ -204,7 +206,7 @@ def test_success_release_only_releases_a_lock_this_execution_holds_and_records_t
     assert release["Arguments"]["ConditionExpression"] == "ExecutionArn = :me"
     assert release["Arguments"]["ExpressionAttributeValues"][":me"] == {"S": "{% $states.context.Execution.Id %}"}
     assert release["Arguments"]["UpdateExpression"] == (
-        "REMOVE ExecutionArn, AcquiredAt, ExpiresAt, RunSlot, AlertedAt "
+        "REMOVE ExecutionArn, AcquiredAt, LockExpiresAt, RunSlot, ExpiresAt, AlertedAt "
         "SET ConsecutiveFailures = :zero, LastSucceededSlot = :slot, LastSucceededAt = :at"
     )
     assert release["End"] is True
@@ -240,7 +242,12 @@ def test_allow_concurrency_has_no_lock_states() -> None:
 
 
 def test_janitor_releases_only_the_lock_of_the_execution_that_ended_badly() -> None:
-    definition = janitor_machine(ENV, TABLE, "prod", ["lock-janitor"], ALERTS, {"report": "jobs/report.py"}).definition
+    definition = janitor_machine(
+        TableMachineArgs(env=ENV, table=TABLE, alerts=ALERTS),
+        name_prefix="prod",
+        shared_machines=["lock-janitor"],
+        sources={"report": "jobs/report.py"},
+    ).definition
     release = definition["States"]["ReleaseAbandonedLock"]
     assert release["Arguments"]["ConditionExpression"] == "ExecutionArn = :execution"
     assert release["Arguments"]["ExpressionAttributeValues"][":execution"] == {
@@ -267,7 +274,10 @@ def test_replace_stops_the_holder_and_takes_the_lock_only_from_it() -> None:
     assert stop["Resource"] == "arn:aws:states:::aws-sdk:sfn:stopExecution"
     assert stop["Arguments"]["ExecutionArn"] == "{% $holder %}"
     take_over = states["TakeOverLock"]
-    free = "attribute_not_exists(ExecutionArn) OR ExpiresAt < :now OR ExecutionArn = :me OR ExecutionArn = :holder"
+    free = (
+        "attribute_not_exists(ExecutionArn) OR LockExpiresAt < :now OR ExpiresAt < :now OR ExecutionArn = :me "
+        "OR ExecutionArn = :holder"
+    )
     assert (
         f"? '{free}' : '({free}) AND (attribute_not_exists(PausedAt)" in take_over["Arguments"]["ConditionExpression"]
     )

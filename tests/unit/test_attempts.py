@@ -131,11 +131,42 @@ def test_the_failure_says_what_failed_and_the_attempts_it_took() -> None:
         "Cause": "container job reported no exit code; task stopped: CannotPullContainerError: pull rate limit "
         "(attempt 4; retries used: 0 of 2, start retries used: 3 of 3)",
     }
+    # The words of the alert and of the execution's error agree (FailRun keeps a Job.* name as it is).
+    assert _failure(TIMED_OUT, attempt=2, jobRetries=1) == {
+        "Error": "Job.Timeout",
+        "Cause": "timed out after 30m, the timeout of the job "
+        "(attempt 2; retries used: 1 of 2, start retries used: 0 of 3)",
+    }
     assert _failure(ACCESS_DENIED) == {
         "Error": "ECS.AccessDeniedException",
         "Cause": "not authorized to perform: ecs:TagResource "
         "(attempt 1; retries used: 0 of 2, start retries used: 0 of 3)",
     }
+
+
+@pytest.mark.parametrize(
+    ("code", "reason", "words"),
+    [
+        (137, "OutOfMemoryError: Container killed due to memory usage", ": killed (SIGKILL), likely out of memory"),
+        (143, None, ": terminated (SIGTERM): the task was stopped"),
+        (139, None, ": crashed (SIGSEGV: a segmentation fault)"),
+        (1, None, ""),
+    ],
+)
+def test_an_exit_code_says_what_ended_the_container_with_ecss_reason(code: int, reason: str | None, words: str) -> None:
+    outcome = {**NON_ZERO, "exitCode": code, **({"containerReason": reason} if reason else {})}
+    cause = _failure(outcome)["Cause"]
+    tail = f"; container: {reason}" if reason else ""
+    assert cause.startswith(
+        f"container job exited with code {code}{words} (Essential container in task exited){tail} ("
+    )
+
+
+def test_a_raised_failure_of_a_container_killed_for_its_memory_says_so_first() -> None:
+    cause = '{"Containers":[{"ExitCode":137,"Reason":"OutOfMemoryError: Container killed due to memory usage"}]}'
+    failure = _failure({"error": "States.TaskFailed", "cause": cause})
+    assert failure["Error"] == "Job.TaskFailed"  # as the execution's error names it (FailRun)
+    assert failure["Cause"].startswith("killed, out of memory: States.TaskFailed: {")
 
 
 def test_waits_grow_as_the_job_asks_and_start_waits_are_jittered_within_their_interval() -> None:

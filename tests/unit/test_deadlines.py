@@ -5,12 +5,16 @@ retries, 3m30s of start waits, 5m lock steps), so its deadline is 2h23m30s after
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import itertools
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from components.model.deadlines import (
     DEADLINE_GRACE_SECONDS,
     deadline_after_slot_seconds,
+    deadline_origin,
     deadline_rule,
     deadline_summary,
     dst_notes,
@@ -119,19 +123,29 @@ def test_the_rule_in_words_names_the_budget_the_late_alert_and_the_long_run_warn
     assert deadline_summary(_job(timeout="1h", warn_after="45m")) == "slot + 4h23m30s, late 5m, warn 45m"
 
 
-def test_rate_manual_and_disabled_jobs_have_no_deadlines_and_say_why() -> None:
-    rate, manual, disabled = _job("rate(6 hours)"), _job(None), _job(enabled=False)
+def test_manual_and_disabled_jobs_have_no_deadlines_and_say_why() -> None:
+    manual, disabled = _job(None), _job(enabled=False)
     now = datetime(2026, 10, 1, tzinfo=UTC)
-    for job in (rate, manual, disabled):
+    for job in (manual, disabled):
         assert next_deadlines(job, now) == []
         assert dst_notes(job, now) == []
         assert yearly_skip_warning(job, now) is None
-    assert deadline_rule(rate) == (
-        "each run must succeed within 2h23m30s (execution timeout 2h8m30s + 15m grace) of its slot "
-        "(slots: every 6 hours from the deploy); late if not started 5m after the slot"
-    )
     assert deadline_rule(manual) == deadline_summary(manual) == "none: manual runs only"
     assert deadline_rule(disabled) == deadline_summary(disabled) == "none: job disabled"
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "Asia/Kolkata"])
+def test_a_rate_jobs_deadlines_are_its_crons_slots_in_utc_whatever_its_zone(zone: str) -> None:
+    job = Job.model_validate({**_job("rate(6 hours)").model_dump(exclude_unset=True), "name": "sync", "timezone": zone})
+    schedule = job.parsed_schedule
+    assert schedule is not None and schedule.expression.startswith("cron(") and schedule.timezone == "UTC"
+    now = datetime(2026, 10, 24, 23, tzinfo=UTC)  # Berlin's autumn shift is on the 25th: no slot may move
+    deadlines = next_deadlines(job, now, count=8)
+    slots = [d.slot.astimezone(UTC) for d in deadlines]
+    assert all(b - a == timedelta(hours=6) for a, b in itertools.pairwise(slots))
+    assert all(d.deadline - d.slot == timedelta(hours=2, minutes=23, seconds=30) for d in deadlines)
+    assert dst_notes(job, now) == [] and yearly_skip_warning(job, now) is None
+    assert deadline_rule(job).startswith("each slot must succeed within 2h23m30s")
 
 
 def test_dst_notes_name_the_autumn_repeat_and_the_spring_gap_of_the_coming_year() -> None:
@@ -183,3 +197,28 @@ def test_a_slot_skipped_only_in_some_years_or_never_gets_no_yearly_warning() -> 
     assert dst_notes(march_28, now) == ["the 02:30 run on 2027-03-28 does not exist in Europe/Berlin; AWS skips it"]
     assert yearly_skip_warning(_job("cron(30 3 * * ? *)", "Europe/Berlin"), now) is None
     assert yearly_skip_warning(_job("cron(30 2 * * ? *)", "UTC"), now) is None
+
+
+def test_a_short_jobs_slot_is_not_missed_before_eventbridge_scheduler_stops_retrying_its_start() -> None:
+    # A 5m job without retries may take 28m30s (4 x 5m, 3m30s waits, 5m lock steps), but Scheduler retries a start
+    # it could not deliver for up to 1h: the deadline is 1h + 15m grace, and the plan says why.
+    short = _job(timeout="5m")
+    assert deadline_after_slot_seconds(short) == 3600 + 900
+    assert deadline_rule(short).startswith(
+        "each slot must succeed within 1h15m (EventBridge Scheduler's retry window 1h + 15m grace)"
+    )
+    assert deadline_origin(short) == (
+        "the deadline waits 1h, the time EventBridge Scheduler retries a start it could not deliver, then 15m "
+        "grace; set missed_after to choose another"
+    )
+
+
+def test_missed_after_sets_the_deadline_and_the_rule_says_so() -> None:
+    job = _job(timeout="1h", missed_after="90m", jitter="10m")
+    assert deadline_after_slot_seconds(job) == 600 + 5400
+    assert deadline_rule(job).startswith("each slot must succeed within 1h40m (jitter 10m + missed_after 1h30m)")
+    assert deadline_origin(job) is None
+    assert deadline_origin(_job(timeout="1h")) == (
+        "the deadline waits for the longest execution: 4 attempts of up to 1h (the run, 3 start retries) and 8m30s "
+        'of waits and lock steps, then 15m grace; set missed_after (e.g. missed_after="2h") to hear sooner'
+    )

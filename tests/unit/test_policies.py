@@ -8,6 +8,7 @@ from typing import Any
 from components.documents import policies
 from components.documents.job_machine import job_machine
 from components.documents.lock_janitor import janitor_machine, start_janitor_policy
+from components.documents.table_machine import TableMachineArgs
 from components.model.permissions import INLINE_POLICY_BUDGET
 from tests.support.builders import ALERTS, ENV, TARGET, job
 
@@ -75,7 +76,12 @@ def test_no_wildcard_action_and_star_resource_only_where_aws_requires_it() -> No
             images=[f"{ACCOUNT}.dkr.ecr.eu-central-1.amazonaws.com/app:1"],
             secret_refs=["/app/x"],
         ),
-        janitor_machine(ENV, "prod-job-locks", "prod", ["lock-janitor"], ALERTS, {"report": "jobs/report.py"}).policy,
+        janitor_machine(
+            TableMachineArgs(env=ENV, table="prod-job-locks", alerts=ALERTS),
+            name_prefix="prod",
+            shared_machines=["lock-janitor"],
+            sources={"report": "jobs/report.py"},
+        ).policy,
         policies.scheduler_policy(ENV, "prod", ["prod-report"]),
         start_janitor_policy(ENV, "prod-lock-janitor"),
     ]

@@ -21,7 +21,10 @@ from components.model.schedule_words import describe_cron
         ("cron(0  6 * * ? *)", "cron(0 6 * * ? *)"),
         ("rate(1 minute)", "rate(1 minute)"),
         ("rate(15 minutes)", "rate(15 minutes)"),
-        ("rate(2 days)", "rate(2 days)"),
+        ("rate(1 hours)", "rate(1 hour)"),
+        ("rate(7 days)", "rate(7 days)"),
+        ("@every 15m", "rate(15 minutes)"),
+        ("@every 1h", "rate(1 hour)"),
     ],
 )
 def test_schedule_is_deployed_as_the_aws_expression(written: str, deployed: str) -> None:

@@ -19,6 +19,7 @@ from components.documents.ci_identities import deploy_trust, preview_trust
 from components.documents.job_machine import job_machine
 from components.documents.lock_janitor import janitor_machine
 from components.documents.run_task import RunTarget
+from components.documents.table_machine import TableMachineArgs
 from components.model.arns import AwsEnv
 from components.model.naming import job_names
 from components.model.spec import Job
@@ -101,7 +102,10 @@ def _edge_policies() -> dict[str, dict[str, Any]]:
             ENV, "edge", [job_names("edge", job).state_machine for job in many_jobs]
         ),
         "edge/lock-janitor-role.policy.json": janitor_machine(
-            ENV, "edge-job-locks", "edge", ["lock-janitor", "slot-watch"], ALERTS, {}
+            TableMachineArgs(env=ENV, table="edge-job-locks", alerts=ALERTS),
+            name_prefix="edge",
+            shared_machines=["lock-janitor", "slot-watch"],
+            sources={},
         ).policy,
         "edge/china-partition.trust.json": policies.state_machine_trust(
             AwsEnv("aws-cn", "cn-north-1", "123456789012"), "edge-job"

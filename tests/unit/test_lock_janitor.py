@@ -1,0 +1,82 @@
+"""The lock janitor's alert, evaluated with jsonata-python: its subject and first fact say what happened to the
+run (timed out, stopped from outside and by what, failed), not what the janitor did."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import jsonata
+import pytest
+
+from components.documents.lock_janitor import janitor_machine
+from components.documents.table_machine import TableMachineArgs
+from tests.support.builders import ALERTS, ENV
+
+EXPRESSION = re.compile(r"^\{%(.*)%\}$", re.DOTALL)
+STATES = janitor_machine(
+    TableMachineArgs(env=ENV, table="prod-job-locks", alerts=ALERTS),
+    name_prefix="prod",
+    shared_machines=["lock-janitor", "slot-watch"],
+    sources={},
+).definition["States"]
+EXECUTION = "arn:aws:states:eu-central-1:123456789012:execution:prod-report:run-1"
+
+
+def _alert(status: str, **detail: Any) -> tuple[str, dict[str, Any]]:
+    event = {
+        "detail": {
+            "executionArn": EXECUTION,
+            "stateMachineArn": "arn:aws:states:eu-central-1:123456789012:stateMachine:prod-report",
+            "status": status,
+            "startDate": 1_796_022_000_000,
+            "stopDate": 1_796_022_000_000 + 248 * 60_000,
+            **detail,
+        }
+    }
+    item = {"LastFailedSlot": {"S": "2026-11-30T06:00:00Z"}, "ConsecutiveFailures": {"N": "1"}}
+    arguments = STATES["SendEndedBadlyAlert"]["Arguments"]
+    values = []
+    for template in (arguments["Subject"], arguments["Message"]):
+        expression = jsonata.Jsonata(EXPRESSION.match(template).group(1))  # type: ignore[union-attr]
+        expression.assign("event", event)
+        expression.assign("item", item)
+        values.append(expression.evaluate({}))
+    subject, message = values
+    return subject, json.loads(json.loads(message)["default"])
+
+
+@pytest.mark.parametrize(
+    ("status", "detail", "subject", "happened"),
+    [
+        (
+            "TIMED_OUT",
+            {},
+            "[prod] job report timed out after 248 min",
+            "timed out: the whole execution ran past its time limit (TimeoutSeconds), all attempts included",
+        ),
+        (
+            "ABORTED",
+            {"error": "Ops.Stopped", "cause": "stopped by alice: INC-4711"},
+            "[prod] job report was stopped after 248 min",
+            "was stopped from outside (StopExecution: a person, jobctl stop, a deploy or a replacing run): "
+            "Ops.Stopped (stopped by alice: INC-4711)",
+        ),
+        (
+            "ABORTED",
+            {"error": None, "cause": None},
+            "[prod] job report was stopped after 248 min",
+            "was stopped from outside (StopExecution: a person, jobctl stop, a deploy or a replacing run)",
+        ),
+    ],
+)
+def test_the_ended_badly_alert_says_what_happened_to_the_run_first(
+    status: str, detail: dict[str, Any], subject: str, happened: str
+) -> None:
+    said, facts = _alert(status, **detail)
+    assert said == subject
+    assert facts["happened"] == happened
+    assert facts["durationSeconds"] == 248 * 60
+    assert facts["lock"] == "released by the lock janitor, and counted as a failed run"
+    assert "janitor" not in said
