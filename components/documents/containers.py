@@ -14,12 +14,19 @@ STOP_TIMEOUT_SECONDS = 120
 
 def container_definitions(job: Job, names: JobNames, image: str, region: str) -> list[dict[str, Any]]:
     """One essential container named `names.container`, logging to the job's log group; secrets are
-    referenced by ARN or parameter name so no secret value ever lands in the task definition."""
+    referenced by ARN or parameter name so no secret value ever lands in the task definition. A job without
+    `command` (or `entrypoint`) has none in its definition, so the image's CMD (ENTRYPOINT) runs: ECS developer
+    guide, task definition parameters, `command` and `entryPoint`."""
+    process: dict[str, list[str]] = {}
+    if job.entrypoint is not None:
+        process["entryPoint"] = list(job.entrypoint)
+    if job.command is not None:
+        process["command"] = list(job.command)
     return [
         {
             "name": names.container,
             "image": image,
-            "command": list(job.command),
+            **process,
             "essential": True,
             "environment": environment_entries(job.environment),
             "secrets": secret_entries(job.secrets),

@@ -285,9 +285,28 @@ def _number(text: str, label: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+def _allowed(label: str) -> str:
+    return next(allowed for name, _, _, allowed in _CRON_FIELDS if name == label)
+
+
 def _check_steps_and_ranges(fields: str, part: str, label: str, low: int, high: int) -> None:
     """Reject zero steps and backward ranges (`22-2`): AWS documents ranges only from low to high, and
     a wrapping range is read differently by different cron dialects, so the explicit form is asked for."""
+    # Each item of a list on its own, so the message names the one that is wrong (a step is no value).
+    outside = [
+        item
+        for item in part.split(",")
+        if any(
+            (n := _number(value, label)) is not None and not low <= n <= high
+            for value in item.partition("/")[0].split("-")
+        )
+    ]
+    if outside:
+        listed = ", ".join(repr(item) for item in outside)
+        raise ValueError(
+            f"cron({fields}): {label}: {listed} {'is' if len(outside) == 1 else 'are'} outside {low}-{high}; "
+            f"allowed: {_allowed(label)}"
+        )
     for item in part.split(","):
         base, _, step = item.partition("/")
         if step.isdigit() and int(step) == 0:

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator, model_validator
 
 from components.model.aws_constants import (
     FARGATE_CPU_MEMORY,
@@ -60,7 +60,7 @@ class FailureAlerts(BaseModel):
 
 
 class Job(BaseModel):
-    """One scheduled job. Only `command` and `timeout` are required; see docs/jobs.md."""
+    """One scheduled job. Only `timeout` is required; see docs/jobs.md."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -68,8 +68,15 @@ class Job(BaseModel):
     name: str | None = Field(
         None, description="defaults to the module's file name, '_' as '-'", examples=["nightly-report"]
     )
-    command: list[Annotated[str, Field(min_length=1)]] = Field(
-        min_length=1, examples=[["python", "-m", "app.tasks.nightly_report"]]
+    # None: the image's own CMD (ECS runs it when neither the container definition nor the run's overrides give a
+    # command: ECS developer guide, task definition parameters, `command`), as Kubernetes' `args` and Copilot's
+    # `command` may be left out.
+    command: list[Annotated[str, Field(min_length=1)]] | None = Field(
+        None, min_length=1, examples=[["python", "-m", "app.tasks.nightly_report"]]
+    )
+    # None: the image's own ENTRYPOINT (ECS `entryPoint`, Kubernetes' `command`, Copilot's `entrypoint`).
+    entrypoint: list[Annotated[str, Field(min_length=1)]] | None = Field(
+        None, min_length=1, examples=[["/bin/sh", "-c"]]
     )
     timeout: Duration = Field(examples=["30m"])
     schedule: str | None = Field(
@@ -112,6 +119,17 @@ class Job(BaseModel):
                 f"{name!r} is not a job name: use lowercase letters, digits and single hyphens, e.g. 'nightly-report'"
             )
         return name
+
+    @field_validator("command", "entrypoint", mode="before")
+    @classmethod
+    def _not_empty(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, (list, tuple)) and not value:
+            default = "CMD" if info.field_name == "command" else "ENTRYPOINT"
+            raise ValueError(
+                f"empty: leave {info.field_name} out to run the image's own {default}, or give the program and its "
+                "arguments, e.g. ['python', '-m', 'app.report']"
+            )
+        return value
 
     @field_validator("retries", mode="before")
     @classmethod
@@ -179,7 +197,14 @@ class Job(BaseModel):
         allowed = FARGATE_CPU_MEMORY.get(self.cpu)
         if allowed is None:
             sizes = ", ".join(map(str, FARGATE_CPU_MEMORY))
-            raise FieldError("cpu", f"not a Fargate cpu size; allowed: {sizes} (1024 = 1 vCPU)", self.cpu)
+            # Both values of the pair at once: the cpu sizes that offer the memory given, or that none does.
+            takers = [str(cpu) for cpu, memories in FARGATE_CPU_MEMORY.items() if self.memory in memories]
+            memory = (
+                f"memory={self.memory} goes with cpu {', '.join(takers)}"
+                if takers
+                else f"memory={self.memory} MiB is not offered with any cpu either"
+            )
+            raise FieldError("cpu", f"not a Fargate cpu size; allowed: {sizes} (1024 = 1 vCPU); {memory}", self.cpu)
         if self.memory not in allowed:
             steps = (
                 ", ".join(map(str, allowed))
@@ -213,7 +238,7 @@ class Job(BaseModel):
                 "set, but the job has no schedule (manual runs only); add a schedule or drop the timezone",
                 self.timezone,
             )
-        check_task_size(self.command, self.environment, self.secrets)
+        check_task_size([*(self.entrypoint or []), *(self.command or [])], self.environment, self.secrets)
         policy = task_role_policy(self.permissions)
         if policy is not None and not fits_inline(policy):
             raise FieldError(

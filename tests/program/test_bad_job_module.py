@@ -125,22 +125,42 @@ JOB_MODULE_CASES = [
     (
         "cron-hour-out-of-range",
         good().replace("cron(0 6 * * ? *)", "cron(0 24 * * ? *)"),
-        ["schedule: cron(0 24 * * ? *): hours: '24' is not allowed; allowed: 0-23 with , - * /"],
+        ["schedule: cron(0 24 * * ? *): hours: '24' is outside 0-23; allowed: 0-23 with , - * /"],
     ),
     (
         "cron-minute-out-of-range",
         good().replace("cron(0 6 * * ? *)", "cron(60 6 * * ? *)"),
-        ["minutes: '60' is not allowed; allowed: 0-59"],
+        ["minutes: '60' is outside 0-59; allowed: 0-59"],
     ),
     (
         "cron-day-of-week-out-of-range",
         good().replace("cron(0 6 * * ? *)", "cron(0 6 ? * 0 *)"),
-        ["day-of-week: '0' is not allowed; allowed: 1-7 or SUN-SAT"],
+        ["day-of-week: '0' is outside 1-7; allowed: 1-7 or SUN-SAT"],
+    ),
+    (
+        "cron-one-bad-item-of-a-list",
+        good().replace("cron(0 6 * * ? *)", "cron(0 12,15,18,21,24 * * ? *)"),
+        ["hours: '24' is outside 0-23; allowed: 0-23 with , - * /"],
+    ),
+    (
+        "cron-two-bad-items-of-a-list",
+        good().replace("cron(0 6 * * ? *)", "cron(0,60,75 6 * * ? *)"),
+        ["minutes: '60', '75' are outside 0-59"],
+    ),
+    (
+        "cpu-and-memory-both-wrong",
+        manual(", cpu=300, memory=3000"),
+        ["cpu: not a Fargate cpu size; allowed: 256, 512", "memory=3000 MiB is not offered with any cpu either"],
+    ),
+    (
+        "cpu-wrong-memory-fits-others",
+        manual(", cpu=300, memory=4096"),
+        ["cpu: not a Fargate cpu size;", "memory=4096 goes with cpu 512, 1024"],
     ),
     (
         "cron-year-out-of-range",
         good().replace("cron(0 6 * * ? *)", "cron(0 6 * * ? 1969)"),
-        ["year: '1969' is not allowed; allowed: 1970-2199"],
+        ["year: '1969' is outside 1970-2199; allowed: 1970-2199"],
     ),
     (
         "cron-zero-step",
@@ -286,8 +306,8 @@ JOB_MODULE_CASES = [
         "command-empty",
         manual("").replace('command=["python", "-m", "app.report"]', "command=[]"),
         [
-            "command: List should have at least 1 item, not 0, "
-            "e.g. ['python', '-m', 'app.tasks.nightly_report'] (given: [])"
+            "command: empty: leave command out to run the image's own CMD, or give the program and its arguments, "
+            "e.g. ['python', '-m', 'app.report'] (given: [])"
         ],
     ),
     (

