@@ -7,7 +7,7 @@ import json
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -19,6 +19,7 @@ from components.model.naming import RESERVED_JOB_NAMES, job_names, shared_names
 from jobctl.dead_letters import DeadLetterQueue
 from jobctl.errors import UnknownJob, error_code
 from jobctl.lock_table import JobItem, LockTable
+from jobctl.run_words import container_reason_from_history, execution_timeout_seconds, task_timeout_seconds
 from jobctl.runs import Run, run_from_execution, run_from_listing, task_arns_from_history
 from jobctl.session import CLIENT_CONFIG
 
@@ -27,6 +28,9 @@ _EXECUTION_NAME_LIMIT = 80
 # ListStateMachines and ListExecutions return at most 1000 items a page (maxResults: "the maximum allowed page
 # size is 1000"; the default is 100: Step Functions API reference).
 PAGE_LIMIT = 1000
+# The last events of a run's history hold its last task (TaskFailed or TaskSucceeded, then the states that
+# release the lock, alert and fail): 100, GetExecutionHistory's default page (API reference, maxResults).
+_LAST_EVENTS = 100
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,22 @@ class StackJobs:
         return runs[:limit]
 
     def describe(self, execution_arn: str) -> Run:
-        return run_from_execution(self._sfn.describe_execution(executionArn=execution_arn))
+        """DescribeExecution, and for the ends that need it the facts that put them in plain words
+        (run_words.py): a timeout's limit from the definition the run used (DescribeStateMachineForExecution,
+        which returns the version the execution ran, not today's), and for a container killed by a signal
+        ECS's container `reason` from the execution history's last task (at most 100 events, newest first)."""
+        run = run_from_execution(self._sfn.describe_execution(executionArn=execution_arn))
+        if run.needs_timeout():
+            definition = self._sfn.describe_state_machine_for_execution(executionArn=execution_arn)["definition"]
+            value = json.loads(definition) if definition else {}
+            limit = execution_timeout_seconds(value) if run.outcome == "timed_out" else task_timeout_seconds(value)
+            run = replace(run, timeout_seconds=limit)
+        if run.needs_container_reason():
+            events = self._sfn.get_execution_history(
+                executionArn=execution_arn, reverseOrder=True, maxResults=_LAST_EVENTS
+            )["events"]
+            run = replace(run, container_reason=container_reason_from_history(events))
+        return run
 
     def execution_input(self, execution_arn: str) -> dict[str, Any]:
         """What the run was started with (DescribeExecution's `input`): its `scheduledTime`, `environment`."""
