@@ -234,6 +234,24 @@ class StackJobs:
             )
         return str(response["executionArn"])
 
+    def start_slot_watch(self, job: str, slot: str, name: str) -> tuple[str, bool]:
+        """Start the stack's slot watch for `job`'s `slot` with the input its schedule sends ({"job", "slot"}:
+        components/resources/scheduled_job.py), named `name`. Returns the execution ARN and whether this call
+        started it: a name already used (ExecutionAlreadyExists: names are unique per machine for 90 days,
+        StartExecution API reference) means the slot was checked already."""
+        partition = self._session.get_partition_for_region(self.region or "")
+        machine = shared_names(self.prefix).slot_watch_state_machine
+        arn = f"arn:{partition}:states:{self.region}:{self.account}:stateMachine:{machine}"
+        try:
+            started = self._sfn.start_execution(
+                stateMachineArn=arn, name=name, input=json.dumps({"job": job, "slot": slot})
+            )
+        except ClientError as error:
+            if error_code(error) != "ExecutionAlreadyExists":
+                raise
+            return arn.replace(":stateMachine:", ":execution:", 1) + f":{name}", False
+        return str(started["executionArn"]), True
+
     def stop(self, execution_arn: str, cause: str) -> None:
         """StopExecution; error at most 256 characters, cause 32768 (API reference)."""
         self._sfn.stop_execution(executionArn=execution_arn, error="jobctl.Stopped", cause=cause[:32768])

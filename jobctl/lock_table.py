@@ -15,7 +15,10 @@ from botocore.exceptions import ClientError
 from components.model.lock_item import (
     CONSECUTIVE_FAILURES,
     LAST_FAILED_AT,
+    LAST_FAILED_SLOT,
+    LAST_PAUSED_SLOT,
     LAST_SUCCEEDED_AT,
+    LAST_SUCCEEDED_SLOT,
     LOCK_ACQUIRED_AT,
     LOCK_ATTRIBUTES,
     LOCK_EXPIRES_AT,
@@ -165,6 +168,32 @@ class LockTable:
                 continue
             found[keys[item[LOCK_KEY]["S"]]] = item[LOCK_HOLDER]["S"]
         return found
+
+    def slot_ended(self, job: str, slot: str) -> str | None:
+        """Whether the job's item records `slot` as ended, as the slot watch reads it (components/documents/
+        slot_watch.py, `_ended_this_slot`): a run succeeded or failed for it or a later slot, or it was skipped
+        because the job was paused. Returns how, in words, or None. One consistent GetItem of three attributes."""
+        names = (LAST_SUCCEEDED_SLOT, LAST_FAILED_SLOT, LAST_PAUSED_SLOT)
+        found = (
+            self._call(
+                lambda: self._dynamodb.get_item(
+                    TableName=self.name,
+                    Key={LOCK_KEY: {"S": job}},
+                    ConsistentRead=True,
+                    ProjectionExpression=", ".join(names),
+                )
+            ).get("Item")
+            or {}
+        )
+        succeeded, failed, paused = (str(found.get(name, {}).get("S", "")) for name in names)
+        # ISO 8601 UTC times in one format compare as text, as the watch compares them.
+        if succeeded >= slot:
+            return f"a run succeeded for slot {succeeded}"
+        if failed >= slot:
+            return f"a run failed for slot {failed} (it alerted by itself)"
+        if paused == slot:
+            return "the slot was skipped because the job was paused"
+        return None
 
     def _batch_get(self, keys: list[str], attributes: Iterable[str]) -> list[dict[str, Any]]:
         """The items with these `LockId`s (those that exist), consistently read, 100 keys a call."""
