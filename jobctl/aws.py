@@ -16,6 +16,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from components.model.naming import RESERVED_JOB_NAMES, job_names, shared_names
+from jobctl.alert_topic import AlertTopic, read_alert_topic
 from jobctl.dead_letters import DeadLetterQueue
 from jobctl.errors import UnknownJob, error_code
 from jobctl.lock_table import JobItem, LockTable
@@ -80,6 +81,10 @@ class StackJobs:
     @cached_property
     def dead_letters(self) -> DeadLetterQueue:
         return DeadLetterQueue(self._client("sqs"), shared_names(self.prefix).schedule_dead_letter_queue, self.region)
+
+    def alert_topic(self) -> AlertTopic:
+        """The stack's alert topic and its subscriptions (jobctl/alert_topic.py)."""
+        return read_alert_topic(self._session, CLIENT_CONFIG, self.prefix, self.region, lambda: self.account)
 
     @cached_property
     def logs_client(self) -> Any:
