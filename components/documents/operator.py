@@ -75,11 +75,12 @@ def operator_policy(config: StackConfig, env: AwsEnv) -> Document:
                 for name in (names.janitor_alarm, names.slot_watch_alarm, names.schedule_dead_letter_alarm)
             ],
         ),
-        # GetSubscriptionAttributes is asked of a subscription, `<topic ARN>:<id>` (SNS API reference).
+        # GetSubscriptionAttributes (and the self-test's Unsubscribe) name a subscription, `<topic ARN>:<id>`, and
+        # are authorized on its topic (Service Authorization Reference: resource type `topic`).
         _allow(
             "AlertSubscriptions",
             ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:GetSubscriptionAttributes"],
-            [topic, f"{topic}:*"],
+            [topic],
         ),
     ]
     if config.schedule_dead_letter_queue:
@@ -119,6 +120,6 @@ def _self_test(config: StackConfig, env: AwsEnv, topic: str) -> list[Document]:
             ],
             [env.arn("sqs", f"{prefix}-selftest-*")],
         ),
-        _allow("SelfTestSubscription", ["sns:Subscribe", "sns:Unsubscribe"], [topic, f"{topic}:*"]),
+        _allow("SelfTestSubscription", ["sns:Subscribe", "sns:Unsubscribe"], [topic]),
         _allow("SelfTestTasks", ["ecs:DescribeTasks"], [env.arn("ecs", f"task/{cluster}/*")]),
     ]

@@ -92,12 +92,10 @@ def test_status_warns_when_every_confirmed_subscription_is_an_email_its_link_can
     assert code == 0 and "WARNING" not in err and "2 confirmed (1 e-mail removable by its unsubscribe link)" in err
 
 
-def test_an_alarm_topic_elsewhere_is_read_where_the_alarms_send(
-    stack: Stack, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_alarm_topic_arn_is_read_where_the_alarms_send(stack: Stack, capsys: pytest.CaptureFixture[str]) -> None:
     stack.machine("report", SUCCEEDS)
-    elsewhere = boto3.client("sns", region_name="us-east-1")
-    shared = str(elsewhere.create_topic(Name="oncall-shared")["TopicArn"])  # the stack's alarmTopicArn
+    elsewhere = boto3.client("sns", region_name=REGION)
+    shared = str(elsewhere.create_topic(Name="oncall-shared")["TopicArn"])  # the stack's alarmTopicArn, not its own
     boto3.client("cloudwatch", region_name=REGION).put_metric_alarm(
         AlarmName=shared_names(PREFIX).janitor_alarm,
         Namespace="AWS/States",
