@@ -21,7 +21,6 @@ from components.model.lock_item import (
     LAST_SUCCEEDED_SLOT,
     LOCK_ACQUIRED_AT,
     LOCK_ATTRIBUTES,
-    LOCK_EXPIRES_AT,
     LOCK_HOLDER,
     LOCK_KEY,
     PAUSE_NOTE,
@@ -31,7 +30,7 @@ from components.model.lock_item import (
     slot_claim_key,
 )
 from jobctl.errors import JobctlError, NotFound, error_code
-from jobctl.runs import Lock, Run, lock_from_item
+from jobctl.runs import EXPIRY_ATTRIBUTES, Lock, Run, expiry, lock_from_item
 
 # BatchGetItem: at most 100 keys per call; what it could not read comes back as UnprocessedKeys, to be asked for
 # again (DynamoDB API reference, BatchGetItem). The table also holds a claim item per slot run, kept 14 days
@@ -44,7 +43,7 @@ _SHOWN = (
     LOCK_KEY,
     LOCK_HOLDER,
     LOCK_ACQUIRED_AT,
-    LOCK_EXPIRES_AT,
+    *EXPIRY_ATTRIBUTES,
     CONSECUTIVE_FAILURES,
     LAST_SUCCEEDED_AT,
     LAST_FAILED_AT,
@@ -162,9 +161,9 @@ class LockTable:
         the machine's ClaimSlot treats it. Read by key, 100 a call, never scanned."""
         keys = {slot_claim_key(job, slot): slot for slot in slots}
         found: dict[str, str] = {}
-        for item in self._batch_get(list(keys), (LOCK_KEY, LOCK_HOLDER, LOCK_EXPIRES_AT)):
-            expires = item.get(LOCK_EXPIRES_AT, {}).get("N")
-            if expires is not None and int(float(expires)) < now.timestamp():
+        for item in self._batch_get(list(keys), (LOCK_KEY, LOCK_HOLDER, *EXPIRY_ATTRIBUTES)):
+            expires = expiry(item)
+            if expires is not None and expires < now:
                 continue
             found[keys[item[LOCK_KEY]["S"]]] = item[LOCK_HOLDER]["S"]
         return found

@@ -42,6 +42,21 @@ OUTCOME_LABELS = {
     SUCCEEDED_OR_SKIPPED: "ok",
 }
 
+# Where an item keeps its expiry (epoch seconds): the model's name first, then "ExpiresAt", which items written by
+# a stack deployed before the lock's expiry moved off the table's TTL attribute carry, so jobctl reads a lock
+# written by either version of the machines.
+EXPIRY_ATTRIBUTES = tuple(dict.fromkeys((LOCK_EXPIRES_AT, "ExpiresAt")))
+
+
+def expiry(item: Mapping[str, Mapping[str, str]]) -> datetime | None:
+    """The item's expiry from the first of EXPIRY_ATTRIBUTES it has; None when it has none."""
+    for name in EXPIRY_ATTRIBUTES:
+        value = item.get(name, {}).get("N")
+        if value is not None:
+            return datetime.fromtimestamp(int(float(value)), UTC)
+    return None
+
+
 # ECS task ARNs, old (task/<id>) and new (task/<cluster>/<id>) format, in any partition.
 _TASK_ARN = re.compile(r"arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task/[A-Za-z0-9_/-]+")
 # History events whose details carry the ECS task: runTask's response, the stopped task, or a failure
@@ -230,7 +245,8 @@ def lock_from_item(item: Mapping[str, Mapping[str, str]]) -> Lock:
     return Lock(
         holder=item[LOCK_HOLDER]["S"],
         acquired_at=item.get(LOCK_ACQUIRED_AT, {}).get("S", "unknown"),
-        expires_at=datetime.fromtimestamp(int(float(item[LOCK_EXPIRES_AT]["N"])), UTC),
+        # A lock with no expiry at all is taken as held: the machine would not take it over either.
+        expires_at=expiry(item) or datetime.max.replace(tzinfo=UTC),
     )
 
 
