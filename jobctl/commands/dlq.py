@@ -21,6 +21,7 @@ needs --yes, as `unlock` and `stop` do). Once the queue is empty its alarm retur
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import UTC
 from time import monotonic
 from typing import Any
@@ -127,9 +128,12 @@ def _replay(jobs: StackJobs, url: str, letters: list[DeadLetter]) -> dict[str, d
             jobs.dead_letters.hide(url, held.values(), REPLAY_HIDE_SECONDS)
             renewed[0] = monotonic()
 
-    def handled(letter: DeadLetter, result: dict[str, Any]) -> None:
-        jobs.dead_letters.delete(url, held.pop(letter.message_id))
-        results[letter.message_id] = result
+    def handler(letter: DeadLetter) -> Handled:
+        def handled(result: dict[str, Any]) -> None:
+            jobs.dead_letters.delete(url, held.pop(letter.message_id))
+            results[letter.message_id] = result
+
+        return handled
 
     ordered = [m for m in letters if m.kind == "job"] + [m for m in letters if m.kind != "job"]
     for letter in ordered:
@@ -138,14 +142,19 @@ def _replay(jobs: StackJobs, url: str, letters: list[DeadLetter]) -> dict[str, d
             why = "not a start of this stack's schedules" if letter.kind == "other" else "its slot is not known"
             results[letter.message_id]["reason"] = f"{why}: see `jobctl dlq` and `jobctl dlq delete --message ID`"
         elif letter.kind == "slot-watch":
-            _replay_watch(jobs, letter, lambda r, m=letter: handled(m, r))
+            _replay_watch(jobs, letter, handler(letter))
         else:
-            _replay_job(jobs, letter, tick, lambda r, m=letter: handled(m, r), results[letter.message_id])
+            _replay_job(jobs, letter, tick, handler(letter), results[letter.message_id])
             progress.clear()
     return results
 
 
-def _replay_job(jobs: StackJobs, letter: DeadLetter, tick: Any, handled: Any, kept: dict[str, Any]) -> None:
+Handled = Callable[[dict[str, Any]], None]  # deletes the message and records what was done
+
+
+def _replay_job(
+    jobs: StackJobs, letter: DeadLetter, tick: Callable[[str], None], handled: Handled, kept: dict[str, Any]
+) -> None:
     assert letter.job is not None and letter.slot is not None
     claimer = jobs.locks.claims(letter.job, [letter.slot], now()).get(letter.slot)
     claimed = jobs.describe_if_kept(claimer) if claimer else None
@@ -168,7 +177,7 @@ def _replay_job(jobs: StackJobs, letter: DeadLetter, tick: Any, handled: Any, ke
     result["run"] = ended.to_json(now())
 
 
-def _replay_watch(jobs: StackJobs, letter: DeadLetter, handled: Any) -> None:
+def _replay_watch(jobs: StackJobs, letter: DeadLetter, handled: Handled) -> None:
     assert letter.job is not None and letter.slot is not None
     ended = jobs.locks.slot_ended(letter.job, letter.slot)
     if ended is not None:
