@@ -54,6 +54,7 @@ def deployer_policy(config: StackConfig, env: AwsEnv) -> Document:
                     "UpdateTimeToLive",
                     "DescribeTimeToLive",
                     "DescribeContinuousBackups",
+                    "UpdateContinuousBackups",  # point-in-time recovery
                     "ListTagsOfResource",
                     "TagResource",
                     "UntagResource",

@@ -36,7 +36,8 @@ def stack_calls(stack: Stack, env: AwsEnv) -> list[Call]:
     calls = [
         *_calls(
             "dynamodb:CreateTable dynamodb:DescribeTable dynamodb:UpdateTimeToLive dynamodb:DescribeTimeToLive "
-            "dynamodb:DescribeContinuousBackups dynamodb:ListTagsOfResource dynamodb:TagResource "
+            "dynamodb:DescribeContinuousBackups dynamodb:UpdateContinuousBackups dynamodb:ListTagsOfResource "
+            "dynamodb:TagResource "
             "dynamodb:UntagResource dynamodb:UpdateTable dynamodb:DeleteTable",
             env.arn("dynamodb", f"table/{names.lock_table}"),
             f"{PROVIDER}/dynamodb/table.go",
