@@ -8,7 +8,7 @@ from typing import Any
 from components.documents import policies
 from components.documents.alert_messages import AlertTarget
 from components.documents.ci_identities import deploy_trust, preview_policy, preview_trust
-from components.documents.deployer import deployer_policy
+from components.documents.deployer import deployer_key_policy, deployer_policy
 from components.documents.grants import MachineDocuments, policy_document
 from components.documents.job_machine import job_machine
 from components.documents.lock_janitor import janitor_event_pattern, janitor_machine, start_janitor_policy
@@ -191,8 +191,10 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
     )
     # Not deployed: the two identities CI uses for this stack (docs/ci.md, docs/security.md "The deploying
     # identity"); their trust policies need the repository, `scheduled-jobs:githubRepository`.
-    documents["deployer.policy.json"] = deployer_policy(config, env)
-    documents["previewer.policy.json"] = preview_policy(config, env)
+    documents["deployer.policy.json"] = deployer_policy(config, env, stack.stack)
+    if (key_policy := deployer_key_policy(config, env, stack.stack)) is not None:
+        documents["deployer-alarm-topic-key.policy.json"] = key_policy
+    documents["previewer.policy.json"] = preview_policy(config, env, stack.stack)
     if config.github_repository is not None:
         documents["deployer.trust.json"] = deploy_trust(env, config.github_repository, stack.stack)
         documents["previewer.trust.json"] = preview_trust(env, config.github_repository)

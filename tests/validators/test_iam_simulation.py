@@ -25,7 +25,7 @@ from tests.support.pulumi_mocks import ACCOUNT, BASE_CONFIG
 ENV = AwsEnv("aws", "eu-central-1", ACCOUNT)
 # Policies with their own checks, not read off a role of the stack: the deploying identity's
 # (test_deployer_policy.py) and the preview identity's (test_ci_identities.py).
-OWN_CHECKS = {"deployer.policy.json", "previewer.policy.json"}
+OWN_CHECKS = {"deployer.policy.json", "deployer-alarm-topic-key.policy.json", "previewer.policy.json"}
 # Key policies, with their own checks (test_topic_key_simulation.py): who may use the alert topic's key.
 KEY_POLICIES = {"shared/alarm-topic-key.policy.json"}
 TOPIC = "arn:aws:sns:eu-central-1:123456789012:ops-alarms"
