@@ -21,6 +21,7 @@ from ruamel.yaml.error import YAMLError
 
 from components.documents.footprint import footprint, footprint_rows, footprint_warnings
 from components.documents.rendered import rendered_documents
+from components.documents.security_controls import summary as security_summary
 from components.documents.topic_key import topic_key_notes
 from components.loading.stack import load_stack
 from components.model.arns import AwsEnv
@@ -280,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     count = write_documents(stack, args.out, AwsEnv(args.partition, stack.config.region, args.account))
     print(f"\nwrote {count} documents to {args.out / stack.stack}/ (account {args.account} in ARNs)")
     config = stack.config
+    print()
+    print("\n".join(security_summary(stack)))
     for note in topic_key_notes(
         config.alarm_topic_arn, config.alarm_topic_kms_key_arn, config.encrypt_alarm_topic, config.name_prefix
     ):

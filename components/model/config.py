@@ -126,6 +126,8 @@ class StackConfig(_Strict):
     # Container Insights on the cluster the stack creates (Security Hub ECS.12): "enabled", "enhanced" (more
     # metrics, more cost) or "disabled"; billed as CloudWatch custom metrics and logs (docs/security.md).
     container_insights: Literal["enabled", "enhanced", "disabled"] = "enabled"
+    # Security Hub control id -> why the stack accepts its findings (every job's too); plan.py repeats it.
+    accepted_findings: dict[str, str] = Field({}, examples=[{"SNS.2": "e-mail subscriptions only"}])
     # Adds the self-test canaries that `jobctl selftest` runs (components/model/self_test.py).
     self_test: StrictBool = False
     # Starts EventBridge Scheduler could not deliver go to an SQS queue (with an alarm), not nowhere.
@@ -206,6 +208,11 @@ class StackConfig(_Strict):
     @classmethod
     def _user(cls, value: str | None) -> str | None:
         return Job.check_user(value)
+
+    @field_validator("accepted_findings")
+    @classmethod
+    def _accepted(cls, value: dict[str, str]) -> dict[str, str]:
+        return Job.check_accepted_findings(value)
 
     @field_validator("ephemeral_storage")
     @classmethod

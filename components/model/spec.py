@@ -13,6 +13,7 @@ from components.model.aws_constants import (
     FARGATE_CPU_MEMORY,
     FARGATE_EPHEMERAL_STORAGE_GIB,
     SCHEDULER_MAX_FLEXIBLE_WINDOW_MINUTES,
+    SECURITY_HUB_CONTROLS,
     STEP_FUNCTIONS_MAX_EXECUTION_SECONDS,
 )
 from components.model.duration import Duration, format_duration
@@ -40,6 +41,7 @@ MAX_RETRY_ATTEMPTS = 10
 CONTAINER_USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?")
 ROOT_USERS = ("root", "0")
 SCRATCH_PATH = re.compile(r"(/[A-Za-z0-9_.-]+)+")
+MIN_REASON_WORDS = 3
 
 
 class Retries(BaseModel):
@@ -114,6 +116,8 @@ class Job(BaseModel):
     scratch_paths: list[str] = Field(["/tmp"], examples=[["/tmp", "/app/cache"]])
     # GiB of the task's ephemeral storage (Fargate: 20 by default, 21 to 200 when set). None: Fargate's 20.
     ephemeral_storage: int | None = Field(None, examples=[50])
+    # Security Hub control id -> why this job's finding of it is accepted; plan.py repeats the reason.
+    accepted_findings: dict[str, str] = Field({}, examples=[{"ECS.5": "writes its report next to the binary"}])
 
     @field_validator("name")
     @classmethod
@@ -174,6 +178,28 @@ class Job(BaseModel):
                     f"role), or pass the value as a secret: secrets={{{key!r}: '/app/{key.lower()}'}} (an SSM "
                     "parameter or Secrets Manager ARN)",
                     HIDDEN,
+                )
+        return value
+
+    @field_validator("accepted_findings")
+    @classmethod
+    def _accepted(cls, value: dict[str, str]) -> dict[str, str]:
+        return cls.check_accepted_findings(value)
+
+    @staticmethod
+    def check_accepted_findings(value: dict[str, str]) -> dict[str, str]:
+        """Known control ids, each with a reason someone can read; the job's field and the stack's share it."""
+        for control, reason in value.items():
+            if control not in SECURITY_HUB_CONTROLS:
+                raise FieldError(
+                    control, f"is not a control the plan evaluates; allowed: {', '.join(SECURITY_HUB_CONTROLS)}"
+                )
+            if len(reason.split()) < MIN_REASON_WORDS:
+                raise FieldError(
+                    control,
+                    f"an accepted finding needs a written reason of at least {MIN_REASON_WORDS} words, which the "
+                    "plan repeats to whoever reviews it",
+                    reason,
                 )
         return value
 

@@ -180,4 +180,20 @@ def test_the_stack_topic_unencrypted_gets_no_key_note(
     project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _, out = _plan_ci(project, "", tmp_path / "b", capsys)
-    assert "KMS" not in out and "key" not in out.split("wrote ")[-1].split("CI roles")[0]
+    about_keys = ("note: the stack's topic is encrypted", "note: the topic is encrypted", "warning: alarmTopicArn")
+    assert not [line for line in out.splitlines() if line.startswith(about_keys)]
+
+
+def test_the_plan_shows_the_security_team_view_of_the_dev_stack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert plan.main(["--stack", "dev", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "Security Hub controls (FSBP, and CloudWatch.16 of NIST 800-53) for stack dev: 11 pass, 0 with findings, "
+        "2 accepted, 0 not applicable (docs/security.md#security-hub-controls)"
+    ) in out
+    assert (
+        "accepted: SNS.2 (delivery-status logging): topic dev-job-alarms: the topic's subscriptions are e-mail, "
+        "which has no delivery-status logging"
+    ) in out
