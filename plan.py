@@ -271,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     if notes:
         print("\ndeadlines (times in each job's time zone):")
         print("\n".join(notes))
+    print("\n" + "\n".join(security_summary(stack)))
     previous = args.out / stack.stack / "jobs"
     if previous.is_dir():
         before = {path.name for path in previous.iterdir() if path.is_dir()}
@@ -281,8 +282,6 @@ def main(argv: list[str] | None = None) -> int:
     count = write_documents(stack, args.out, AwsEnv(args.partition, stack.config.region, args.account))
     print(f"\nwrote {count} documents to {args.out / stack.stack}/ (account {args.account} in ARNs)")
     config = stack.config
-    print()
-    print("\n".join(security_summary(stack)))
     for note in topic_key_notes(
         config.alarm_topic_arn, config.alarm_topic_kms_key_arn, config.encrypt_alarm_topic, config.name_prefix
     ):
