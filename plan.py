@@ -21,6 +21,7 @@ from ruamel.yaml.error import YAMLError
 
 from components.documents.footprint import footprint, footprint_rows, footprint_warnings
 from components.documents.rendered import rendered_documents
+from components.loading.iam_action_data import permission_warnings
 from components.loading.stack import load_stack
 from components.model.arns import AwsEnv
 from components.model.day_two import job_changes
@@ -260,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(stack, now))
     for warning in pileup_warnings(stack.jobs, now):
         print(f"warning: {warning}")
+    for line in permission_warnings(stack.jobs):
+        print(line)
     uses = footprint(stack)
     print("\nfootprint against AWS's default quotas (this stack alone; other stacks in the account count too):")
     print(text_table(["what", "this stack", "default quota", "share", "source"], footprint_rows(uses), rule=True))
