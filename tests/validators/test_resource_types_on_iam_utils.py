@@ -45,7 +45,7 @@ process.stdout.write(JSON.stringify(pairs.map(([arn, template]) => m(arn, templa
 
 def _templates() -> list[str]:
     data = IamActionData()
-    found = set()
+    found: set[str] = set()
     for service in SERVICES:
         for action in data.actions(f"{service}:*"):
             found.update(t.arn for t in data.resource_types(action))
