@@ -36,6 +36,7 @@ from components.model.deadlines import (
 from components.model.duration import format_duration
 from components.model.errors import InvalidSetup
 from components.model.stack import Stack
+from components.model.stack_identity import identity_warnings
 from components.model.start_pileups import pileup_warnings
 from components.model.text_table import text_table
 
@@ -60,35 +61,53 @@ def load(stack_name: str, root: Path = ROOT) -> Stack:
         raise InvalidSetup(
             [f"{config_file.name}: config: should be a mapping of settings, e.g. `scheduled-jobs:image: app:1`"]
         )
-    _check_stack_file(config_file.name, document, values, project)
-    return load_stack(root / "jobs", values, project, stack_name, config_file.name)
+    problems = _stack_file_problems(config_file.name, document, values)
+    # Every other check still runs: all problems of all phases in one run. Settings written at the top level are
+    # checked as the user meant them (under `config:`); an encrypted key is left out, so it is reported once, as
+    # encrypted, not again as an invalid value.
+    outside = {str(k): v for k, v in document.items() if k not in STACK_FILE_KEYS and ":" in str(k)}
+    encrypted = {key for key, value in values.items() if _is_encrypted(value)}
+    meant = {k: v for k, v in {**outside, **values}.items() if k not in encrypted}
+    try:
+        stack = load_stack(root / "jobs", meant, project, stack_name, config_file.name)
+    except InvalidSetup as error:
+        raise InvalidSetup(problems + [p for p in error.problems if not _about(p, encrypted)]) from None
+    if problems:
+        raise InvalidSetup(problems)
+    return stack
+
+
+def _is_encrypted(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"secure"}
+
+
+def _about(problem: str, keys: set[str]) -> bool:
+    """Whether a problem is about one of these keys (missing because it was left out)."""
+    return any(f" {key}:" in problem or f" {key} " in problem for key in keys)
 
 
 # The top-level keys of a stack file (Pulumi docs, "Pulumi.<stack-name>.yaml" reference).
 STACK_FILE_KEYS = ("config", "encryptionsalt", "encryptedkey", "secretsprovider", "environment")
 
 
-def _check_stack_file(name: str, document: dict[str, Any], values: dict[str, Any], project: str) -> None:
+def _stack_file_problems(name: str, document: dict[str, Any], values: dict[str, Any]) -> list[str]:
     """Settings outside `config:`, and encrypted values, which plan.py cannot read offline."""
+    problems = []
     outside = sorted(str(k) for k in document if k not in STACK_FILE_KEYS and ":" in str(k))
     if outside:
         shown = ", ".join(outside[:3]) + (f" and {len(outside) - 3} more" if len(outside) > 3 else "")
-        raise InvalidSetup(
-            [
-                f"{name}: {shown}: written at the top level, where Pulumi does not read settings; "
-                "indent them under `config:`"
-            ]
+        problems.append(
+            f"{name}: {shown}: written at the top level, where Pulumi does not read settings; "
+            "indent them under `config:`"
         )
-    encrypted = sorted(k for k, v in values.items() if isinstance(v, dict) and set(v) == {"secure"})
-    if encrypted:
-        raise InvalidSetup(
-            [
-                f"{name}: {key}: is encrypted (secure:), and plan.py reads the stack file offline, without the "
-                "stack's secrets provider; none of this project's settings is a secret, so set it in plain text "
-                f"(`pulumi config set {key} VALUE`), or check this stack with `pulumi preview`"
-                for key in encrypted
-            ]
-        )
+    encrypted = sorted(k for k, v in values.items() if _is_encrypted(v))
+    problems.extend(
+        f"{name}: {key}: is encrypted (secure:), and plan.py reads the stack file offline, without the "
+        "stack's secrets provider; none of this project's settings is a secret, so set it in plain text "
+        f"(`pulumi config set {key} VALUE`), or check this stack with `pulumi preview`"
+        for key in encrypted
+    )
+    return problems
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -258,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"stack {stack.stack}: {len(stack.jobs)} jobs, region {stack.config.region}, prefix {stack.config.name_prefix}"
     )
+    for warning in stack_identity(stack, args.root):
+        print(f"warning: {warning}")
     print(table(stack, now))
     for warning in pileup_warnings(stack.jobs, now):
         print(f"warning: {warning}")
@@ -283,6 +304,32 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nwrote {count} documents to {args.out / stack.stack}/ (account {args.account} in ARNs)")
     print(ci_roles_note(stack))
     return 0
+
+
+def stack_identity(stack: Stack, root: Path) -> list[str]:
+    """Warnings for a stack file that names another stack (components/model/stack_identity.py), with the
+    `namePrefix` of every other stack file of the project; one that cannot be read is its own stack's problem."""
+    source = f"Pulumi.{stack.stack}.yaml"
+    prefixes: dict[str, str] = {}
+    overrides: dict[str, dict[str, Any]] = {}
+    for path in sorted(root.glob("Pulumi.*.yaml")):
+        try:
+            values = _read_yaml(path).get("config") or {}
+        except InvalidSetup:
+            continue
+        if not isinstance(values, dict):
+            continue
+        prefix, jobs = values.get(f"{stack.project}:namePrefix"), values.get(f"{stack.project}:jobs")
+        if isinstance(prefix, str):
+            prefixes[path.name] = prefix
+        if isinstance(jobs, dict):
+            overrides[path.name] = dict(jobs)
+    prefixes.pop(source, None)
+    own = overrides.pop(source, None)
+    config = stack.config
+    return identity_warnings(
+        stack.stack, source, stack.project, config.name_prefix, dict(config.tags), prefixes, own, overrides
+    )
 
 
 def ci_roles_note(stack: Stack) -> str:
