@@ -2,6 +2,7 @@
 machine definition and IAM policy to build/<stack>/ as sorted JSON, for review in pull requests.
 
     python plan.py [--stack dev] [--out build] [--account 123456789012] [--root .] [--now 2026-11-30T00:00Z]
+    python plan.py --stack dev --job NAME     # one job's effective specification, and where each value came from
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import shutil
 import sys
 import time
 from datetime import UTC, datetime
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -21,6 +23,8 @@ from ruamel.yaml.error import YAMLError
 
 from components.documents.footprint import footprint, footprint_rows, footprint_warnings
 from components.documents.rendered import rendered_documents
+from components.loading.discovery import find_jobs
+from components.loading.effective_spec import effective_spec
 from components.loading.iam_action_data import permission_warnings
 from components.loading.stack import load_stack
 from components.model.arns import AwsEnv
@@ -267,12 +271,15 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="plan as of this ISO 8601 time (default: now), for reproducible output",
     )
+    parser.add_argument("--job", help="print this job's effective specification with where each value came from")
     args = parser.parse_args(argv)
     try:
         stack = load(args.stack, args.root)
     except InvalidSetup as problems:
         print(problems, file=sys.stderr)
         return 1
+    if args.job is not None:
+        return show_job(stack, args.job, args.root)
     now = args.now or datetime.now(UTC)
     print(
         f"stack {stack.stack}: {len(stack.jobs)} jobs, region {stack.config.region}, prefix {stack.config.name_prefix}"
@@ -330,6 +337,22 @@ def stack_identity(stack: Stack, root: Path) -> list[str]:
     return identity_warnings(
         stack.stack, source, stack.project, config.name_prefix, dict(config.tags), prefixes, own, overrides
     )
+
+
+def show_job(stack: Stack, name: str, root: Path) -> int:
+    """`--job NAME`: the job as this stack deploys it, field by field, with each value's source."""
+    job = next((j for j in stack.jobs if j.name == name), None)
+    if job is None:
+        known = [j.name for j in stack.jobs]
+        guess = get_close_matches(name, known, n=1)
+        hint = f"did you mean {guess[0]!r}?" if guess else f"jobs are: {', '.join(known[:10])}"
+        print(f"--job: {name!r} is no job of stack {stack.stack}; {hint}", file=sys.stderr)
+        return 2
+    modules = {m.name: m.job for m in find_jobs(root / "jobs").modules}
+    rows = effective_spec(job, modules.get(name, job.spec), stack.config, stack.project, f"Pulumi.{stack.stack}.yaml")
+    print(f"job {job.name} in stack {stack.stack} ({job.source}); state machine {job.names.state_machine}")
+    print(text_table(["field", "value", "from"], [[r.field, r.value, r.source] for r in rows], rule=True))
+    return 0
 
 
 def ci_roles_note(stack: Stack) -> str:

@@ -35,12 +35,12 @@ def load_stack(jobs_dir: Path, config_values: dict[str, Any], project: str, stac
             found = [p for p in found if not p.startswith(f"{config_source}: {project}:namePrefix:")]
             found.append(_missing_prefix(config_source, project, stack))
         problems.extend(found)
-    found = find_jobs(jobs_dir)
-    problems.extend(found.problems)
-    modules: list[JobModule] = found.modules
+    discovered = find_jobs(jobs_dir)
+    problems.extend(discovered.problems)
+    modules: list[JobModule] = discovered.modules
     jobs: list[StackJob] = []
     if config is not None:
-        jobs, job_problems = _apply_config(modules, config, config_source, project, found.unloaded)
+        jobs, job_problems = _apply_config(modules, config, config_source, project, discovered.unloaded)
         problems.extend(job_problems)
     if problems:
         raise InvalidSetup(problems)
