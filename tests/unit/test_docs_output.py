@@ -172,3 +172,11 @@ def test_the_json_keys_docs_jobctl_md_lists_are_the_keys_jobctl_writes() -> None
     assert _documented_keys("A pause") == list(
         Pause("arn:aws:iam::1:user/a", "2026-11-30T00:00:00Z", "n", None).to_json()
     )
+
+
+def test_the_readme_runs_plan_py_with_the_projects_python() -> None:
+    """Outside the venv, `python plan.py` cannot import the project's dependencies: the README, which a newcomer
+    follows as written, runs it as `.venv/bin/python plan.py`, in its commands and its prose."""
+    readme = (REPO / "README.md").read_text()
+    bare = [line for line in readme.splitlines() if re.search(r"(?<![/\w])python3? plan\.py", line)]
+    assert not bare, "README: run plan.py as `.venv/bin/python plan.py`:\n" + "\n".join(bare)
