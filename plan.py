@@ -289,7 +289,12 @@ def main(argv: list[str] | None = None) -> int:
     print(table(stack, now))
     for warning in pileup_warnings(stack.jobs, now):
         print(f"warning: {warning}")
-    for line in permission_warnings(stack.jobs):
+    overridden = {
+        name: f"Pulumi.{stack.stack}.yaml: {stack.project}:jobs.{name}"
+        for name, override in stack.config.jobs.items()
+        if override.permissions is not None
+    }
+    for line in permission_warnings(stack.jobs, overridden=overridden):
         print(line)
     uses = footprint(stack)
     print("\nfootprint against AWS's default quotas (this stack alone; other stacks in the account count too):")

@@ -77,9 +77,14 @@ def applies(data: IamActionData, action: str, resources: list[str]) -> bool:
     return any(arn_matches_template(r, t.arn) for r in resources for t in types)
 
 
-def permission_warnings(jobs: list[StackJob], data: IamActionData | None = None) -> list[str]:
+def permission_warnings(
+    jobs: list[StackJob], data: IamActionData | None = None, overridden: dict[str, str] | None = None
+) -> list[str]:
     """One warning per action of a job's `permissions` that IAM's data does not know, or that applies to none
-    of its statement's resources, with the fix; a note instead when the data is not installed."""
+    of its statement's resources, with the fix; a note instead when the data is not installed.
+
+    `overridden`: job name -> where a stack override set its permissions ("Pulumi.dev.yaml: scheduled-jobs:jobs.x"),
+    named instead of the module."""
     data = data or _default_data()
     if not any(job.spec.permissions for job in jobs):
         return []
@@ -90,8 +95,9 @@ def permission_warnings(jobs: list[StackJob], data: IamActionData | None = None)
         ]
     warnings = []
     for job in jobs:
+        override = (overridden or {}).get(job.name)
         for index, grant in enumerate(job.spec.permissions):
-            where = f"{job.source}: permissions[{index}]"
+            where = f"{override}.permissions[{index}]" if override else f"{job.source}: permissions[{index}]"
             for action in grant.actions:
                 problem = _action_problem(data, action, grant.resources)
                 if problem:

@@ -82,3 +82,17 @@ def test_plan_prints_the_warning_for_the_job_and_still_succeeds(
     assert plan.main(["--stack", "test", "--root", str(root), "--out", str(tmp_path / "build")]) == 0
     warnings = [line for line in capsys.readouterr().out.splitlines() if "permissions[0]" in line]
     assert len(warnings) == 1 and warnings[0].startswith("warning: jobs/export.py: permissions[0]: s3:ListBucket:")
+
+
+def test_permissions_a_stack_override_set_are_named_at_the_override(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "project"
+    (root / "jobs").mkdir(parents=True)
+    (root / "Pulumi.yaml").write_text("name: scheduled-jobs\nruntime: python\n")
+    override = {"export": {"permissions": [{"actions": ["s3:GetObject"], "resources": [BUCKET]}]}}
+    (root / "Pulumi.test.yaml").write_text(yaml.safe_dump({"config": {**BASE_CONFIG, "scheduled-jobs:jobs": override}}))
+    (root / "jobs" / "export.py").write_text("from components import Job\n\njob = Job(command=['x'], timeout='1h')\n")
+    assert plan.main(["--stack", "test", "--root", str(root), "--out", str(tmp_path / "build")]) == 0
+    [warning] = [line for line in capsys.readouterr().out.splitlines() if "permissions[0]" in line]
+    assert warning.startswith("warning: Pulumi.test.yaml: scheduled-jobs:jobs.export.permissions[0]: s3:GetObject:")
