@@ -25,7 +25,7 @@ from components.documents.footprint import footprint, footprint_rows, footprint_
 from components.documents.rendered import rendered_documents
 from components.loading.discovery import find_jobs
 from components.loading.effective_spec import effective_spec
-from components.loading.iam_action_data import permission_warnings
+from components.loading.iam_action_data import stack_permission_warnings
 from components.loading.stack import load_stack
 from components.model.arns import AwsEnv
 from components.model.day_two import job_changes
@@ -289,12 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(stack, now))
     for warning in pileup_warnings(stack.jobs, now):
         print(f"warning: {warning}")
-    overridden = {
-        name: f"Pulumi.{stack.stack}.yaml: {stack.project}:jobs.{name}"
-        for name, override in stack.config.jobs.items()
-        if override.permissions is not None
-    }
-    for line in permission_warnings(stack.jobs, overridden=overridden):
+    for line in stack_permission_warnings(stack):
         print(line)
     uses = footprint(stack)
     print("\nfootprint against AWS's default quotas (this stack alone; other stacks in the account count too):")

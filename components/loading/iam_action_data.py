@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from components.model.resource_types import arn_matches_template
-from components.model.stack import StackJob
+from components.model.stack import Stack, StackJob
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "node_modules" / "@cloud-copilot" / "iam-data" / "data"
 
@@ -103,6 +103,17 @@ def permission_warnings(
                 if problem:
                     warnings.append(f"warning: {where}: {action}: {problem}")
     return warnings
+
+
+def stack_permission_warnings(stack: Stack, data: IamActionData | None = None) -> list[str]:
+    """permission_warnings for every job of the stack, a stack override's permissions named at the override:
+    what plan.py prints and the Pulumi program logs."""
+    overridden = {
+        name: f"Pulumi.{stack.stack}.yaml: {stack.project}:jobs.{name}"
+        for name, override in stack.config.jobs.items()
+        if override.permissions is not None
+    }
+    return permission_warnings(stack.jobs, data, overridden)
 
 
 @cache
