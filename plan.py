@@ -37,6 +37,7 @@ from components.model.errors import InvalidSetup
 from components.model.stack import Stack
 from components.model.start_pileups import pileup_warnings
 from components.model.text_table import text_table
+from components.resources.upgrade_report import GRAPH_FILE, change_report, write_stack_graph
 
 ROOT = Path(__file__).resolve().parent
 # Pulumi reads stack files as YAML 1.2 (go-yaml v3): `yes` and `on` are strings, not booleans, and a key
@@ -247,6 +248,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="plan as of this ISO 8601 time (default: now), for reproducible output",
     )
+    parser.add_argument(
+        "--accept",
+        action="append",
+        default=[],
+        choices=["dlq-off"],
+        help="go ahead with a change the plan asks you to confirm (docs/changing-a-deployed-stack.md)",
+    )
     args = parser.parse_args(argv)
     try:
         stack = load(args.stack, args.root)
@@ -272,13 +280,24 @@ def main(argv: list[str] | None = None) -> int:
     previous = args.out / stack.stack / "jobs"
     if previous.is_dir():
         before = {path.name for path in previous.iterdir() if path.is_dir()}
-        changes = job_changes(before, {job.name for job in stack.jobs}, stack.config.name_prefix)
+        former = {job.name: job.spec.former_names for job in stack.jobs if job.spec.former_names}
+        changes = job_changes(before, {job.name for job in stack.jobs}, stack.config.name_prefix, former)
         if changes:
             print(f"\nchanges since the last plan in {previous.parent}/ (`pulumi preview` compares with AWS):")
             print("\n".join(changes))
     count = write_documents(stack, args.out, AwsEnv(args.partition, stack.config.region, args.account))
     print(f"\nwrote {count} documents to {args.out / stack.stack}/ (account {args.account} in ARNs)")
     print(ci_roles_note(stack))
+    # The upgrade check and the change report (components/resources/upgrade_report.py), beside the documents.
+    graph_path = args.out / f"{stack.stack}.{GRAPH_FILE}"
+    values = _read_yaml(args.root / f"Pulumi.{stack.stack}.yaml").get("config") or {}
+    report = change_report(args.root / "jobs", values, graph_path, now, frozenset(args.accept))
+    print("\nupgrade check and change report (docs/changing-a-deployed-stack.md):")
+    print("\n".join(report.lines))
+    if report.refusals:
+        print("\n".join(f"refused: {refusal}" for refusal in report.refusals), file=sys.stderr)
+        return 1
+    write_stack_graph(report.graph, graph_path)  # the next plan compares with this one
     return 0
 
 

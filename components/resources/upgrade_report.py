@@ -1,0 +1,69 @@
+"""The upgrade check and the change report for `plan.py`: the stack's resource graph recorded under Pulumi mocks,
+compared with the previous plan's (build/<stack>/resource-graph.json, e.g. the base branch's in a pull request),
+and this program's machinery compared with the last release's (components/model/release_graph.json)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from components.model.change_words import describe_changes
+from components.model.resource_graph import RELEASE_GRAPH, Graph, graph_from_json, read_graph
+from components.model.upgrade_check import UpgradeReport, check
+from components.resources.resource_graph_recorder import record
+
+GRAPH_FILE = "resource-graph.json"
+PROGRAM = Path(__file__).resolve().parents[2]  # the checkout whose __main__.py and components/ are recorded
+
+
+@dataclass(frozen=True)
+class ChangeReport:
+    lines: tuple[str, ...]  # what the plan prints
+    refusals: tuple[str, ...]  # why the plan exits 1 (empty: it may go ahead)
+    graph: Graph  # the stack's graph now, written to build/<stack>/ for the next plan to compare with
+
+
+def stack_graph(jobs_dir: Path, config: dict[str, Any], source: str) -> Graph:
+    """The stack's graph: this program with the stack's own job modules and stack file settings."""
+    jobs = {path.name: path.read_text() for path in sorted(jobs_dir.glob("*.py"))}
+    return graph_from_json(record(PROGRAM, jobs, config), source)
+
+
+def machinery_check() -> UpgradeReport:
+    """The last release's machinery against this checkout's, with the same jobs and settings on both sides."""
+    return check(read_graph(RELEASE_GRAPH), graph_from_json(record(PROGRAM)))
+
+
+def change_report(
+    jobs_dir: Path, config: dict[str, Any], previous: Path, now: datetime, accepted: frozenset[str]
+) -> ChangeReport:
+    """What `pulumi up` of this plan would do against the previous plan's graph (if there is one) and against
+    the last release; a refusal for each change that cannot succeed or is unsafe for a run in flight."""
+    graph = stack_graph(jobs_dir, config, "plan")
+    lines: list[str] = []
+    refusals: list[str] = []
+    if previous.is_file():
+        before = read_graph(previous)
+        report = check(before, graph)
+        if any(change.action != "same" for change in report.changes):
+            words = describe_changes(report, before, graph, now, accepted)
+            lines.append(f"resources against the last plan's graph ({previous}): {report.lines()[0]}")
+            lines += [f"  {change.describe()}" for change in report.changes if change.action != "same"]
+            lines += words.lines
+            lines += [f"runs in flight of {job}: {'; '.join(n)}" for job, n in sorted(report.affected_jobs.items())]
+            refusals += words.refusals
+    release = machinery_check()
+    source = read_graph(RELEASE_GRAPH).source or "the last release"
+    verdict = "safe" if release.ok else "UNSAFE"
+    lines.append(f"upgrade check against {source} (the program's machinery): {verdict}: {release.lines()[0]}")
+    lines += [f"UNSAFE: {problem}" for problem in release.problems]
+    refusals += [f"upgrade from {source}: {problem}" for problem in release.problems]
+    return ChangeReport(tuple(lines), tuple(refusals), graph)
+
+
+def write_stack_graph(graph: Graph, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(graph.to_json(), indent=2, sort_keys=True) + "\n")
