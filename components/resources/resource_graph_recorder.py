@@ -251,6 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=Path, help="a folder of job modules (default: the machinery jobs)")
     parser.add_argument("--config", type=Path, help="a JSON file of stack config values (default: the machinery's)")
     args = parser.parse_args(argv)
+    if args.jobs and not args.jobs.is_dir():
+        parser.error(f"--jobs {args.jobs}: not a folder of job modules")
+    if args.config and not args.config.is_file():
+        parser.error(f"--config {args.config}: no such file")
     jobs = {path.name: path.read_text() for path in sorted(args.jobs.glob("*.py"))} if args.jobs else None
     config = json.loads(args.config.read_text()) if args.config else None
     graph = {**record(args.root.resolve(), jobs, config), "source": args.source}

@@ -3,7 +3,8 @@
 Each commit on main's first-parent line since job permissions (a7952d1) is recorded by that commit's own program
 (`git archive` of the commit, then components/resources/resource_graph_recorder.py run on it in a subprocess)
 with the machinery jobs, and kept compact in tests/program/history_graphs.json.gz (gzip: the identities
-repeat): the inputs that decide replacement verbatim, every other input as a short digest (a change still shows as an update). Regenerate:
+repeat): the inputs that decide replacement verbatim, every other input as a short digest (a change still
+shows as an update). Regenerate:
 
     .venv/bin/python -m tests.support.history_graphs
 """
