@@ -1,9 +1,10 @@
 """The upgrade check: what one `pulumi up` from graph `before` to graph `after` does to each resource, and
 whether it can break a run in flight or lose a job's state.
 
-Each resource is classified create / update (in place) / replace / delete / forget (retain_on_delete: it leaves
-the stack but stays in AWS) / same, replacement taken from the provider's ForceNew fields (force_new.py). The
-check fails on
+Each resource is classified create / update (in place) / replace / delete / forget (retain_on_delete: "Pulumi
+will not call through to the resource provider's Delete method when deleting or replacing the resource", Pulumi
+docs, retainOnDelete: it leaves the stack but stays in AWS) / same, replacement taken from the provider's
+ForceNew fields (force_new.py). The check fails on
 - a stateful resource (force_new.STATEFUL) replaced or deleted, or a protected one replaced or deleted (the
   preview fails: "unable to replace resource ... as it is currently marked for protection", pulumi/pulumi
   step_generator.go);

@@ -162,20 +162,19 @@ def _graph(recording: _Recording) -> dict[str, Any]:
         return f"{'$'.join(types)}::{alias['name'] or requests[urn]['name']}"
 
     def aliases_of(urn: str) -> list[str]:
-        """Its own aliases, and those it inherits from an aliased parent when its name starts with the parent's
-        (the SDK's inherited child alias: "<parent alias name><rest of the child's name>" under the old parent)."""
+        """Its own aliases, and those it inherits from an aliased parent: under the parent's old URN, and with the
+        parent's old name in place of the parent's name when its name starts with it, as the engine computes them
+        (pulumi/pulumi pkg/resource/deploy/step_generator.go, inheritedChildAlias)."""
         own = [alias_identity(alias, urn) for alias in requests[urn]["aliases"]]
         parent = requests[urn]["parent"]
-        if (
-            parent not in requests
-            or not requests[parent]["name"]
-            or not requests[urn]["name"].startswith(requests[parent]["name"])
-        ):
+        if parent not in requests:
             return own
-        rest = requests[urn]["name"][len(requests[parent]["name"]) :]
-        inherited = [
-            f"{a.split('::')[0]}${requests[urn]['type']}::{a.split('::')[-1]}{rest}" for a in aliases_of(parent)
-        ]
+        name, parent_name = requests[urn]["name"], requests[parent]["name"]
+        inherited = []
+        for alias in aliases_of(parent):
+            types, _, old_parent_name = alias.rpartition("::")
+            old_name = old_parent_name + name[len(parent_name) :] if name.startswith(parent_name) else name
+            inherited.append(f"{types}${requests[urn]['type']}::{old_name}")
         return own + inherited
 
     arns = {row["request"]["urn"]: row["arn"] for row in recording.rows if row["request"]}

@@ -6,6 +6,7 @@ After a release, regenerate the kept graph from the released commit (docs/changi
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -54,7 +55,7 @@ def test_every_change_mains_history_made_passes_but_the_shared_role_upgrade() ->
     graphs = {commit: graph_from_json(graph) for commit, graph in stored().items()}
     commits = list(graphs)
     assert len(commits) >= 15, "the first-parent line since a7952d1 is recorded"
-    reports = {after: check(graphs[before], graphs[after]) for before, after in zip(commits, commits[1:])}
+    reports = {after: check(graphs[before], graphs[after]) for before, after in itertools.pairwise(commits)}
     assert [commit for commit, report in reports.items() if not report.ok] == [UNSAFE_COMMIT]
     unsafe = reports[UNSAFE_COMMIT]
     assert sorted(p.split(",")[0] for p in unsafe.problems) == [
@@ -69,7 +70,8 @@ def test_every_change_mains_history_made_passes_but_the_shared_role_upgrade() ->
     # ... and the lock janitor moved into its own component with aliases (02d1cb4): nothing deleted.
     moved = reports["02d1cb4"]
     assert not [c for c in moved.changes if c.action == "delete"]
-    assert {c.identity.split("::")[-1] for c in moved.changes if c.renamed_from} >= {"shared-janitor", "shared-janitor-rule"}
+    moved_names = {c.identity.split("::")[-1] for c in moved.changes if c.renamed_from}
+    assert moved_names >= {"shared-janitor", "shared-janitor-rule"}
 
 
 def test_the_stored_history_is_what_the_commits_own_program_records() -> None:
@@ -88,9 +90,9 @@ def test_the_check_holds_for_a_users_own_jobs_against_the_released_program(tmp_p
     config = {**MACHINERY_CONFIG, "scheduled-jobs:namePrefix": "acme-prod", "scheduled-jobs:logRetentionDays": 90}
     (tmp_path / "config.json").write_text(json.dumps(config))
     out = tmp_path / "release.json"
+    options = ["--jobs", str(tmp_path / "jobs"), "--config", str(tmp_path / "config.json")]
     subprocess.run(
-        [sys.executable, str(RECORDER), "--root", str(tmp_path / "release"), "--out", str(out)]
-        + ["--jobs", str(tmp_path / "jobs"), "--config", str(tmp_path / "config.json")],
+        [sys.executable, str(RECORDER), "--root", str(tmp_path / "release"), "--out", str(out), *options],
         check=True,
         capture_output=True,
     )
