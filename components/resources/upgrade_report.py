@@ -23,7 +23,7 @@ PROGRAM = Path(__file__).resolve().parents[2]  # the checkout whose __main__.py 
 class ChangeReport:
     lines: tuple[str, ...]  # what the plan prints
     refusals: tuple[str, ...]  # why the plan exits 1 (empty: it may go ahead)
-    graph: Graph  # the stack's graph now, written to build/<stack>/ for the next plan to compare with
+    graph: Graph | None  # the stack's graph now, for the next plan to compare with (None: not recorded)
 
 
 def stack_graph(jobs_dir: Path, config: dict[str, Any], source: str) -> Graph:
@@ -38,14 +38,20 @@ def machinery_check() -> UpgradeReport:
 
 
 def change_report(
-    jobs_dir: Path, config: dict[str, Any], previous: Path, now: datetime, accepted: frozenset[str]
+    jobs_dir: Path,
+    config: dict[str, Any],
+    previous: Path,
+    now: datetime,
+    accepted: frozenset[str],
+    record_stack: bool = True,
 ) -> ChangeReport:
-    """What `pulumi up` of this plan would do against the previous plan's graph (if there is one) and against
-    the last release; a refusal for each change that cannot succeed or is unsafe for a run in flight."""
-    graph = stack_graph(jobs_dir, config, "plan")
-    lines: list[str] = []
+    """What `pulumi up` of this plan would do against the previous plan's graph (if there is one, and with
+    `record_stack`) and against the last release; a refusal for each change that cannot succeed or is unsafe
+    for a run in flight."""
+    graph = stack_graph(jobs_dir, config, "plan") if record_stack else None
+    lines: list[str] = [] if record_stack else ["the stack's resource graph: not recorded (--no-graph)"]
     refusals: list[str] = []
-    if previous.is_file():
+    if graph is not None and previous.is_file():
         before = read_graph(previous)
         report = check(before, graph)
         if any(change.action != "same" for change in report.changes):

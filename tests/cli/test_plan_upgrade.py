@@ -157,3 +157,13 @@ def test_a_renamed_job_with_former_names_keeps_its_identity_and_names_the_jobctl
     assert "(alias of report-state-machine)" in out
     assert "delete: StateMachine report-state-machine" not in out
     assert "UNSAFE" not in out
+
+
+def test_no_graph_skips_the_change_report_but_not_the_upgrade_check(stack: Stack) -> None:
+    stack.config["scheduled-jobs:namePrefix"] = "other"
+    stack.write_config()
+    code, out, _ = stack.plan("--no-graph")
+    assert code == 0
+    assert "the stack's resource graph: not recorded (--no-graph)" in out
+    assert "namePrefix changed" not in out and "upgrade check against release" in out
+    assert stack.plan()[0] == 1  # the graph of the deployed prefix is still the one compared with
