@@ -205,16 +205,22 @@ def _graph(recording: _Recording) -> dict[str, Any]:
     return {"format": 1, "resources": sorted(resources, key=lambda r: r["identity"])}
 
 
-def record(root: Path, jobs: dict[str, str] | None = None, config: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The graph of the program at `root` (its __main__.py and components/) for these job modules and stack
-    config (default: the machinery jobs and config above). Raises the program's own error if it fails."""
+def record(
+    root: Path, jobs: dict[str, str] | None = None, config: dict[str, Any] | None = None, jobs_dir: Path | None = None
+) -> dict[str, Any]:
+    """The graph of the program at `root` (its __main__.py and components/) for these job modules (or the
+    folder `jobs_dir`, as it is, helpers and all) and stack config (default: the machinery jobs and config
+    above). Raises the program's own error if it fails."""
     config = MACHINERY_CONFIG if config is None else config
     jobs = MACHINERY_JOBS if jobs is None else jobs
     with tempfile.TemporaryDirectory() as scratch:
         project = Path(scratch)
-        (project / "jobs").mkdir()
-        for filename, body in jobs.items():
-            (project / "jobs" / filename).write_text(body)
+        if jobs_dir is not None:
+            (project / "jobs").symlink_to(jobs_dir.resolve(), target_is_directory=True)
+        else:
+            (project / "jobs").mkdir()
+            for filename, body in jobs.items():
+                (project / "jobs" / filename).write_text(body)
         (project / "__main__.py").write_text((root / "__main__.py").read_text())
         return _run(project / "__main__.py", root, config)
 

@@ -28,8 +28,7 @@ class ChangeReport:
 
 def stack_graph(jobs_dir: Path, config: dict[str, Any], source: str) -> Graph:
     """The stack's graph: this program with the stack's own job modules and stack file settings."""
-    jobs = {path.name: path.read_text() for path in sorted(jobs_dir.glob("*.py"))}
-    return graph_from_json(record(PROGRAM, jobs, config), source)
+    return graph_from_json(record(PROGRAM, config=config, jobs_dir=jobs_dir), source)
 
 
 def machinery_check() -> UpgradeReport:
