@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-RELEASE_GRAPH = Path(__file__).with_name("release_graph.json")
+RELEASE_GRAPH = Path(__file__).with_name("release_graph.json")  # {"source", "variants": {name: graph}}
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,18 @@ def graph_from_json(data: dict[str, Any], source: str | None = None) -> Graph:
 
 def read_graph(path: Path) -> Graph:
     return graph_from_json(json.loads(path.read_text()))
+
+
+def read_release(path: Path = RELEASE_GRAPH) -> dict[str, Graph]:
+    """The last release's graphs, one per machinery variant (recorder.MACHINERY_VARIANTS), each with the file's
+    source (e.g. "release dab75f8")."""
+    data = json.loads(path.read_text())
+    return {name: graph_from_json(graph, data["source"]) for name, graph in sorted(data["variants"].items())}
+
+
+def write_release(graphs: dict[str, Graph], source: str, path: Path = RELEASE_GRAPH) -> None:
+    variants = {name: {"resources": graph.to_json()["resources"]} for name, graph in sorted(graphs.items())}
+    path.write_text(json.dumps({"format": 2, "source": source, "variants": variants}, indent=2, sort_keys=True) + "\n")
 
 
 def write_graph(graph: Graph, path: Path) -> None:

@@ -54,6 +54,20 @@ MACHINERY_CONFIG: dict[str, Any] = {
     "scheduled-jobs:logRetentionDays": 14,
 }
 
+# The settings the program builds differently on, each a variant the kept release graph holds: the defaults (own
+# cluster, e-mail topic, dead-letter queue), and a stack on an existing cluster and topic, no dead-letter queue,
+# with the self-test's canary jobs.
+MACHINERY_VARIANTS: dict[str, dict[str, Any]] = {
+    "default": MACHINERY_CONFIG,
+    "existing-cluster-and-topic-self-test": {
+        **{key: value for key, value in MACHINERY_CONFIG.items() if key != "scheduled-jobs:alarmEmails"},
+        "scheduled-jobs:clusterArn": "arn:aws:ecs:eu-central-1:123456789012:cluster/shared",
+        "scheduled-jobs:alarmTopicArn": "arn:aws:sns:eu-central-1:123456789012:ops-alarms",
+        "scheduled-jobs:scheduleDeadLetterQueue": False,
+        "scheduled-jobs:selfTest": True,
+    },
+}
+
 _ARN_FORMATS = {
     "aws:dynamodb/table:Table": "arn:aws:dynamodb:{region}:{account}:table/{name}",
     "aws:sns/topic:Topic": "arn:aws:sns:{region}:{account}:{name}",
@@ -255,7 +269,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", default="", help='what the graph is of, e.g. "release dab75f8"')
     parser.add_argument("--jobs", type=Path, help="a folder of job modules (default: the machinery jobs)")
     parser.add_argument("--config", type=Path, help="a JSON file of stack config values (default: the machinery's)")
+    parser.add_argument(
+        "--variants", action="store_true", help="every machinery variant, as the kept release graph holds them"
+    )
     args = parser.parse_args(argv)
+    if args.variants:
+        variants = {name: record(args.root.resolve(), config=config) for name, config in MACHINERY_VARIANTS.items()}
+        kept = {name: {"resources": graph["resources"]} for name, graph in variants.items()}
+        document = {"format": 2, "source": args.source, "variants": kept}
+        args.out.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+        return 0
     if args.jobs and not args.jobs.is_dir():
         parser.error(f"--jobs {args.jobs}: not a folder of job modules")
     if args.config and not args.config.is_file():

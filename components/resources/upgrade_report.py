@@ -1,6 +1,6 @@
 """The upgrade check and the change report for `plan.py`: the stack's resource graph recorded under Pulumi mocks,
-compared with the previous plan's (build/<stack>/resource-graph.json, e.g. the base branch's in a pull request),
-and this program's machinery compared with the last release's (components/model/release_graph.json)."""
+compared with the previous plan's (build/<stack>.resource-graph.json, e.g. the base branch's in a pull request),
+and this program's machinery compared with the last release's, per variant (components/model/release_graph.json)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from components.model.change_words import describe_changes
-from components.model.resource_graph import RELEASE_GRAPH, Graph, graph_from_json, read_graph
+from components.model.resource_graph import Graph, graph_from_json, read_graph, read_release
 from components.model.upgrade_check import UpgradeReport, check
-from components.resources.resource_graph_recorder import record
+from components.resources.resource_graph_recorder import MACHINERY_VARIANTS, record
 
 GRAPH_FILE = "resource-graph.json"
 PROGRAM = Path(__file__).resolve().parents[2]  # the checkout whose __main__.py and components/ are recorded
@@ -31,9 +31,13 @@ def stack_graph(jobs_dir: Path, config: dict[str, Any], source: str) -> Graph:
     return graph_from_json(record(PROGRAM, config=config, jobs_dir=jobs_dir), source)
 
 
-def machinery_check() -> UpgradeReport:
-    """The last release's machinery against this checkout's, with the same jobs and settings on both sides."""
-    return check(read_graph(RELEASE_GRAPH), graph_from_json(record(PROGRAM)))
+def machinery_checks() -> dict[str, UpgradeReport]:
+    """The last release's machinery against this checkout's, per variant, with the same jobs and settings on
+    both sides."""
+    return {
+        name: check(released, graph_from_json(record(PROGRAM, config=MACHINERY_VARIANTS[name])))
+        for name, released in read_release().items()
+    }
 
 
 def change_report(
@@ -60,12 +64,12 @@ def change_report(
             lines += words.lines
             lines += [f"runs in flight of {job}: {'; '.join(n)}" for job, n in sorted(report.affected_jobs.items())]
             refusals += words.refusals
-    release = machinery_check()
-    source = read_graph(RELEASE_GRAPH).source or "the last release"
-    verdict = "safe" if release.ok else "UNSAFE"
-    lines.append(f"upgrade check against {source} (the program's machinery): {verdict}: {release.lines()[0]}")
-    lines += [f"UNSAFE: {problem}" for problem in release.problems]
-    refusals += [f"upgrade from {source}: {problem}" for problem in release.problems]
+    source = next(iter(read_release().values())).source or "the last release"
+    for name, release in machinery_checks().items():
+        verdict = "safe" if release.ok else "UNSAFE"
+        lines.append(f"upgrade check against {source} ({name} machinery): {verdict}: {release.lines()[0]}")
+        lines += [f"UNSAFE: {problem}" for problem in release.problems]
+        refusals += [f"upgrade from {source} ({name}): {problem}" for problem in release.problems]
     return ChangeReport(tuple(lines), tuple(refusals), graph)
 
 

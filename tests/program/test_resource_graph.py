@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from components.model.resource_graph import RELEASE_GRAPH, Graph, graph_from_json, read_graph, write_graph
+from components.model.resource_graph import Graph, graph_from_json, read_graph, read_release, write_release
 from components.model.upgrade_check import check, classify
-from components.resources.resource_graph_recorder import MACHINERY_CONFIG, record
+from components.resources.resource_graph_recorder import MACHINERY_CONFIG, MACHINERY_VARIANTS, record
 from tests.support.history_graphs import RECORDER, REPO, record_commit, stored
 
 UNSAFE_COMMIT = "8b930e3"  # the up that moved every state machine to the shared role
@@ -43,12 +43,25 @@ def _head(jobs: dict[str, str] | None = None, config: dict[str, object] | None =
 
 
 def test_head_upgrades_a_stack_deployed_at_the_last_release_safely() -> None:
-    head = _head()
+    heads = {name: _head(config=config) for name, config in MACHINERY_VARIANTS.items()}
     if os.environ.get("UPDATE_RELEASE_GRAPH"):
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
-        write_graph(Graph(head.resources, f"release {commit.stdout.strip()}"), RELEASE_GRAPH)
-    report = check(read_graph(RELEASE_GRAPH), head)
-    assert report.ok, "\n".join(report.lines())
+        write_release(heads, f"release {commit.stdout.strip()}")
+    released = read_release()
+    assert set(released) == set(MACHINERY_VARIANTS)
+    for name, head in heads.items():
+        report = check(released[name], head)
+        assert report.ok, f"{name}:\n" + "\n".join(report.lines())
+
+
+def test_the_variants_cover_what_the_settings_switch() -> None:
+    """The kept graph holds the resources only some settings declare: the cluster, the topic and its e-mail
+    subscription, the dead-letter queue and its alarm (defaults); the self-test's canary jobs."""
+    types = {name: {r.type for r in graph.resources} for name, graph in read_release().items()}
+    assert {"aws:ecs/cluster:Cluster", "aws:sns/topic:Topic", "aws:sqs/queue:Queue"} <= types["default"]
+    other = read_release()["existing-cluster-and-topic-self-test"]
+    assert "aws:ecs/cluster:Cluster" not in types["existing-cluster-and-topic-self-test"]
+    assert {r.job for r in other.resources if r.job} > {"cron-job", "rate-job-with-permissions"}  # canaries
 
 
 def test_every_change_mains_history_made_passes_but_the_shared_role_upgrade() -> None:
@@ -81,7 +94,7 @@ def test_the_stored_history_is_what_the_commits_own_program_records() -> None:
 def test_the_check_holds_for_a_users_own_jobs_against_the_released_program(tmp_path: Path) -> None:
     """The released commit's program and HEAD's, both with a user's own jobs and settings: the machinery the
     kept graph covers is what a user's stack upgrades."""
-    source = read_graph(RELEASE_GRAPH).source.split()[-1]
+    source = read_release()["default"].source.split()[-1]
     archive = subprocess.run(["git", "archive", source], cwd=REPO, check=True, capture_output=True).stdout
     tarfile.open(fileobj=BytesIO(archive)).extractall(tmp_path / "release", filter="data")
     (tmp_path / "jobs").mkdir()

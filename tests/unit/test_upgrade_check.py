@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from components.model.force_new import FORCE_NEW, STATEFUL
-from components.model.resource_graph import RELEASE_GRAPH, Graph, GraphResource, read_graph
+from components.model.resource_graph import Graph, GraphResource, read_release
 from components.model.upgrade_check import check, classify
 
-RELEASE = read_graph(RELEASE_GRAPH)
+RELEASE = read_release()["default"]
 MACHINE_ROLE = "shared-job-state-machines-role"
 
 
@@ -145,7 +145,7 @@ def test_a_resource_moved_under_an_alias_is_matched_not_created_and_deleted() ->
 
 
 def test_every_type_the_program_declares_has_a_force_new_entry_citing_the_providers_source() -> None:
-    declared = {r.type for r in RELEASE.resources if r.custom}
+    declared = {r.type for graph in read_release().values() for r in graph.resources if r.custom}
     assert declared <= set(FORCE_NEW), sorted(declared - set(FORCE_NEW))
     for entry in FORCE_NEW.values():
         assert re.fullmatch(r"internal/service/[a-z0-9]+/[a-z_]+\.go", entry.source)
