@@ -138,7 +138,12 @@ def deployer_policy(config: StackConfig, env: AwsEnv) -> Document:
             ],
             [role(f"{prefix}-*")],
         ),
-        _pass("PassRolesToEcsTasks", [role(f"{prefix}-*-task"), role(names.execution_role)], "ecs-tasks.amazonaws.com"),
+        # The execution role is several past one role's policy size (execution_roles.py): all named `<name>*`.
+        _pass(
+            "PassRolesToEcsTasks",
+            [role(f"{prefix}-*-task"), role(f"{names.execution_role}*")],
+            "ecs-tasks.amazonaws.com",
+        ),
         # Every state machine role ends in -sfn (the slot watch's too), but the janitor's.
         _pass("PassRolesToStepFunctions", [role(f"{prefix}-*-sfn"), role(names.janitor_role)], "states.amazonaws.com"),
         _pass("PassRoleToScheduler", [role(names.scheduler_role)], "scheduler.amazonaws.com"),

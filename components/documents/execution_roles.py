@@ -1,0 +1,111 @@
+"""The task execution roles of a stack: one role while its policy fits, then shards of the fleet.
+
+ECS's agent uses a task's execution role to pull its image, write its logs and read its secrets (ECS developer
+guide, "Amazon ECS task execution IAM role"). Every referenced secret is a grant on that role, and IAM counts the
+sum of a role's inline policies against 10,240 characters (IAM user guide, "IAM and AWS STS quotas"): at about 40
+jobs with three secrets of their own, one role no longer fits. So, as the other shared roles change form before
+the limit (policies.scheduler_policy, grants.fit_inline), this one does too, keeping its promise that a role reads
+only the secrets its jobs reference: past the budget the jobs, in name order, are packed into several roles,
+`<prefix>-job-execution`, `<prefix>-job-execution-2`, ..., each naming only its own jobs' images and secrets.
+A stack that fits keeps its one role, unchanged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from components.documents import policies
+from components.model.arns import AwsEnv
+from components.model.naming import job_log_group_prefix, shared_names
+from components.model.permissions import INLINE_POLICY_BUDGET, policy_length
+from components.model.stack import Stack, StackJob
+
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ExecutionRole:
+    """One execution role: its place (1-based), IAM name, the jobs whose task definitions name it, its policy."""
+
+    index: int
+    name: str
+    jobs: tuple[str, ...]
+    policy: Document
+
+    @property
+    def document_path(self) -> str:
+        """Where the plan writes its policy (`.policy.json`; `.trust.json` its trust policy) under build/<stack>/."""
+        return "shared/execution-role" + ("" if self.index == 1 else f"-{self.index}")
+
+
+class JobTooLargeForARole(ValueError):
+    """One job's images and secrets alone do not fit one execution role's policy."""
+
+
+def shard_name(prefix: str, index: int) -> str:
+    """The `index`-th execution role's name (1-based): the first keeps the name a stack of one role has."""
+    base = shared_names(prefix).execution_role
+    return base if index == 1 else f"{base}-{index}"
+
+
+def execution_role_pattern(env: AwsEnv, prefix: str) -> str:
+    """Every execution role of the stack, whatever its form: what the run states and the deployer may pass."""
+    return env.role_arn(f"{shared_names(prefix).execution_role}*")
+
+
+def _policy(stack: Stack, env: AwsEnv, jobs: list[StackJob]) -> Document:
+    config = stack.config
+    return policies.execution_role_policy(
+        env,
+        log_group_prefix=job_log_group_prefix(config.name_prefix),
+        images=sorted({job.spec.image or config.image for job in jobs}),
+        secret_refs=sorted({ref for job in jobs for ref in job.spec.secrets.values()}),
+    )
+
+
+def execution_roles(stack: Stack, env: AwsEnv, budget: int = INLINE_POLICY_BUDGET) -> list[ExecutionRole]:
+    """The stack's execution roles, each policy at most `budget` characters (minified, as IAM counts them).
+
+    One role while every job fits in it; otherwise jobs in name order fill a role until the next would cross the
+    budget, then start the next role. Growing the fleet only ever adds roles at the end, and no role is named
+    for a job, so no role a run may be using is deleted by growth (docs/changing-a-deployed-stack.md).
+    Raises JobTooLargeForARole naming the job whose references alone cross the budget."""
+    prefix = stack.config.name_prefix
+    everyone = _policy(stack, env, stack.jobs)
+    if policy_length(everyone) <= budget:
+        return [ExecutionRole(1, shard_name(prefix, 1), tuple(job.name for job in stack.jobs), everyone)]
+    shards: list[tuple[list[StackJob], Document]] = []
+    current: list[StackJob] = []
+    current_policy: Document = {}
+    for job in sorted(stack.jobs, key=lambda j: j.name):
+        candidate = _policy(stack, env, [*current, job])
+        if policy_length(candidate) <= budget:
+            current, current_policy = [*current, job], candidate
+            continue
+        if not current:
+            raise JobTooLargeForARole(_too_large(job, policy_length(candidate), budget))
+        shards.append((current, current_policy))
+        alone = _policy(stack, env, [job])
+        if policy_length(alone) > budget:
+            raise JobTooLargeForARole(_too_large(job, policy_length(alone), budget))
+        current, current_policy = [job], alone
+    if current:
+        shards.append((current, current_policy))
+    return [
+        ExecutionRole(index, shard_name(prefix, index), tuple(j.name for j in jobs), policy)
+        for index, (jobs, policy) in enumerate(shards, start=1)
+    ]
+
+
+def _too_large(job: StackJob, size: int, budget: int) -> str:
+    return (
+        f"{job.source}: secrets: the job's {len(job.spec.secrets)} secret references need an execution role "
+        f"policy of {size:,} characters, more than the {budget:,} one role is given (IAM allows 10,240 per role: "
+        'IAM user guide, "IAM and AWS STS quotas"): keep several values in one Secrets Manager secret and '
+        "reference its JSON keys (`arn:...:secret:NAME:KEY::`, one grant for all of them), or use fewer secrets"
+    )
+
+
+def role_of_job(roles: list[ExecutionRole]) -> dict[str, str]:
+    """Job name -> the name of the execution role its task definition names."""
+    return {job: role.name for role in roles for job in role.jobs}
