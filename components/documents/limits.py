@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.documents.execution_roles import JobTooLargeForARole
+from components.documents.grants import MachineDocuments
 from components.documents.rendered import rendered_documents, stack_dashboard_bodies
 from components.model.arns import AwsEnv
 from components.model.aws_constants import DOCUMENT_LIMITS
@@ -106,26 +107,28 @@ def headroom(documents: dict[str, Document]) -> list[Headroom]:
     return list(largest.values())
 
 
-def stack_documents(stack: Stack, env: AwsEnv) -> dict[str, Document]:
+def stack_documents(stack: Stack, env: AwsEnv, machines: list[MachineDocuments] | None = None) -> dict[str, Document]:
     """Every document the stack deploys (rendered.rendered_documents) and its dashboards' bodies."""
-    documents = rendered_documents(stack, env)
+    documents = rendered_documents(stack, env, machines)
     for index, body in enumerate(stack_dashboard_bodies(stack, env), start=1):
         documents[f"shared/dashboard{'' if index == 1 else f'-{index}'}.dashboard.json"] = body
     return documents
 
 
-def stack_headroom(stack: Stack, env: AwsEnv) -> tuple[list[Headroom], list[str]]:
+def stack_headroom(
+    stack: Stack, env: AwsEnv, machines: list[MachineDocuments] | None = None
+) -> tuple[list[Headroom], list[str]]:
     """The stack's headroom and its problems: each document past its limit, with the lever to pull."""
     try:
-        documents = stack_documents(stack, env)
+        documents = stack_documents(stack, env, machines)
     except JobTooLargeForARole as problem:
         return [], [str(problem)]
     found = headroom(documents)
     return found, [_problem(item) for item in found if item.size > item.limit]
 
 
-def stack_limit_problems(stack: Stack, env: AwsEnv) -> list[str]:
-    return stack_headroom(stack, env)[1]
+def stack_limit_problems(stack: Stack, env: AwsEnv, machines: list[MachineDocuments] | None = None) -> list[str]:
+    return stack_headroom(stack, env, machines)[1]
 
 
 def _problem(item: Headroom) -> str:

@@ -123,15 +123,18 @@ def slot_watch_documents(stack: Stack, env: AwsEnv) -> MachineDocuments:
     )
 
 
-def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
-    """Relative file path -> document, for every job and the shared pieces."""
+def rendered_documents(
+    stack: Stack, env: AwsEnv, machines: list[MachineDocuments] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Relative file path -> document, for every job and the shared pieces; `machines`, the jobs' machine
+    documents in job order when the caller has them already (job_machine_documents)."""
     config = stack.config
     shared = shared_names(config.name_prefix)
     documents: dict[str, dict[str, Any]] = {}
+    built = machines if machines is not None else [job_machine_documents(job, stack, env) for job in stack.jobs]
     machines = []
-    for job in stack.jobs:
+    for job, machine in zip(stack.jobs, built, strict=True):
         base = f"jobs/{job.name}"
-        machine = job_machine_documents(job, stack, env)
         machines.append(machine)
         documents[f"{base}/state-machine.asl.json"] = machine.definition
         if (permissions := task_role_policy(job.spec.permissions)) is not None:

@@ -63,8 +63,10 @@ class SharedInfra(pulumi.ComponentResource):
         # from the program; Pulumi forgets them instead of deleting them (`retain_on_delete`).
         self._kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         self.env = self._aws_env()
+        # Every job's state machine definition, built once: their shared role is the union of their grants.
+        self._machines = [render.job_machine_documents(job, self._stack, self.env) for job in self._stack.jobs]
         # Before any resource: a stack with a document past AWS's limit would fail half-way through `pulumi up`.
-        problems = stack_limit_problems(args.stack, self.env)
+        problems = stack_limit_problems(args.stack, self.env, self._machines)
         if problems:
             raise pulumi.RunError(str(InvalidSetup(problems)))
         table = self._lock_table()
@@ -248,9 +250,9 @@ class SharedInfra(pulumi.ComponentResource):
             self.execution_role_arns.update({job: resource.arn for job in role.jobs})
 
     def _job_state_machines_role(self) -> None:
-        """Every job's state machine definition, built once, and the one role they share: the union of their
-        states' grants (components/documents/rendered.py)."""
-        machines = [render.job_machine_documents(job, self._stack, self.env) for job in self._stack.jobs]
+        """Every job's state machine definition and the one role they share: the union of their states' grants
+        (components/documents/rendered.py)."""
+        machines = self._machines
         # Kept as text: hundreds of definitions as dicts are objects the garbage collector scans again and
         # again for the rest of the program (components/resources/garbage_collection.py); strings it skips.
         self.job_definitions = {
