@@ -310,8 +310,9 @@ def _execution_role_requests(stack: Stack, env: AwsEnv) -> list[Expected]:
         role, doc = env.role_arn(own.name), f"{own.document_path}.policy.json"
         own_jobs = [job for job in stack.jobs if job.name in own.jobs]
         readable = {(r.action, r.resource) for job in own_jobs for r in _secret_reads(job, "", env)}
-        # Another role's jobs' secrets (each role reads only its own jobs'), at most a few per role.
-        others = sorted(mine - readable)[:3]
+        # Another role's jobs' secrets (each role reads only its own jobs'): two of each kind per role.
+        unread = sorted(mine - readable)
+        others = [r for action in sorted({a for a, _ in unread}) for r in [u for u in unread if u[0] == action][:2]]
         for action, resource in others:
             found.append(Expected(doc, Request(role, action, resource, {}), False, "another execution role's secret"))
         other_group = env.arn("logs", f"log-group:{job_log_group_prefix(OTHER)}x:log-stream:job/job/{TASK_ID}")

@@ -19,6 +19,7 @@ from components.loading.stack import load_stack
 from components.model.arns import AwsEnv
 from components.model.stack import Stack
 from tests.support.aws_requests import Expected, stack_requests, trust_requests
+from tests.support.fleets import fleet_config, write_fleet
 from tests.support.iam_simulator import Case, Outcome, simulate
 from tests.support.pulumi_mocks import ACCOUNT, BASE_CONFIG
 
@@ -66,8 +67,13 @@ def _stacks(tmp_path: Path) -> dict[str, Stack]:
         # GitHub's immutable subject form ("OpenID Connect reference"), for repositories created after 2026-07-15.
         "scheduled-jobs:githubRepository": "octo-org@123456/scheduled-jobs@456789",
     }
+    # Jobs with secrets of their own past one execution role's policy: each role must read its jobs' secrets and
+    # no other role's (components/documents/execution_roles.py).
+    write_fleet(tmp_path / "d" / "jobs", 30, 4)
+    fleet = load_stack(tmp_path / "d" / "jobs", fleet_config(), "scheduled-jobs", "fleet", "Pulumi.fleet.yaml")
     return {
         "dev": plan.load("dev"),
+        "own-secrets-fleet": fleet,
         "variants": _variants_stack(tmp_path / "a", {**BASE_CONFIG, **REPOSITORY}),
         "existing-cluster": _variants_stack(tmp_path / "b", existing_cluster),
         "no-dead-letter-queue": _variants_stack(tmp_path / "c", no_queue),
