@@ -11,16 +11,22 @@ A stack that fits keeps its one role, unchanged."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from components.documents import policies
 from components.model.arns import AwsEnv
 from components.model.naming import job_log_group_prefix, shared_names
-from components.model.permissions import INLINE_POLICY_BUDGET, policy_length
+from components.model.permissions import policy_length
 from components.model.stack import Stack, StackJob
 
 Document = dict[str, Any]
+
+# Each execution role's policy is packed to at most this many of IAM's 10,240 characters per role (IAM user guide,
+# "IAM and AWS STS quotas"). Measured as IAM counts (permissions.policy_length), so the margin is small: every
+# role saved counts, as roles are the quota a large fleet fills first (1,000 per account; docs/limits.md).
+EXECUTION_ROLE_BUDGET = 9_500
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ def _policy(stack: Stack, env: AwsEnv, jobs: list[StackJob]) -> Document:
     )
 
 
-def execution_roles(stack: Stack, env: AwsEnv, budget: int = INLINE_POLICY_BUDGET) -> list[ExecutionRole]:
+def execution_roles(stack: Stack, env: AwsEnv, budget: int = EXECUTION_ROLE_BUDGET) -> list[ExecutionRole]:
     """The stack's execution roles, each policy at most `budget` characters (minified, as IAM counts them).
 
     One role while every job fits in it; otherwise jobs in name order fill a role until the next would cross the
@@ -71,30 +77,77 @@ def execution_roles(stack: Stack, env: AwsEnv, budget: int = INLINE_POLICY_BUDGE
     for a job, so no role a run may be using is deleted by growth (docs/changing-a-deployed-stack.md).
     Raises JobTooLargeForARole naming the job whose references alone cross the budget."""
     prefix = stack.config.name_prefix
-    everyone = _policy(stack, env, stack.jobs)
-    if policy_length(everyone) <= budget:
-        return [ExecutionRole(1, shard_name(prefix, 1), tuple(job.name for job in stack.jobs), everyone)]
-    shards: list[tuple[list[StackJob], Document]] = []
+    of_job = {job.name: _Grants.of(stack, env, job) for job in stack.jobs}
+    every = _Grants().union(of_job.values())
+    if every.names_at_least() <= budget:  # else the one policy, naming all of them, cannot fit
+        everyone = _policy(stack, env, stack.jobs)
+        if policy_length(everyone) <= budget:
+            return [ExecutionRole(1, shard_name(prefix, 1), tuple(job.name for job in stack.jobs), everyone)]
+    shards: list[list[StackJob]] = []
     current: list[StackJob] = []
-    current_policy: Document = {}
+    bound, granted = 0, _Grants()  # an upper bound of the current role's policy length, and what it names
     for job in sorted(stack.jobs, key=lambda j: j.name):
-        candidate = _policy(stack, env, [*current, job])
+        grants = of_job[job.name]
+        if current and bound + granted.growth(grants) <= budget:
+            bound += granted.growth(grants)
+            current, granted = [*current, job], granted | grants
+            continue
+        candidate = _policy(stack, env, [*current, job])  # near the budget: the exact length
         if policy_length(candidate) <= budget:
-            current, current_policy = [*current, job], candidate
+            current, granted, bound = [*current, job], granted | grants, policy_length(candidate)
             continue
         if not current:
             raise JobTooLargeForARole(_too_large(job, policy_length(candidate), budget))
-        shards.append((current, current_policy))
+        shards.append(current)
         alone = _policy(stack, env, [job])
         if policy_length(alone) > budget:
             raise JobTooLargeForARole(_too_large(job, policy_length(alone), budget))
-        current, current_policy = [job], alone
-    if current:
-        shards.append((current, current_policy))
+        current, granted, bound = [job], grants, policy_length(alone)
+    shards.append(current)
     return [
-        ExecutionRole(index, shard_name(prefix, index), tuple(j.name for j in jobs), policy)
-        for index, (jobs, policy) in enumerate(shards, start=1)
+        ExecutionRole(index, shard_name(prefix, index), tuple(j.name for j in jobs), _policy(stack, env, jobs))
+        for index, jobs in enumerate(shards, start=1)
     ]
+
+
+# A statement a role's policy gains with its first parameter, secret or ECR image (two for ECR: log in and pull)
+# is shorter than this; each resource after the first adds its ARN, its quotes and a comma.
+STATEMENT_ALLOWANCE = 300
+
+
+@dataclass(frozen=True)
+class _Grants:
+    """The resources a policy names, by statement: parameters, secrets, image repositories."""
+
+    kinds: tuple[frozenset[str], ...] = (frozenset(), frozenset(), frozenset())
+
+    @classmethod
+    def of(cls, stack: Stack, env: AwsEnv, job: StackJob) -> _Grants:
+        parameters, secrets = policies.secret_resources(env, job.spec.secrets.values())
+        images = [job.spec.image or stack.config.image]
+        return cls((frozenset(parameters), frozenset(secrets), frozenset(policies.ecr_repositories(env, images))))
+
+    def growth(self, other: _Grants) -> int:
+        """At most how many characters the policy grows by when it also names `other`'s resources."""
+        grown = 0
+        for mine, theirs in zip(self.kinds, other.kinds, strict=True):
+            grown += sum(len(arn) + 3 for arn in theirs - mine)
+            grown += STATEMENT_ALLOWANCE if theirs and not mine else 0
+        return grown
+
+    def names_at_least(self) -> int:
+        """A lower bound of the length of a policy that names them all: each ARN, its quotes and a comma."""
+        return sum(len(arn) + 3 for kind in self.kinds for arn in kind)
+
+    def union(self, others: Iterable[_Grants]) -> _Grants:
+        kinds = [set(kind) for kind in self.kinds]
+        for other in others:
+            for mine, theirs in zip(kinds, other.kinds, strict=True):
+                mine |= theirs
+        return _Grants(tuple(frozenset(kind) for kind in kinds))
+
+    def __or__(self, other: _Grants) -> _Grants:
+        return _Grants(tuple(a | b for a, b in zip(self.kinds, other.kinds, strict=True)))
 
 
 def _too_large(job: StackJob, size: int, budget: int) -> str:

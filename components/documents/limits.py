@@ -85,19 +85,24 @@ def size_of(document: Document, limit_key: str) -> int:
         return len(document["widgets"])
     if limit_key in ("role inline policies", "managed policy", "role trust policy"):
         return policy_length(document)
-    text = json.dumps(document, sort_keys=True)
-    return len(text.encode()) if unit == "bytes" else len(text)
+    return _text_size(json.dumps(document, sort_keys=True), limit_key)
 
 
-def headroom(documents: dict[str, Document]) -> list[Headroom]:
-    """Per kind of document, the largest; in the order the kinds first appear. Raises KeyError for a document of
-    a kind no limit is known for, so a new document cannot escape the table."""
+def _text_size(text: str, limit_key: str) -> int:
+    return len(text.encode()) if DOCUMENT_LIMITS[limit_key].unit == "bytes" else len(text)
+
+
+def headroom(documents: dict[str, Document], texts: dict[str, str] | None = None) -> list[Headroom]:
+    """Per kind of document, the largest; in the order the kinds first appear. `texts`: path -> the document as
+    the program sends it (key-sorted JSON), where the caller has it already, for the definitions and patterns.
+    Raises KeyError for a document of a kind no limit is known for, so a new document cannot escape the table."""
     largest: dict[str, Headroom] = {}
+    texts = texts or {}
     for path, document in documents.items():
         key = limit_of(path)
         if key is None:
             raise KeyError(f"{path}: no AWS limit known for this kind of document; add it to DOCUMENT_LIMITS")
-        kind, size = kind_of(path), size_of(document, key)
+        kind, size = kind_of(path), _text_size(texts[path], key) if path in texts else size_of(document, key)
         known = largest.get(kind)
         count = 1 if known is None else known.count + 1
         if known is None or size > known.size:
@@ -116,19 +121,23 @@ def stack_documents(stack: Stack, env: AwsEnv, machines: list[MachineDocuments] 
 
 
 def stack_headroom(
-    stack: Stack, env: AwsEnv, machines: list[MachineDocuments] | None = None
+    stack: Stack, env: AwsEnv, machines: list[MachineDocuments] | None = None, definitions: dict[str, str] | None = None
 ) -> tuple[list[Headroom], list[str]]:
-    """The stack's headroom and its problems: each document past its limit, with the lever to pull."""
+    """The stack's headroom and its problems: each document past its limit, with the lever to pull. `machines`
+    and `definitions` (job name -> its definition as key-sorted JSON): what the program has built already."""
     try:
         documents = stack_documents(stack, env, machines)
     except JobTooLargeForARole as problem:
         return [], [str(problem)]
-    found = headroom(documents)
+    texts = {f"jobs/{job}/state-machine.asl.json": text for job, text in (definitions or {}).items()}
+    found = headroom(documents, texts)
     return found, [_problem(item) for item in found if item.size > item.limit]
 
 
-def stack_limit_problems(stack: Stack, env: AwsEnv, machines: list[MachineDocuments] | None = None) -> list[str]:
-    return stack_headroom(stack, env, machines)[1]
+def stack_limit_problems(
+    stack: Stack, env: AwsEnv, machines: list[MachineDocuments] | None = None, definitions: dict[str, str] | None = None
+) -> list[str]:
+    return stack_headroom(stack, env, machines, definitions)[1]
 
 
 def _problem(item: Headroom) -> str:

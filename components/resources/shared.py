@@ -65,8 +65,14 @@ class SharedInfra(pulumi.ComponentResource):
         self.env = self._aws_env()
         # Every job's state machine definition, built once: their shared role is the union of their grants.
         self._machines = [render.job_machine_documents(job, self._stack, self.env) for job in self._stack.jobs]
+        # Kept as text: hundreds of definitions as dicts are objects the garbage collector scans again and
+        # again for the rest of the program (components/resources/garbage_collection.py); strings it skips.
+        self.job_definitions = {
+            job.name: json.dumps(m.definition, sort_keys=True)
+            for job, m in zip(self._stack.jobs, self._machines, strict=True)
+        }
         # Before any resource: a stack with a document past AWS's limit would fail half-way through `pulumi up`.
-        problems = stack_limit_problems(args.stack, self.env, self._machines)
+        problems = stack_limit_problems(args.stack, self.env, self._machines, self.job_definitions)
         if problems:
             raise pulumi.RunError(str(InvalidSetup(problems)))
         table = self._lock_table()
@@ -253,12 +259,6 @@ class SharedInfra(pulumi.ComponentResource):
         """Every job's state machine definition and the one role they share: the union of their states' grants
         (components/documents/rendered.py)."""
         machines = self._machines
-        # Kept as text: hundreds of definitions as dicts are objects the garbage collector scans again and
-        # again for the rest of the program (components/resources/garbage_collection.py); strings it skips.
-        self.job_definitions = {
-            job.name: json.dumps(m.definition, sort_keys=True)
-            for job, m in zip(self._stack.jobs, machines, strict=True)
-        }
         self.job_state_machine_role_arn = None
         if not machines:
             return

@@ -63,11 +63,11 @@ def test_a_stack_with_a_document_that_cannot_fit_is_refused_with_the_lever_and_n
     project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_fleet(project.jobs, 3, 2)
-    write_fleet(project.jobs, 1, 110, tag="huge")  # 110 secrets of its own: no one role can hold them
+    write_fleet(project.jobs, 1, 150, tag="huge")  # 150 secrets of its own: no one role can hold them
     _stack_files(project, fleet_config())
     out_dir = tmp_path / "build"
     assert plan.main(["--stack", "test", "--root", str(project.root), "--out", str(out_dir)]) == 1
     error = capsys.readouterr().err
-    assert "jobs/huge_0000.py: secrets: the job's 110 secret references need an execution role policy of" in error
+    assert "jobs/huge_0000.py: secrets: the job's 150 secret references need an execution role policy of" in error
     assert "JSON keys" in error
     assert not out_dir.exists()

@@ -38,7 +38,7 @@ def test_each_task_definition_names_the_execution_role_whose_policy_reads_its_se
 
 def test_a_job_no_execution_role_can_hold_stops_the_program_before_any_resource(project: Project) -> None:
     write_fleet(project.jobs, 2, 1)
-    write_fleet(project.jobs, 1, 110, tag="huge")
+    write_fleet(project.jobs, 1, 150, tag="huge")
     mocks = run_program(project, fleet_config(), capture_error=True)
-    assert "jobs/huge_0000.py: secrets: the job's 110 secret references" in str(mocks.error)
+    assert "jobs/huge_0000.py: secrets: the job's 150 secret references" in str(mocks.error)
     assert [r for r in mocks.resources if not r.type.startswith("scheduled-jobs:")] == []

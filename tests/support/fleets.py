@@ -39,6 +39,7 @@ def job_fields(
         "timeout": "30m",
         "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/app-{index % images}:1.{index % 7}",
         "secrets": secret_refs(name, secrets),
+        "tags": {"owner": f"team-{index % 5}", "data-class": "internal"},
     }
     if index % 2 == 0:
         fields["schedule"] = f"cron({index % 60} {index % 24} * * ? *)"

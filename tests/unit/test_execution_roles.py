@@ -6,10 +6,15 @@ from __future__ import annotations
 import pytest
 
 from components.documents import policies
-from components.documents.execution_roles import JobTooLargeForARole, execution_roles, role_of_job
+from components.documents.execution_roles import (
+    EXECUTION_ROLE_BUDGET,
+    JobTooLargeForARole,
+    execution_roles,
+    role_of_job,
+)
 from components.documents.policies import SECRET_SUFFIX
 from components.model.aws_constants import DOCUMENT_LIMITS
-from components.model.permissions import INLINE_POLICY_BUDGET, policy_length
+from components.model.permissions import policy_length
 from components.model.stack import Stack, StackJob
 from tests.support.builders import ENV
 from tests.support.fleets import PREFIX, fleet_stack
@@ -29,7 +34,7 @@ def _granted(policy: dict[str, object]) -> set[str]:
 
 
 def _needed(job: StackJob) -> set[str]:
-    """The grants the job's references need, as policies._secret_resources writes them."""
+    """The grants the job's references need, as policies.secret_resources writes them."""
     return _granted(
         policies.execution_role_policy(ENV, log_group_prefix="/x/", images=[], secret_refs=job.spec.secrets.values())
     )
@@ -43,7 +48,7 @@ def test_every_execution_role_fits_and_reads_exactly_its_own_jobs_secrets(jobs: 
     assert sorted(job for role in roles for job in role.jobs) == sorted(job.name for job in stack.jobs)
     by_name = {job.name: job for job in stack.jobs}
     for role in roles:
-        assert policy_length(role.policy) <= INLINE_POLICY_BUDGET < IAM_ROLE_LIMIT, role.name
+        assert policy_length(role.policy) <= EXECUTION_ROLE_BUDGET < IAM_ROLE_LIMIT, role.name
         assert _granted(role.policy) == set().union(*(_needed(by_name[j]) for j in role.jobs)), role.name
     assert [role.name for role in roles] == [f"{PREFIX}-job-execution"] + [
         f"{PREFIX}-job-execution-{i}" for i in range(2, len(roles) + 1)
@@ -91,12 +96,12 @@ def test_references_to_one_secret_by_json_key_cost_one_grant() -> None:
 
 def test_a_job_whose_own_secrets_cannot_fit_one_role_is_refused_naming_its_file_the_field_and_the_lever() -> None:
     stack = fleet_stack(3, 2)
-    big = fleet_stack(1, 110, tag="huge").jobs[0]
+    big = fleet_stack(1, 150, tag="huge").jobs[0]
     stack = Stack(project=stack.project, stack=stack.stack, config=stack.config, jobs=[*stack.jobs, big])
     with pytest.raises(JobTooLargeForARole) as refused:
         execution_roles(stack, ENV)
     message = str(refused.value)
-    assert message.startswith("jobs/huge_0000.py: secrets: the job's 110 secret references need")
+    assert message.startswith("jobs/huge_0000.py: secrets: the job's 150 secret references need")
     assert "10,240" in message and "JSON keys" in message
 
 
