@@ -19,6 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import YAMLError
 
+from components.documents.execution_roles import execution_role_changes, execution_roles
 from components.documents.footprint import footprint, footprint_rows, footprint_warnings
 from components.documents.limits import headroom_rows, stack_headroom
 from components.documents.rendered import rendered_documents
@@ -281,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     if previous.is_dir():
         before = {path.name for path in previous.iterdir() if path.is_dir()}
         changes = job_changes(before, {job.name for job in stack.jobs}, stack.config.name_prefix)
+        policies = {path.name for path in (previous.parent / "shared").glob("execution-role*.policy.json")}
+        changes += execution_role_changes(policies, execution_roles(stack, env), stack.config.name_prefix)
         if changes:
             print(f"\nchanges since the last plan in {previous.parent}/ (`pulumi preview` compares with AWS):")
             print("\n".join(changes))

@@ -11,6 +11,7 @@ A stack that fits keeps its one role, unchanged."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -162,3 +163,29 @@ def _too_large(job: StackJob, size: int, budget: int) -> str:
 def role_of_job(roles: list[ExecutionRole]) -> dict[str, str]:
     """Job name -> the name of the execution role its task definition names."""
     return {job: role.name for role in roles for job in role.jobs}
+
+
+def execution_role_changes(previous: set[str], roles: list[ExecutionRole], prefix: str) -> list[str]:
+    """What a change of the execution roles' form does, for the plan: `previous`, the policy files of its last
+    output (`execution-role*.policy.json`). Roles added at the end take jobs from the roles before them; a role
+    removed (the fleet shrank) is deleted at the end of `pulumi up`, while a task started before may still use it."""
+    before = {
+        int(match[1] or 1)
+        for name in previous
+        if (match := re.fullmatch(r"execution-role(?:-(\d+))?\.policy\.json", name))
+    }
+    now = {role.index for role in roles}
+    notes = []
+    if added := sorted(now - before):
+        shown = ", ".join(shard_name(prefix, index) for index in added)
+        notes.append(
+            f"execution roles {shown} are added: jobs that move to them get a new task definition revision naming "
+            "their new role; a run in flight keeps its task's role, whose log grant stays"
+        )
+    for index in sorted(before - now):
+        notes.append(
+            f"execution role {shard_name(prefix, index)} is removed: `pulumi up` deletes it at its end, after its "
+            "jobs' task definitions name other roles, but a task started before with it keeps it and cannot write its "
+            "logs once it is gone: deploy when no job runs (`jobctl status`)"
+        )
+    return notes

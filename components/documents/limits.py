@@ -56,9 +56,10 @@ class Headroom:
 
 
 def kind_of(path: str) -> str:
-    """A rendered document's kind: `jobs/report/x.json` -> `jobs/*/x.json`, `execution-role-2` -> `execution-role*`."""
+    """A rendered document's kind: `jobs/report/x.json` -> `jobs/*/x.json`, `execution-role-2` -> `execution-role*`
+    (and the dashboards likewise)."""
     path = re.sub(r"^jobs/[^/]+/", "jobs/*/", path)
-    return re.sub(r"^shared/execution-role(-\d+)?\.", "shared/execution-role*.", path)
+    return re.sub(r"^shared/(execution-role|dashboard)(-\d+)?\.", r"shared/\1*.", path)
 
 
 def limit_of(path: str) -> str | None:

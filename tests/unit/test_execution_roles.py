@@ -9,6 +9,7 @@ from components.documents import policies
 from components.documents.execution_roles import (
     EXECUTION_ROLE_BUDGET,
     JobTooLargeForARole,
+    execution_role_changes,
     execution_roles,
     role_of_job,
 )
@@ -112,3 +113,18 @@ def test_every_job_is_given_the_role_its_secrets_are_granted_on() -> None:
     policies_by_name = {role.name: role.policy for role in roles}
     for job in stack.jobs:
         assert _needed(job) <= _granted(policies_by_name[given[job.name]])
+
+
+def test_the_plan_says_which_execution_roles_a_change_adds_and_which_it_deletes_under_runs_in_flight() -> None:
+    grown = execution_roles(fleet_stack(200, 2), ENV)
+    files = {f"{role.document_path.removeprefix('shared/')}.policy.json" for role in grown}
+    assert execution_role_changes({"execution-role.policy.json"}, grown, PREFIX) == [
+        f"execution roles {', '.join(r.name for r in grown[1:])} are added: jobs that move to them get a new task "
+        "definition revision naming their new role; a run in flight keeps its task's role, whose log grant stays"
+    ]
+    shrunk = execution_roles(fleet_stack(10, 2), ENV)
+    notes = execution_role_changes(files, shrunk, PREFIX)
+    assert len(notes) == len(grown) - 1
+    assert notes[0].startswith(f"execution role {PREFIX}-job-execution-2 is removed: `pulumi up` deletes it at its end")
+    assert "deploy when no job runs (`jobctl status`)" in notes[-1]
+    assert execution_role_changes(files, grown, PREFIX) == []
