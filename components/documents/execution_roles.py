@@ -74,8 +74,10 @@ def execution_roles(stack: Stack, env: AwsEnv, budget: int = EXECUTION_ROLE_BUDG
     """The stack's execution roles, each policy at most `budget` characters (minified, as IAM counts them).
 
     One role while every job fits in it; otherwise jobs in name order fill a role until the next would cross the
-    budget, then start the next role. Growing the fleet only ever adds roles at the end, and no role is named
-    for a job, so no role a run may be using is deleted by growth (docs/changing-a-deployed-stack.md).
+    budget, then start the next role. Filling in order needs the fewest roles any split of that order can have,
+    and a job added anywhere (or given more secrets) cannot make a split need fewer, so growth never lowers the
+    number of roles: the roles added are at the end, and no role a run may be using is deleted by growth
+    (docs/changing-a-deployed-stack.md).
     Raises JobTooLargeForARole naming the job whose references alone cross the budget."""
     prefix = stack.config.name_prefix
     of_job = {job.name: _Grants.of(stack, env, job) for job in stack.jobs}

@@ -79,6 +79,17 @@ def test_growing_the_fleet_only_adds_roles_at_the_end() -> None:
     assert set(before[-1].jobs) <= set(after[len(before) - 1].jobs)
 
 
+def test_jobs_added_anywhere_in_name_order_never_lower_the_number_of_roles() -> None:
+    """Jobs sorting between the others move later jobs to the next role, but no role disappears."""
+    base = fleet_stack(150, 3)
+    counts = [len(execution_roles(base, ENV))]
+    for tag in ("job-0", "job-00", "job-01", "aaa"):  # `job-0-0000` sorts between job-0000 and job-0001
+        extra = fleet_stack(30, 4, tag=tag).jobs
+        base = Stack(project=base.project, stack=base.stack, config=base.config, jobs=[*base.jobs, *extra])
+        counts.append(len(execution_roles(base, ENV)))
+    assert counts == sorted(counts) and counts[-1] > counts[0]
+
+
 def test_each_role_pulls_only_its_own_jobs_images() -> None:
     stack = fleet_stack(300, 3, images=40)
     images = {job.name: str(job.spec.image).split(":")[0].rsplit("/", 1)[1] for job in stack.jobs}
