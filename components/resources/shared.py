@@ -14,6 +14,7 @@ from components.documents import policies
 from components.documents import rendered as render
 from components.documents.dashboard import dashboard_count
 from components.documents.execution_roles import execution_roles
+from components.documents.grants import MachineDocuments
 from components.documents.limits import stack_limit_problems
 from components.model.arns import AwsEnv
 from components.model.aws_constants import SQS_MAX_MESSAGE_RETENTION_SECONDS
@@ -63,16 +64,16 @@ class SharedInfra(pulumi.ComponentResource):
         # from the program; Pulumi forgets them instead of deleting them (`retain_on_delete`).
         self._kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         self.env = self._aws_env()
-        # Every job's state machine definition, built once: their shared role is the union of their grants.
-        self._machines = [render.job_machine_documents(job, self._stack, self.env) for job in self._stack.jobs]
-        # Kept as text: hundreds of definitions as dicts are objects the garbage collector scans again and
-        # again for the rest of the program (components/resources/garbage_collection.py); strings it skips.
+        # Every job's state machine definition, built once: their shared role is the union of their grants. Not
+        # kept as dicts: hundreds of definitions are objects the garbage collector scans again and again for the
+        # rest of the program (components/resources/garbage_collection.py); the strings it skips.
+        machines = [render.job_machine_documents(job, self._stack, self.env) for job in self._stack.jobs]
         self.job_definitions = {
             job.name: json.dumps(m.definition, sort_keys=True)
-            for job, m in zip(self._stack.jobs, self._machines, strict=True)
+            for job, m in zip(self._stack.jobs, machines, strict=True)
         }
         # Before any resource: a stack with a document past AWS's limit would fail half-way through `pulumi up`.
-        problems = stack_limit_problems(args.stack, self.env, self._machines, self.job_definitions)
+        problems = stack_limit_problems(args.stack, self.env, machines, self.job_definitions)
         if problems:
             raise pulumi.RunError(str(InvalidSetup(problems)))
         table = self._lock_table()
@@ -80,7 +81,7 @@ class SharedInfra(pulumi.ComponentResource):
         self._alarm_topic()
         self._cluster()
         self._schedule_dead_letter_queue()
-        self._roles_and_schedule_group()
+        self._roles_and_schedule_group(machines)
         self._execution_logs()
         janitor = LockJanitor(
             f"{name}-janitor",
@@ -216,7 +217,7 @@ class SharedInfra(pulumi.ComponentResource):
             treat_missing_data="notBreaching",
         )
 
-    def _roles_and_schedule_group(self) -> None:
+    def _roles_and_schedule_group(self, machines: list[MachineDocuments]) -> None:
         """The shared roles' policies come from the builders the offline plan renders, so the two agree."""
         env, names = self.env, self._names
         self._execution_roles()
@@ -234,7 +235,7 @@ class SharedInfra(pulumi.ComponentResource):
             parent=self,
         )
         self.scheduler_role_arn = scheduler_role.arn
-        self._job_state_machines_role()
+        self._job_state_machines_role(machines)
 
     def _execution_roles(self) -> None:
         """One role while its policy fits, then one per group of jobs (components/documents/execution_roles.py).
@@ -255,10 +256,9 @@ class SharedInfra(pulumi.ComponentResource):
             )
             self.execution_role_arns.update({job: resource.arn for job in role.jobs})
 
-    def _job_state_machines_role(self) -> None:
-        """Every job's state machine definition and the one role they share: the union of their states' grants
+    def _job_state_machines_role(self, machines: list[MachineDocuments]) -> None:
+        """The one role every job's state machine shares: the union of their states' grants
         (components/documents/rendered.py)."""
-        machines = self._machines
         self.job_state_machine_role_arn = None
         if not machines:
             return
