@@ -174,13 +174,13 @@ class Lock:
 
 def lock_from_item(item: Mapping[str, Mapping[str, str]]) -> Lock:
     """A Lock from a DynamoDB GetItem `Item` (typed attribute values)."""
+    expiry = item.get(LOCK_EXPIRES_AT) or item.get(LEGACY_LOCK_EXPIRES_AT)
     return Lock(
         holder=item[LOCK_HOLDER]["S"],
         acquired_at=item.get(LOCK_ACQUIRED_AT, {}).get("S", "unknown"),
-        # A lock taken by a machine of an earlier release has its expiry in the legacy attribute.
-        expires_at=datetime.fromtimestamp(
-            int(float((item.get(LOCK_EXPIRES_AT) or item[LEGACY_LOCK_EXPIRES_AT])["N"])), UTC
-        ),
+        # A lock taken by a machine of an earlier release has its expiry in the legacy attribute; one read without
+        # either (a holder just written, a hand-made item) counts as held for good: never shown as free.
+        expires_at=datetime.fromtimestamp(int(float(expiry["N"])), UTC) if expiry else datetime.max.replace(tzinfo=UTC),
     )
 
 
