@@ -316,7 +316,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "rate-phase-ignores-the-name",
         "components/model/rate_slots.py",
-        'digest = hashlib.sha256(key.encode()).digest()',
+        "digest = hashlib.sha256(key.encode()).digest()",
         'digest = hashlib.sha256(b"").digest()',
         "every job of one rate starts on the same minute: a pile-up at each slot",
     ),

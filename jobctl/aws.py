@@ -7,7 +7,7 @@ import json
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -16,9 +16,11 @@ import boto3
 from botocore.exceptions import ClientError
 
 from components.model.naming import RESERVED_JOB_NAMES, job_names, shared_names
+from jobctl.alert_topic import AlertTopic, read_alert_topic
 from jobctl.dead_letters import DeadLetterQueue
 from jobctl.errors import UnknownJob, error_code
 from jobctl.lock_table import JobItem, LockTable
+from jobctl.run_words import container_reason_from_history, execution_timeout_seconds, task_timeout_seconds
 from jobctl.runs import Run, run_from_execution, run_from_listing, task_arns_from_history
 from jobctl.session import CLIENT_CONFIG
 
@@ -27,6 +29,9 @@ _EXECUTION_NAME_LIMIT = 80
 # ListStateMachines and ListExecutions return at most 1000 items a page (maxResults: "the maximum allowed page
 # size is 1000"; the default is 100: Step Functions API reference).
 PAGE_LIMIT = 1000
+# The last events of a run's history hold its last task (TaskFailed or TaskSucceeded, then the states that
+# release the lock, alert and fail): 100, GetExecutionHistory's default page (API reference, maxResults).
+_LAST_EVENTS = 100
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,10 @@ class StackJobs:
     @cached_property
     def dead_letters(self) -> DeadLetterQueue:
         return DeadLetterQueue(self._client("sqs"), shared_names(self.prefix).schedule_dead_letter_queue, self.region)
+
+    def alert_topic(self) -> AlertTopic:
+        """The stack's alert topic and its subscriptions (jobctl/alert_topic.py)."""
+        return read_alert_topic(self._session, CLIENT_CONFIG, self.prefix, self.region, lambda: self.account)
 
     @cached_property
     def logs_client(self) -> Any:
@@ -161,7 +170,22 @@ class StackJobs:
         return runs[:limit]
 
     def describe(self, execution_arn: str) -> Run:
-        return run_from_execution(self._sfn.describe_execution(executionArn=execution_arn))
+        """DescribeExecution, and for the ends that need it the facts that put them in plain words
+        (run_words.py): a timeout's limit from the definition the run used (DescribeStateMachineForExecution,
+        which returns the version the execution ran, not today's), and for a container killed by a signal
+        ECS's container `reason` from the execution history's last task (at most 100 events, newest first)."""
+        run = run_from_execution(self._sfn.describe_execution(executionArn=execution_arn))
+        if run.needs_timeout():
+            definition = self._sfn.describe_state_machine_for_execution(executionArn=execution_arn)["definition"]
+            value = json.loads(definition) if definition else {}
+            limit = execution_timeout_seconds(value) if run.outcome == "timed_out" else task_timeout_seconds(value)
+            run = replace(run, timeout_seconds=limit)
+        if run.needs_container_reason():
+            events = self._sfn.get_execution_history(
+                executionArn=execution_arn, reverseOrder=True, maxResults=_LAST_EVENTS
+            )["events"]
+            run = replace(run, container_reason=container_reason_from_history(events))
+        return run
 
     def execution_input(self, execution_arn: str) -> dict[str, Any]:
         """What the run was started with (DescribeExecution's `input`): its `scheduledTime`, `environment`."""
@@ -214,6 +238,24 @@ class StackJobs:
                 stateMachineArn=self.state_machine_arn(job), name=name, input=json.dumps(run_input)
             )
         return str(response["executionArn"])
+
+    def start_slot_watch(self, job: str, slot: str, name: str) -> tuple[str, bool]:
+        """Start the stack's slot watch for `job`'s `slot` with the input its schedule sends ({"job", "slot"}:
+        components/resources/scheduled_job.py), named `name`. Returns the execution ARN and whether this call
+        started it: a name already used (ExecutionAlreadyExists: names are unique per machine for 90 days,
+        StartExecution API reference) means the slot was checked already."""
+        partition = self._session.get_partition_for_region(self.region or "")
+        machine = shared_names(self.prefix).slot_watch_state_machine
+        arn = f"arn:{partition}:states:{self.region}:{self.account}:stateMachine:{machine}"
+        try:
+            started = self._sfn.start_execution(
+                stateMachineArn=arn, name=name, input=json.dumps({"job": job, "slot": slot})
+            )
+        except ClientError as error:
+            if error_code(error) != "ExecutionAlreadyExists":
+                raise
+            return arn.replace(":stateMachine:", ":execution:", 1) + f":{name}", False
+        return str(started["executionArn"]), True
 
     def stop(self, execution_arn: str, cause: str) -> None:
         """StopExecution; error at most 256 characters, cause 32768 (API reference)."""

@@ -51,6 +51,8 @@ exit codes:
   5  access denied: no credentials or region, or AWS refused them or the permission
   6  not found: no such job, run or lock table, or no jobs at all under the prefix
   7  throttled: AWS throttled calls past every retry; what was read is printed, with a note
+  8  the run was skipped because the job is paused (jobctl pause)
+  9  the run was skipped because its slot already ran (a second delivery of the slot)
 130  interrupted (Ctrl-C); a run that was started goes on"""
 
 

@@ -13,6 +13,8 @@ EXIT_AWS = 4  # AWS could not be reached, or answered with an error not listed b
 EXIT_ACCESS_DENIED = 5  # no credentials, no region, or AWS refused the credentials or the permission
 EXIT_NOT_FOUND = 6  # no such job, run, lock table, or no jobs at all under the prefix
 EXIT_THROTTLED = 7  # AWS throttled a call past every retry; what was read is printed, with a note
+EXIT_SKIPPED_PAUSED = 8  # the run was skipped because the job is paused (`jobctl pause`)
+EXIT_SKIPPED_SLOT_RAN = 9  # the run was skipped because its slot already ran (a second delivery of the slot)
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 EXIT_CODE_NAMES = {
@@ -24,6 +26,8 @@ EXIT_CODE_NAMES = {
     EXIT_ACCESS_DENIED: "access_denied",
     EXIT_NOT_FOUND: "not_found",
     EXIT_THROTTLED: "throttled",
+    EXIT_SKIPPED_PAUSED: "skipped_paused",
+    EXIT_SKIPPED_SLOT_RAN: "skipped_slot_already_ran",
     EXIT_INTERRUPTED: "interrupted",
 }
 

@@ -14,13 +14,13 @@ from botocore.exceptions import ClientError
 
 from components.model.lock_item import (
     CONSECUTIVE_FAILURES,
-    ITEM_EXPIRES_AT,
     LAST_FAILED_AT,
+    LAST_FAILED_SLOT,
+    LAST_PAUSED_SLOT,
     LAST_SUCCEEDED_AT,
-    LEGACY_LOCK_EXPIRES_AT,
+    LAST_SUCCEEDED_SLOT,
     LOCK_ACQUIRED_AT,
     LOCK_ATTRIBUTES,
-    LOCK_EXPIRES_AT,
     LOCK_HOLDER,
     LOCK_KEY,
     PAUSE_NOTE,
@@ -30,7 +30,7 @@ from components.model.lock_item import (
     slot_claim_key,
 )
 from jobctl.errors import JobctlError, NotFound, error_code
-from jobctl.runs import Lock, Run, lock_from_item
+from jobctl.runs import EXPIRY_ATTRIBUTES, Lock, Run, expiry, lock_from_item
 
 # BatchGetItem: at most 100 keys per call; what it could not read comes back as UnprocessedKeys, to be asked for
 # again (DynamoDB API reference, BatchGetItem). The table also holds a claim item per slot run, kept 14 days
@@ -43,8 +43,7 @@ _SHOWN = (
     LOCK_KEY,
     LOCK_HOLDER,
     LOCK_ACQUIRED_AT,
-    LOCK_EXPIRES_AT,
-    LEGACY_LOCK_EXPIRES_AT,
+    *EXPIRY_ATTRIBUTES,
     CONSECUTIVE_FAILURES,
     LAST_SUCCEEDED_AT,
     LAST_FAILED_AT,
@@ -162,12 +161,38 @@ class LockTable:
         the machine's ClaimSlot treats it. Read by key, 100 a call, never scanned."""
         keys = {slot_claim_key(job, slot): slot for slot in slots}
         found: dict[str, str] = {}
-        for item in self._batch_get(list(keys), (LOCK_KEY, LOCK_HOLDER, ITEM_EXPIRES_AT)):
-            expires = item.get(ITEM_EXPIRES_AT, {}).get("N")
-            if expires is not None and int(float(expires)) < now.timestamp():
+        for item in self._batch_get(list(keys), (LOCK_KEY, LOCK_HOLDER, *EXPIRY_ATTRIBUTES)):
+            expires = expiry(item)
+            if expires is not None and expires < now:
                 continue
             found[keys[item[LOCK_KEY]["S"]]] = item[LOCK_HOLDER]["S"]
         return found
+
+    def slot_ended(self, job: str, slot: str) -> str | None:
+        """Whether the job's item records `slot` as ended, as the slot watch reads it (components/documents/
+        slot_watch.py, `_ended_this_slot`): a run succeeded or failed for it or a later slot, or it was skipped
+        because the job was paused. Returns how, in words, or None. One consistent GetItem of three attributes."""
+        names = (LAST_SUCCEEDED_SLOT, LAST_FAILED_SLOT, LAST_PAUSED_SLOT)
+        found = (
+            self._call(
+                lambda: self._dynamodb.get_item(
+                    TableName=self.name,
+                    Key={LOCK_KEY: {"S": job}},
+                    ConsistentRead=True,
+                    ProjectionExpression=", ".join(names),
+                )
+            ).get("Item")
+            or {}
+        )
+        succeeded, failed, paused = (str(found.get(name, {}).get("S", "")) for name in names)
+        # ISO 8601 UTC times in one format compare as text, as the watch compares them.
+        if succeeded >= slot:
+            return f"a run succeeded for slot {succeeded}"
+        if failed >= slot:
+            return f"a run failed for slot {failed} (it alerted by itself)"
+        if paused == slot:
+            return "the slot was skipped because the job was paused"
+        return None
 
     def _batch_get(self, keys: list[str], attributes: Iterable[str]) -> list[dict[str, Any]]:
         """The items with these `LockId`s (those that exist), consistently read, 100 keys a call."""

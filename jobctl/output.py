@@ -52,6 +52,11 @@ def paint(text: str, colour: str | None) -> str:
 
 
 def outcome_colour(label: str) -> str | None:
+    """A skip by any reason is yellow; a timeout or a container's exit in words red."""
+    if label.startswith("skipped ("):
+        return "yellow"
+    if label.startswith(("timed out", "exited ")):
+        return "red"
     return _OUTCOME_COLOURS.get(label)
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from components.model.lock_item import LEGACY_LOCK_EXPIRES_AT, LOCK_ACQUIRED_AT, LOCK_EXPIRES_AT, LOCK_HOLDER
+from jobctl.run_words import SKIP_LABELS, end_words, exit_of_cause, is_signal, is_timeout, skip_kind
 
 # Step Functions execution status -> outcome key (the `--json` value).
 _STATUS_OUTCOME = {
@@ -23,7 +24,8 @@ _STATUS_OUTCOME = {
     "ABORTED": "aborted",
     "PENDING_REDRIVE": "pending_redrive",
 }
-# The SkippedAlreadyRunning state's output (components.documents.job_machine) marks a run that found the lock held.
+# A skip state's output (components.documents: SkippedAlreadyRunning, SkippedPaused, SkippedSlotAlreadyRan) marks
+# a run that did not run: {"outcome": "skipped", "reason": ...}; why is read by run_words.skip_kind.
 SKIPPED = "skipped"
 # A run known only from ListExecutions that SUCCEEDED: a success or a skip, which only its output tells apart
 # (DescribeExecution); ListExecutions returns no output (Step Functions API reference, ExecutionListItem).
@@ -39,6 +41,21 @@ OUTCOME_LABELS = {
     SKIPPED: "skipped (already running)",
     SUCCEEDED_OR_SKIPPED: "ok",
 }
+
+# Where an item keeps its expiry (epoch seconds): the model's name first, then "ExpiresAt", which items written by
+# a stack deployed before the lock's expiry moved off the table's TTL attribute carry, so jobctl reads a lock
+# written by either version of the machines.
+EXPIRY_ATTRIBUTES = (LOCK_EXPIRES_AT, LEGACY_LOCK_EXPIRES_AT)
+
+
+def expiry(item: Mapping[str, Mapping[str, str]]) -> datetime | None:
+    """The item's expiry from the first of EXPIRY_ATTRIBUTES it has; None when it has none."""
+    for name in EXPIRY_ATTRIBUTES:
+        value = item.get(name, {}).get("N")
+        if value is not None:
+            return datetime.fromtimestamp(int(float(value)), UTC)
+    return None
+
 
 # ECS task ARNs, old (task/<id>) and new (task/<cluster>/<id>) format, in any partition.
 _TASK_ARN = re.compile(r"arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task/[A-Za-z0-9_/-]+")
@@ -72,6 +89,47 @@ class Run:
     cause: str | None
     task_arn: str | None  # only known from a successful run's output; see task_arns_from_history
     described: bool = True  # False: known from ListExecutions only (no error, cause, task or skip)
+    skip: str | None = None  # a skip's kind: run_words.SKIP_LABELS (already_running, paused, slot_already_ran)
+    exit_code: int | None = None  # a failed run's container exit code, from its cause
+    container_reason: str | None = None  # ECS's reason for that container (the cause, or the execution history)
+    timeout_seconds: int | None = None  # the limit it ran past: the run state's, or the execution's (timed_out)
+
+    @property
+    def summary(self) -> str | None:
+        """How it ended in plain words (run_words.end_words); None while running or known only from a listing."""
+        if not self.described:
+            return None
+        return end_words(
+            self.outcome,
+            self.error,
+            self.cause,
+            self.skip,
+            task_timeout=self.timeout_seconds,
+            execution_timeout=self.timeout_seconds,
+            container_reason=self.container_reason,
+        )
+
+    @property
+    def label(self) -> str:
+        """The outcome as a table shows it: a skip by its reason, a timeout and a kill by a signal in plain words
+        (`timed out after 1h`, `exited 137: killed (SIGKILL), likely out of memory`), else the outcome."""
+        if self.outcome == SKIPPED:
+            return SKIP_LABELS.get(self.skip or "", OUTCOME_LABELS[SKIPPED])
+        if self.timed_out() or (self.outcome == "failed" and is_signal(self.exit_code)):
+            return self.summary or OUTCOME_LABELS.get(self.outcome, self.outcome)
+        return OUTCOME_LABELS.get(self.outcome, self.outcome)
+
+    def timed_out(self) -> bool:
+        """The run, or its task, ran past its limit (an execution TIMED_OUT, or the machine's timeout error)."""
+        return self.outcome == "timed_out" or (self.outcome == "failed" and is_timeout(self.error))
+
+    def needs_timeout(self) -> bool:
+        """A timeout whose limit neither the cause nor jobctl knows: the definition the run used has it."""
+        return self.timed_out() and self.timeout_seconds is None and "timed out after" not in (self.cause or "")
+
+    def needs_container_reason(self) -> bool:
+        """Killed by a signal, and ECS's container reason not in the cause: the execution history has it."""
+        return self.outcome == "failed" and is_signal(self.exit_code) and self.container_reason is None
 
     def duration_seconds(self, now: datetime) -> float | None:
         """Time so far for a running run; None when AWS reports no end (moto's timed-out runs)."""
@@ -92,6 +150,10 @@ class Run:
             "cause": self.cause,
             "task_arn": self.task_arn,
             "described": self.described,
+            "skip_reason": self.skip,
+            "summary": self.summary,
+            "container_exit_code": self.exit_code,
+            "container_reason": self.container_reason,
         }
 
 
@@ -101,7 +163,10 @@ def run_from_execution(execution: Mapping[str, Any]) -> Run:
     output = _json_object(execution.get("output"))
     if outcome == "succeeded" and output.get("outcome") == SKIPPED:
         outcome = SKIPPED
+    skip = skip_kind(output) if outcome == SKIPPED else None
+    code, reason = exit_of_cause(execution.get("cause")) if outcome == "failed" else (None, None)
     task_arn = output.get("taskArn")
+    cause = execution.get("cause") or (output.get("reason") if outcome == SKIPPED else None)
     return Run(
         name=execution["name"],
         execution_arn=execution["executionArn"],
@@ -109,8 +174,11 @@ def run_from_execution(execution: Mapping[str, Any]) -> Run:
         started_at=utc(execution["startDate"]),
         stopped_at=utc(execution["stopDate"]) if execution.get("stopDate") else None,
         error=execution.get("error"),
-        cause=execution.get("cause") or (output.get("reason") if outcome == SKIPPED else None),
+        cause=cause,
         task_arn=task_arn if isinstance(task_arn, str) else None,
+        skip=skip,
+        exit_code=code,
+        container_reason=reason,
     )
 
 
@@ -174,13 +242,11 @@ class Lock:
 
 def lock_from_item(item: Mapping[str, Mapping[str, str]]) -> Lock:
     """A Lock from a DynamoDB GetItem `Item` (typed attribute values)."""
-    expiry = item.get(LOCK_EXPIRES_AT) or item.get(LEGACY_LOCK_EXPIRES_AT)
     return Lock(
         holder=item[LOCK_HOLDER]["S"],
         acquired_at=item.get(LOCK_ACQUIRED_AT, {}).get("S", "unknown"),
-        # A lock taken by a machine of an earlier release has its expiry in the legacy attribute; one read without
-        # either (a holder just written, a hand-made item) counts as held for good: never shown as free.
-        expires_at=datetime.fromtimestamp(int(float(expiry["N"])), UTC) if expiry else datetime.max.replace(tzinfo=UTC),
+        # A lock with no expiry at all is taken as held: the machine would not take it over either.
+        expires_at=expiry(item) or datetime.max.replace(tzinfo=UTC),
     )
 
 

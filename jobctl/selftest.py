@@ -15,7 +15,6 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from components.model.naming import shared_names
 from jobctl.aws import StackJobs, manual_execution_name
 from jobctl.log_events import StreamMissing, log_stream, read_events
 from jobctl.runs import Run
@@ -119,6 +118,32 @@ class SelfTest:
                 pass
 
     # --- scenarios ---------------------------------------------------------------------------------------
+
+    def subscriptions(self) -> Outcome:
+        """Who hears the alerts (jobctl/alert_topic.py): no run needed, so it goes first, before the alert
+        scenario's own temporary subscription."""
+        out = Outcome(
+            "alert subscriptions",
+            "the alert topic has a confirmed subscription (an e-mail one confirmed with AuthenticateOnUnsubscribe)",
+            likely_cause=(
+                "every subscription was removed (a mail scanner following the unsubscribe link of an SNS e-mail) "
+                "or was never confirmed; `pulumi up --refresh` subscribes alarmEmails again"
+            ),
+            see="docs/alerts.md, Who hears the alerts",
+        )
+        topic = self.jobs.alert_topic()
+        out.evidence = {
+            "topic": f"{topic.topic_arn} (from {topic.found_in})",
+            "confirmed": str(len(topic.confirmed)),
+            "pending confirmation": str(len(topic.pending)),
+            "removable by an unsubscribe link": str(sum(s.unprotected for s in topic.confirmed)),
+        }
+        out.observed = topic.summary().removeprefix("alerts: ")
+        warnings = topic.warnings()
+        out.passed = topic.exists and bool(topic.confirmed)
+        if warnings:
+            out.observed += f"; WARNING: {warnings[0]}"
+        return out
 
     def success(self) -> Outcome:
         out = Outcome(
@@ -314,7 +339,7 @@ class SelfTest:
         """A temporary SQS queue subscribed to the stack's topic (raw delivery), removed afterwards, also on
         an error or Ctrl-C."""
         sqs, sns = self.jobs.client("sqs"), self.jobs.client("sns")
-        topic = f"arn:aws:sns:{self.jobs.region}:{self.jobs.account}:{shared_names(self.jobs.prefix).alarm_topic}"
+        topic = self.jobs.alert_topic().topic_arn  # where the alarms send, also an alarmTopicArn
         url = sqs.create_queue(QueueName=f"{self.jobs.prefix}-selftest-{int(time.time())}")["QueueUrl"]
         subscription = None
         try:
@@ -348,6 +373,7 @@ class SelfTest:
 
 
 SCENARIOS: dict[str, Callable[[SelfTest], Outcome]] = {
+    "subscriptions": SelfTest.subscriptions,
     "success": SelfTest.success,
     "failure": SelfTest.failure,
     "timeout": SelfTest.timeout,

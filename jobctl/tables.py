@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 
 from jobctl.lock_table import JobItem
 from jobctl.output import age, at, one_line, outcome_colour, paint, zone_label
-from jobctl.runs import OUTCOME_LABELS, Lock, Run, execution_name
+from jobctl.runs import Lock, Run, execution_name
 
 ELLIPSIS = "…"
 _MIN_WIDTH = 8  # a shortened column keeps at least this many characters
@@ -70,7 +70,7 @@ def duration(seconds: float | None) -> str:
 
 
 def outcome(run: Run) -> str:
-    return OUTCOME_LABELS.get(run.outcome, run.outcome)
+    return run.label
 
 
 def lock_text(lock: Lock | None, layout: Layout, tz: tzinfo) -> str:
@@ -136,6 +136,7 @@ def run_details(run: Run, layout: Layout, tz: tzinfo) -> str:
         f"stopped      {at(run.stopped_at, tz)}" + (f" {zone_label(tz)}" if run.stopped_at else ""),
         f"duration     {duration(run.duration_seconds(layout.now))}",
         f"task         {run.task_arn or '-'}",
+        f"ended        {run.summary or '-'}",
         f"error        {run.error or '-'}",
     ]
     cause = (run.cause or "-").splitlines() or ["-"]

@@ -12,6 +12,7 @@ from components.documents.deployer import deployer_policy
 from components.documents.grants import MachineDocuments, policy_document
 from components.documents.job_machine import job_machine
 from components.documents.lock_janitor import janitor_event_pattern, janitor_machine, start_janitor_policy
+from components.documents.operator import operator_policy
 from components.documents.run_task import RunTarget
 from components.documents.slot_watch import slot_watch_machine
 from components.documents.table_machine import TableMachineArgs
@@ -169,6 +170,8 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
     # identity"); their trust policies need the repository, `scheduled-jobs:githubRepository`.
     documents["deployer.policy.json"] = deployer_policy(config, env)
     documents["previewer.policy.json"] = preview_policy(config, env)
+    # Not deployed either: what the identity running `jobctl` for this stack needs (docs/jobctl.md, Permissions).
+    documents["operator.policy.json"] = operator_policy(config, env)
     if config.github_repository is not None:
         documents["deployer.trust.json"] = deploy_trust(env, config.github_repository, stack.stack)
         documents["previewer.trust.json"] = preview_trust(env, config.github_repository)

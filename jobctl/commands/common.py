@@ -12,9 +12,20 @@ from typing import Any
 
 from jobctl import output
 from jobctl.aws import StackJobs
-from jobctl.errors import EXIT_OK, EXIT_RUN_FAILED, EXIT_SKIPPED, THROTTLING_CODES, JobctlError, NoJobs, NotFound
+from jobctl.errors import (
+    EXIT_OK,
+    EXIT_RUN_FAILED,
+    EXIT_SKIPPED,
+    EXIT_SKIPPED_PAUSED,
+    EXIT_SKIPPED_SLOT_RAN,
+    THROTTLING_CODES,
+    JobctlError,
+    NoJobs,
+    NotFound,
+)
 from jobctl.output import note, zone
 from jobctl.parallel import Gathered, Problem, gather
+from jobctl.run_words import SKIP_ALREADY_RUNNING, SKIP_PAUSED, SKIP_SLOT_ALREADY_RAN
 from jobctl.runs import SKIPPED, Run, needs_details
 from jobctl.tables import Layout
 
@@ -124,10 +135,20 @@ def report_problems(problems: list[Problem], total: int, what: str) -> None:
     note("jobctl: the rows marked 'not read' lack that data; the rest is complete. Run the command again later.")
 
 
+# A skip's exit code says why: 3 the job was already running, 8 it is paused, 9 its slot already ran.
+_SKIP_EXIT_CODES = {
+    SKIP_ALREADY_RUNNING: EXIT_SKIPPED,
+    SKIP_PAUSED: EXIT_SKIPPED_PAUSED,
+    SKIP_SLOT_ALREADY_RAN: EXIT_SKIPPED_SLOT_RAN,
+}
+
+
 def exit_code(run: Run) -> int:
     if run.outcome == "succeeded":
         return EXIT_OK
-    return EXIT_SKIPPED if run.outcome == SKIPPED else EXIT_RUN_FAILED
+    if run.outcome == SKIPPED:
+        return _SKIP_EXIT_CODES.get(run.skip or SKIP_ALREADY_RUNNING, EXIT_SKIPPED)
+    return EXIT_RUN_FAILED
 
 
 def positive(text: str) -> int:

@@ -77,7 +77,7 @@ def run(ctx: Context) -> int:
         if the_run.outcome == "running":
             sleep(common.POLL_SECONDS)
     if not printed and not args.json:
-        why = "it was skipped (already running)" if the_run.outcome == SKIPPED else "it started no ECS task"
+        why = f"it was {the_run.label}" if the_run.outcome == SKIPPED else "it started no ECS task"
         note(f"run {the_run.name} has no container log: {why} (outcome: {outcome(the_run)})")
     if args.follow:
         return exit_code(the_run)

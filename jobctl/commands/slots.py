@@ -199,6 +199,6 @@ def wait_for_end(jobs: StackJobs, execution_arn: str, tick: Callable[[str], None
 
 
 def run_label(run: Run) -> str:
-    label = LABELS.get(run.outcome, run.outcome)
+    label = run.label if run.described else LABELS.get(run.outcome, run.outcome)
     why = ": ".join(part for part in (run.error, one_line(run.cause)) if part)
     return f"{label} ({why})" if why and run.outcome != "succeeded" else label

@@ -1,5 +1,7 @@
 """`jobctl status [JOB | PATTERN] [--failing] [--running] [--runs N] [--watch [SECONDS]]`: each job's latest runs
-and its lock, read in parallel; what could not be read is marked, never the whole output lost."""
+and its lock, read in parallel; what could not be read is marked, never the whole output lost. It also says who
+hears the alerts (jobctl/alert_topic.py): the topic's confirmed and pending subscriptions, with a warning on stderr
+when no confirmed one remains."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from jobctl import output
+from jobctl.alert_topic import AlertTopic
 from jobctl.commands.common import (
     Context,
     completeness,
@@ -24,7 +27,7 @@ from jobctl.commands.common import (
 )
 from jobctl.errors import EXIT_OK, JobctlError
 from jobctl.lock_table import JobItem
-from jobctl.output import print_json
+from jobctl.output import note, print_json
 from jobctl.parallel import Problem, gather, problem_of
 from jobctl.runs import Run, iso
 from jobctl.tables import lock_text, runs_table, status_table
@@ -85,7 +88,14 @@ def _once(ctx: Context) -> int:
     if args.running:
         names = [job for job in names if _running(runs[job], items.get(job) if items else None)]
     rows = [(job, runs[job], items.get(job) if items is not None else None) for job in names]
-    _show(ctx, rows, single, problems)
+    try:
+        topic: AlertTopic | None = jobs.alert_topic()
+    except ClientError as error:
+        topic = None
+        problems.append(problem_of("the alert topic", error))
+    _show(ctx, rows, single, problems, topic)
+    for warning in topic.warnings() if topic else []:
+        note(f"jobctl: WARNING: {warning}")
     report_problems(problems, len(names), "jobs")
     return max([EXIT_OK, *(p.exit_code for p in problems)])
 
@@ -99,7 +109,13 @@ def _running(runs: list[Run] | None, item: JobItem | None) -> bool:
     return held or any(run.outcome == "running" for run in runs or [])
 
 
-def _show(ctx: Context, rows: list[tuple[str, list[Run] | None, JobItem | None]], single: bool, problems: Any) -> None:
+def _show(
+    ctx: Context,
+    rows: list[tuple[str, list[Run] | None, JobItem | None]],
+    single: bool,
+    problems: Any,
+    topic: AlertTopic | None,
+) -> None:
     jobs, args = ctx.jobs, ctx.args
     shown = layout(args)
     if args.json:
@@ -110,9 +126,20 @@ def _show(ctx: Context, rows: list[tuple[str, list[Run] | None, JobItem | None]]
                 "region": jobs.region,
                 **completeness(problems),
                 "jobs": [job_json(jobs.state_machine_arn(job), job, runs, item, shown.now) for job, runs, item in rows],
+                "alert_topic": topic.to_json() if topic else None,
             },
         )
-    elif single:
+        return
+    _show_text(ctx, rows, single, shown)
+    if topic is not None:  # on stderr, with the warnings: stdout stays the table a script reads
+        note(f"jobctl: {topic.summary()}")
+
+
+def _show_text(
+    ctx: Context, rows: list[tuple[str, list[Run] | None, JobItem | None]], single: bool, shown: Any
+) -> None:
+    jobs, args = ctx.jobs, ctx.args
+    if single:
         job, runs, item = rows[0]
         tz = job_zone(jobs, job, args)
         lock = "not read" if item is None else lock_text(item.lock, shown, tz)

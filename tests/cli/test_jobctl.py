@@ -89,7 +89,7 @@ def test_status_json_has_stable_fields_for_runs_and_lock(stack: Stack, capsys: p
     assert cleanup["runs"][0]["task_arn"] == TASK_ARN
     assert set(cleanup["runs"][0]) == {
         "name", "execution_arn", "outcome", "started_at", "stopped_at", "duration_seconds", "error", "cause",
-        "task_arn", "described",
+        "task_arn", "described", "skip_reason", "summary", "container_exit_code", "container_reason",
     }  # fmt: skip
     assert report["state_machine_arn"].endswith(":stateMachine:dev-report")
     assert report["runs"][0]["outcome"] == "running" and report["runs"][0]["stopped_at"] is None

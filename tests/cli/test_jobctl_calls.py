@@ -24,6 +24,9 @@ from tests.support.jobctl_harness import (
 
 stack = harness.stack
 aws_calls = harness.aws_calls
+# Who hears the alerts, read by every `status` (jobctl/alert_topic.py): the stack's alarms (1 DescribeAlarms), the
+# topic they notify, its subscriptions' list and each confirmed one's attributes (the harness: 1 e-mail).
+ALERT_TOPIC = Counter(DescribeAlarms=1, GetTopicAttributes=1, ListSubscriptionsByTopic=1, GetSubscriptionAttributes=1)
 
 
 def _jobs_with_runs(stack: Stack, count: int, runs: int) -> list[str]:
@@ -44,7 +47,8 @@ def test_status_reads_one_listing_one_list_per_job_and_describes_only_each_lates
     stack: Stack, aws_calls: AwsCalls, capsys: pytest.CaptureFixture[str], jobs: int
 ) -> None:
     """status = 1 ListStateMachines + ceil(J/100) BatchGetItem + J ListExecutions + (jobs whose latest run
-    ended) DescribeExecution, whatever the runs shown per job and the machines of other stacks."""
+    ended) DescribeExecution, whatever the runs shown per job and the machines of other stacks; + the alert topic's
+    3 + S calls (S confirmed subscriptions)."""
     _jobs_with_runs(stack, jobs, runs=4)
     stack.machine("never", SUCCEEDS)
     stack.machine("other", SUCCEEDS, prefix="prod")
@@ -52,7 +56,7 @@ def test_status_reads_one_listing_one_list_per_job_and_describes_only_each_lates
     code, out, _ = jobctl(capsys, "status")
 
     assert code == 0 and len(table_rows(out)) == jobs + 1
-    assert aws_calls.calls == Counter(
+    assert aws_calls.calls == ALERT_TOPIC + Counter(
         ListStateMachines=1, BatchGetItem=1, ListExecutions=jobs + 1, DescribeExecution=jobs
     )
 
@@ -69,7 +73,7 @@ def test_status_reads_the_lock_table_100_jobs_a_call(
     code, status = jobctl_json(capsys, "status")
 
     assert code == 0 and len(status["jobs"]) == 101
-    assert aws_calls.calls == Counter(ListStateMachines=1, BatchGetItem=2, ListExecutions=101)
+    assert aws_calls.calls == ALERT_TOPIC + Counter(ListStateMachines=1, BatchGetItem=2, ListExecutions=101)
 
 
 def test_status_of_one_job_lists_no_machines_and_describes_each_ended_run(
@@ -87,7 +91,7 @@ def test_status_of_one_job_lists_no_machines_and_describes_each_ended_run(
     stack.stop(running)
 
     assert code == 0 and "scheduled-2" in out and "aborted" in out
-    assert aws_calls.calls == Counter(
+    assert aws_calls.calls == ALERT_TOPIC + Counter(
         GetCallerIdentity=1, GetSchedule=1, ListExecutions=1, DescribeExecution=1, BatchGetItem=1
     )
 

@@ -118,6 +118,22 @@ def test_a_scenario_moto_can_carry_passes_with_its_evidence(selftest: SelfTest, 
     assert row["likely_cause"] is None
 
 
+def test_the_subscriptions_scenario_passes_with_a_confirmed_route_and_fails_once_none_remains(
+    aws: Aws, selftest: SelfTest
+) -> None:
+    row = _row(selftest.subscriptions())  # the harness's queue, subscribed to the topic (a route no link removes)
+    topic = f"arn:aws:sns:{REGION}:123456789012:{SHARED.alarm_topic}"
+    assert (row["result"], row["observed"]) == ("PASS", f"{topic}: 1 confirmed, 0 pending confirmation")
+    assert row["evidence"]["topic"] == f"{topic} (from the stack's own topic name)"  # moto's stack has no alarms
+    for item in aws.sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]:
+        aws.sns.unsubscribe(SubscriptionArn=item["SubscriptionArn"])  # as a mail scanner's click would
+    row = _row(selftest.subscriptions())
+    assert row["result"] == "FAIL"
+    assert row["observed"].startswith(f"{topic}: 0 confirmed, 0 pending confirmation; WARNING: no confirmed")
+    assert row["likely_cause"].startswith("every subscription was removed (a mail scanner following the unsubscribe")
+    assert row["see"] == "docs/alerts.md, Who hears the alerts"
+
+
 def test_a_stopped_run_whose_lock_the_janitor_never_releases_fails_with_evidence_and_cause(selftest: SelfTest) -> None:
     row = _row(selftest.stopped_from_outside())
     assert row["result"] == "FAIL"

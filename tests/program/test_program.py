@@ -386,6 +386,26 @@ def test_schedules_send_undeliverable_starts_to_a_watched_dead_letter_queue(proj
     assert "deadLetterConfig" not in schedule.inputs["target"]
 
 
+def test_the_dead_letter_alarm_returns_to_ok_once_the_queue_is_empty(project: Project) -> None:
+    """It fires on the largest visible count of a 5-minute period above 0, so it clears in the first period the
+    queue is empty (`jobctl dlq replay` or `delete` emptied it), and with no data at all: SQS emits its metrics
+    only while a queue is active (SQS developer guide, "Available CloudWatch metrics for Amazon SQS"), so an
+    empty, quiet queue's missing data must count as not breaching, not hold the last state. It says so both ways."""
+    project.add_job("nightly_report.py", SIMPLE_JOB)
+    alarm = run_program(project, BASE_CONFIG).one("aws:cloudwatch/metricAlarm:MetricAlarm", "shared-schedule-dlq-alarm")
+    watched = {k: alarm.inputs.get(k) for k in ("namespace", "metricName", "dimensions", "statistic", "period")}
+    assert watched == {
+        "namespace": "AWS/SQS",
+        "metricName": "ApproximateNumberOfMessagesVisible",  # in-flight (being replayed) messages are not counted
+        "dimensions": {"QueueName": "test-job-schedule-dlq"},
+        "statistic": "Maximum",
+        "period": 300,
+    }
+    condition = ("comparisonOperator", "threshold", "evaluationPeriods", "treatMissingData")
+    assert [alarm.inputs.get(k) for k in condition] == ["GreaterThanThreshold", 0, 1, "notBreaching"]
+    assert alarm.inputs["okActions"] == alarm.inputs["alarmActions"] != []
+
+
 def test_stack_capacity_makes_jobs_run_on_spot_unless_a_job_says_otherwise(project: Project) -> None:
     project.add_job("cheap.py", SIMPLE_JOB)
     project.add_job("urgent.py", SIMPLE_JOB.replace('timeout="30m"', 'timeout="30m", capacity="on-demand"'))

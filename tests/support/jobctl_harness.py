@@ -31,6 +31,7 @@ PREFIX = "dev"
 REGION = "eu-central-1"
 ROLE = "arn:aws:iam::123456789012:role/dev-job-sfn"
 HOLDER = f"arn:aws:states:{REGION}:123456789012:execution:dev-report:scheduled-7"
+ONCALL = "oncall@example.com"
 TASK_ARN = f"arn:aws:ecs:{REGION}:123456789012:task/dev-jobs/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
 SUCCEEDS: dict[str, Any] = {
@@ -108,6 +109,28 @@ class Stack:
         self.table(ECS_STAND_IN_TABLE, "id")
         self.dynamodb.put_item(TableName=ECS_STAND_IN_TABLE, Item={"id": {"S": "task"}, "TaskArn": {"S": TASK_ARN}})
         self.machine("lock-janitor", ECHOES_INPUT)
+        self.alerts()
+
+    def alerts(self, emails: tuple[str, ...] = (ONCALL,)) -> str:
+        """The alert topic with its e-mail subscriptions and the janitor's alarm notifying it, as SharedInfra
+        deploys them (moto confirms a subscription at once, authenticated: tests change that where it matters)."""
+        sns = boto3.client("sns")
+        topic = str(sns.create_topic(Name=shared_names(PREFIX).alarm_topic)["TopicArn"])
+        for email in emails:
+            sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=email)
+        boto3.client("cloudwatch").put_metric_alarm(
+            AlarmName=shared_names(PREFIX).janitor_alarm,
+            Namespace="AWS/States",
+            MetricName="ExecutionsFailed",
+            Statistic="Sum",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=0,
+            ComparisonOperator="GreaterThanThreshold",
+            AlarmActions=[topic],
+            OKActions=[topic],
+        )
+        return topic
 
     def table(self, name: str, key: str) -> None:
         self.dynamodb.create_table(

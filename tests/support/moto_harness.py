@@ -307,12 +307,15 @@ class Aws:
         reason: str = "Essential container in task exited",
         stop_code: str = "EssentialContainerExited",
         task_arn: str = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{SHARED.cluster}/0123456789abcdef",
+        container_reason: str | None = None,
     ) -> None:
         """ECS reports the task STOPPED, as runTask.sync returns DescribeTasks' task (exit code None: the
-        container never ran; stop code as ECS's Task.stopCode)."""
+        container never ran; stop code as ECS's Task.stopCode; `container_reason` as ECS's Container.reason)."""
         container: dict[str, Any] = {"Name": NAMES.container, "LastStatus": "STOPPED"}
         if exit_code is not None:
             container["ExitCode"] = exit_code
+        if container_reason is not None:
+            container["Reason"] = container_reason
         task = {
             "TaskArn": task_arn,
             "LastStatus": "STOPPED",

@@ -24,8 +24,8 @@ from tests.support.pulumi_mocks import ACCOUNT, BASE_CONFIG
 
 ENV = AwsEnv("aws", "eu-central-1", ACCOUNT)
 # Policies with their own checks, not read off a role of the stack: the deploying identity's
-# (test_deployer_policy.py) and the preview identity's (test_ci_identities.py).
-OWN_CHECKS = {"deployer.policy.json", "previewer.policy.json"}
+# (test_deployer_policy.py), the preview identity's (test_ci_identities.py) and jobctl's (test_operator_policy.py).
+OWN_CHECKS = {"deployer.policy.json", "previewer.policy.json", "operator.policy.json"}
 REPOSITORY = {"scheduled-jobs:githubRepository": "octo-org/scheduled-jobs"}
 SECRET = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:app/db-Ab12Cd"
 VARIANTS = {
