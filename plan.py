@@ -21,6 +21,8 @@ from ruamel.yaml.error import YAMLError
 
 from components.documents.footprint import footprint, footprint_rows, footprint_warnings
 from components.documents.rendered import rendered_documents
+from components.documents.security_controls import summary as security_summary
+from components.documents.topic_key import topic_key_notes
 from components.loading.stack import load_stack
 from components.model.arns import AwsEnv
 from components.model.day_two import job_changes
@@ -260,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text_table(["what", "this stack", "default quota", "share", "source"], footprint_rows(uses), rule=True))
     for warning in footprint_warnings(uses):
         print(f"warning: {warning}")
+    print("\n" + "\n".join(security_summary(stack)))
     notes = deadlines(stack, now)
     if notes:
         print("\ndeadlines (times in each job's time zone):")
@@ -273,6 +276,11 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(changes))
     count = write_documents(stack, args.out, AwsEnv(args.partition, stack.config.region, args.account))
     print(f"\nwrote {count} documents to {args.out / stack.stack}/ (account {args.account} in ARNs)")
+    config = stack.config
+    for note in topic_key_notes(
+        config.alarm_topic_arn, config.alarm_topic_kms_key_arn, config.encrypt_alarm_topic, config.name_prefix
+    ):
+        print(note)
     print(ci_roles_note(stack))
     return 0
 

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 
 from components.documents.grants import State, Statement, Task
+from components.documents.topic_key import TopicKey
 
 SCHEMA = "scheduled-jobs/alert/v1"
 SUBJECT_CHARACTERS = 100  # SNS Publish: Subject "must be less than 100 characters"
@@ -18,14 +19,19 @@ SUBJECT_CHARACTERS = 100  # SNS Publish: Subject "must be less than 100 characte
 
 @dataclass(frozen=True)
 class AlertTarget:
-    """Where alerts go and what they name: the topic, the Pulumi stack, the region (for console links)."""
+    """Where alerts go and what they name: the topic, the Pulumi stack, the region (for console links); and the
+    topic's KMS key when it is encrypted."""
 
     topic_arn: str
     stack: str
     region: str
+    key: TopicKey | None = None
 
-    def grant(self) -> Statement:
-        return {"Sid": "SendAlerts", "Effect": "Allow", "Action": "sns:Publish", "Resource": self.topic_arn}
+    def grants(self) -> tuple[Statement, ...]:
+        """sns:Publish on the topic (Step Functions dev guide, "IAM policies for Amazon SNS"), and the use of its
+        key for an encrypted topic (components/documents/topic_key.py)."""
+        publish = {"Sid": "SendAlerts", "Effect": "Allow", "Action": "sns:Publish", "Resource": self.topic_arn}
+        return (publish,) if self.key is None else (publish, self.key.publish_grant())
 
     def console(self) -> str:
         return f"https://{self.region}.console.aws.amazon.com"
@@ -95,4 +101,4 @@ def publish(
         "Output": "{% $states.input %}",
         **then,
     }
-    return Task(state, (target.grant(),))
+    return Task(state, target.grants())

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.documents.deployer import deployer_policy
+from components.documents.deployer import deployer_key_policy, deployer_policy
 from components.model.arns import AwsEnv
 from components.model.aws_constants import GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_PROVIDER
 from components.model.config import StackConfig
@@ -82,11 +82,12 @@ def is_read(action: str) -> bool:
     return action in OTHER_READS or action.split(":", 1)[1].startswith(READ_VERBS)
 
 
-def preview_policy(config: StackConfig, env: AwsEnv) -> Document:
+def preview_policy(config: StackConfig, env: AwsEnv, stack: str) -> Document:
     """What `pulumi preview` with refresh reads of this stack: the deploy policy's read actions, on the same
     resources; a statement left with no read action is dropped (passing roles, tagging on create)."""
     statements = []
-    for statement in deployer_policy(config, env)["Statement"]:
+    key = deployer_key_policy(config, env, stack)
+    for statement in [*deployer_policy(config, env, stack)["Statement"], *(key["Statement"] if key else [])]:
         reads = [action for action in statement["Action"] if is_read(action)]
         if reads:
             statements.append({**statement, "Action": reads})

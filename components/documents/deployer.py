@@ -17,6 +17,7 @@ from typing import Any
 from components.model.arns import AwsEnv
 from components.model.config import StackConfig
 from components.model.naming import job_log_group_prefix, shared_names
+from components.model.tags import STACK_TAG
 
 Document = dict[str, Any]
 
@@ -32,7 +33,54 @@ def _pass(sid: str, roles: list[str], service: str) -> Document:
     return _statement(sid, ["iam:PassRole"], roles, {"StringEquals": {"iam:PassedToService": service}})
 
 
-def deployer_policy(config: StackConfig, env: AwsEnv) -> Document:
+def _alarm_topic_key(config: StackConfig, env: AwsEnv, stack: str) -> list[Document]:
+    """The key the stack creates for its topic (encryptAlarmTopic), whose ARN carries a random id: CreateKey and
+    ListAliases take no resource type (SAR, AWS KMS); the key's own calls are scoped to keys tagged with this
+    stack's `scheduled-jobs:stack` (created with it: aws:RequestTag; KMS developer guide, "ABAC for AWS KMS"),
+    CreateAlias and DeleteAlias also to the alias by name (they need the permission on both: "Controlling
+    access to aliases")."""
+    if not config.encrypt_alarm_topic:
+        return []
+    tagged = {"StringEquals": {f"aws:ResourceTag/{STACK_TAG}": stack}}
+    return [
+        _statement(
+            "CreateAlarmTopicKey",
+            ["kms:CreateKey", "kms:TagResource"],
+            ["*"],
+            {"StringEquals": {f"aws:RequestTag/{STACK_TAG}": stack}},
+        ),
+        _statement("FindAliases", ["kms:ListAliases"], ["*"]),
+        _statement(
+            "AlarmTopicKey",
+            [
+                "kms:" + a
+                for a in (
+                    "DescribeKey",
+                    "GetKeyPolicy",
+                    "GetKeyRotationStatus",
+                    "ListResourceTags",
+                    "PutKeyPolicy",
+                    "EnableKeyRotation",
+                    "UpdateKeyDescription",
+                    "TagResource",
+                    "UntagResource",
+                    "ScheduleKeyDeletion",
+                    "CreateAlias",
+                    "DeleteAlias",
+                )
+            ],
+            [env.arn("kms", "key/*")],
+            tagged,
+        ),
+        _statement(
+            "AlarmTopicKeyAlias",
+            ["kms:CreateAlias", "kms:DeleteAlias"],
+            [env.arn("kms", shared_names(config.name_prefix).alarm_topic_key_alias)],
+        ),
+    ]
+
+
+def deployer_policy(config: StackConfig, env: AwsEnv, stack: str) -> Document:
     """What `pulumi preview` (with refresh) and `pulumi up` of this stack call, and nothing of another stack
     that uses another prefix. Fits a managed policy (6,144 characters, IAM quotas)."""
     prefix, names = config.name_prefix, shared_names(config.name_prefix)
@@ -54,6 +102,7 @@ def deployer_policy(config: StackConfig, env: AwsEnv) -> Document:
                     "UpdateTimeToLive",
                     "DescribeTimeToLive",
                     "DescribeContinuousBackups",
+                    "UpdateContinuousBackups",  # point-in-time recovery
                     "ListTagsOfResource",
                     "TagResource",
                     "UntagResource",
@@ -283,3 +332,10 @@ def deployer_policy(config: StackConfig, env: AwsEnv) -> Document:
         ),
     ]
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def deployer_key_policy(config: StackConfig, env: AwsEnv, stack: str) -> Document | None:
+    """A second managed policy for the deploying identity of a stack that creates its topic's key
+    (encryptAlarmTopic): the first is close to the managed policy size (6,144 characters); None without."""
+    statements = _alarm_topic_key(config, env, stack)
+    return {"Version": "2012-10-17", "Statement": statements} if statements else None

@@ -117,9 +117,10 @@ def table_grant(action: str, table_arn: str) -> Statement:
 
 
 def fit_inline(documents: MachineDocuments) -> MachineDocuments:
-    """A stack-wide machine's policy names every job's key; past the inline policy size its grants fall back
-    to any item of the table (their conditions dropped)."""
+    """A stack-wide machine's policy names every job's key; past the inline policy size its table grants fall
+    back to any item of the table (their dynamodb:LeadingKeys conditions dropped; no other condition is)."""
     if not fits_inline(documents.policy):
         for statement in documents.policy["Statement"]:
-            statement.pop("Condition", None)
+            if "dynamodb:LeadingKeys" in str(statement.get("Condition", "")):
+                statement.pop("Condition")
     return documents

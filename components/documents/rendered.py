@@ -8,7 +8,7 @@ from typing import Any
 from components.documents import policies
 from components.documents.alert_messages import AlertTarget
 from components.documents.ci_identities import deploy_trust, preview_policy, preview_trust
-from components.documents.deployer import deployer_policy
+from components.documents.deployer import deployer_key_policy, deployer_policy
 from components.documents.grants import MachineDocuments, policy_document
 from components.documents.job_machine import job_machine
 from components.documents.lock_janitor import janitor_event_pattern, janitor_machine, start_janitor_policy
@@ -16,6 +16,13 @@ from components.documents.operator import operator_policy
 from components.documents.run_task import RunTarget
 from components.documents.slot_watch import slot_watch_machine
 from components.documents.table_machine import TableMachineArgs
+from components.documents.topic_key import (
+    STATEMENTS_FILE,
+    TopicKey,
+    created_key_policy,
+    statements_for_the_key_owner,
+    topic_key,
+)
 from components.model.arns import AwsEnv
 from components.model.config import StackConfig
 from components.model.naming import job_log_group_prefix, shared_names
@@ -54,10 +61,23 @@ def has_task_role(job: StackJob) -> bool:
     return bool(job.spec.permissions)
 
 
+def alarm_topic_key(config: StackConfig, env: AwsEnv) -> TopicKey | None:
+    """The alert topic's KMS key, as alarmTopicKmsKeyArn or encryptAlarmTopic set it; None: not encrypted (or
+    encrypted with a key nobody named, which plan.py warns about)."""
+    alias = shared_names(config.name_prefix).alarm_topic_key_alias
+    return topic_key(config.alarm_topic_kms_key_arn, config.encrypt_alarm_topic, alias, env)
+
+
 def alert_target(config: StackConfig, stack: str, env: AwsEnv) -> AlertTarget:
-    """The topic alerts go to: the stack's own, or the existing one `alarmTopicArn` names."""
+    """The topic alerts go to: the stack's own, or the existing one `alarmTopicArn` names; with its key."""
     topic = config.alarm_topic_arn or env.arn("sns", shared_names(config.name_prefix).alarm_topic)
-    return AlertTarget(topic_arn=topic, stack=stack, region=env.region)
+    return AlertTarget(topic_arn=topic, stack=stack, region=env.region, key=alarm_topic_key(config, env))
+
+
+def alert_publisher_roles(config: StackConfig, env: AwsEnv) -> list[str]:
+    """The roles whose states publish alerts: the job state machines', the janitor's and the slot watch's."""
+    names = shared_names(config.name_prefix)
+    return [env.role_arn(r) for r in (names.job_state_machine_role, names.janitor_role, names.slot_watch_role)]
 
 
 def job_machine_documents(job: StackJob, stack: Stack, env: AwsEnv) -> MachineDocuments:
@@ -160,6 +180,11 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
     documents["shared/slot-watch.asl.json"] = watch.definition
     documents["shared/slot-watch-role.policy.json"] = watch.policy
     documents["shared/slot-watch-role.trust.json"] = policies.state_machine_trust(env, shared.slot_watch_state_machine)
+    if config.encrypt_alarm_topic:
+        documents["shared/alarm-topic-key.policy.json"] = created_key_policy(env)
+    elif config.alarm_topic_kms_key_arn is not None:
+        # Not deployed: the key is the user's; its owner adds these (docs/alerts.md, "An encrypted topic").
+        documents[STATEMENTS_FILE] = statements_for_the_key_owner(alert_publisher_roles(config, env))
     documents["shared/execution-role.policy.json"] = execution_role_policy(stack, env)
     documents["shared/execution-role.trust.json"] = policies.ecs_task_execution_trust()
     documents["shared/scheduler-role.policy.json"] = scheduler_role_policy(stack, env)
@@ -168,8 +193,10 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
     )
     # Not deployed: the two identities CI uses for this stack (docs/ci.md, docs/security.md "The deploying
     # identity"); their trust policies need the repository, `scheduled-jobs:githubRepository`.
-    documents["deployer.policy.json"] = deployer_policy(config, env)
-    documents["previewer.policy.json"] = preview_policy(config, env)
+    documents["deployer.policy.json"] = deployer_policy(config, env, stack.stack)
+    if (key_policy := deployer_key_policy(config, env, stack.stack)) is not None:
+        documents["deployer-alarm-topic-key.policy.json"] = key_policy
+    documents["previewer.policy.json"] = preview_policy(config, env, stack.stack)
     # Not deployed either: what the identity running `jobctl` for this stack needs (docs/jobctl.md, Permissions).
     documents["operator.policy.json"] = operator_policy(config, env)
     if config.github_repository is not None:

@@ -124,6 +124,10 @@ def _stack_jitter(
     return config.jitter
 
 
+# Job fields a stack setting of the same name gives a default to (a job's own value wins).
+STACK_DEFAULTS = ("user", "read_only_root_filesystem", "ephemeral_storage")
+
+
 def _apply_config(
     modules: list[JobModule], config: StackConfig, source: str, project: str
 ) -> tuple[list[StackJob], list[str]]:
@@ -140,6 +144,10 @@ def _apply_config(
         update = override.as_update() if override is not None else {}
         if config.capacity and "capacity" not in spec.model_fields_set:
             update = {"capacity": config.capacity, **update}
+        for field in STACK_DEFAULTS:
+            value = getattr(config, field)
+            if value is not None and field not in spec.model_fields_set:
+                update = {field: value, **update}
         stack_jitter = _stack_jitter(config, spec, module.name, source, project, problems)
         if stack_jitter:
             update = {"jitter": stack_jitter, **update}

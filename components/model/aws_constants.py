@@ -167,3 +167,28 @@ TASK_DEFINITION_MAX_BYTES = 64 * 1024
 # aws-actions/configure-aws-credentials).
 GITHUB_OIDC_PROVIDER = "token.actions.githubusercontent.com"
 GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"
+
+# A Fargate task's ephemeral storage: 20 GiB by default, `ephemeralStorage.sizeInGiB` from 21 to 200 (ECS
+# developer guide, "Fargate task ephemeral storage"; RegisterTaskDefinition, EphemeralStorage).
+FARGATE_EPHEMERAL_STORAGE_GIB = (21, 200)
+# Environment variable names Security Hub's ECS.8 ("Secrets should not be passed as container environment
+# variables") looks for in a task definition's `environment`: they carry credentials, which belong in `secrets`.
+CREDENTIAL_ENVIRONMENT_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA")
+
+# The Security Hub controls plan.py evaluates (components/documents/security_controls.py, each with its page):
+# a finding of one may be accepted with a reason (acceptedFindings, accepted_findings).
+SECURITY_HUB_CONTROLS = (
+    "DynamoDB.2",
+    "DynamoDB.6",
+    "ECS.5",
+    "ECS.8",
+    "ECS.9",
+    "ECS.12",
+    "ECS.20",
+    "KMS.4",
+    "SNS.1",
+    "SNS.2",
+    "SQS.1",
+    "StepFunctions.1",
+    "CloudWatch.16",
+)

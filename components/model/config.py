@@ -19,12 +19,19 @@ from components.model.duration import Duration
 from components.model.errors import FieldError
 from components.model.image import ImageRef
 from components.model.permissions import Permission
+from components.model.spec import Job
 from components.model.tags import Tags, shared_tags, too_many_tags
 
 SUBNET_ID = re.compile(r"subnet-[0-9a-f]{8}([0-9a-f]{9})?")
 SECURITY_GROUP_ID = re.compile(r"sg-[0-9a-f]{8}([0-9a-f]{9})?")
 CLUSTER_ARN = re.compile(r"arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9_-]{1,255}")
 TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}")
+# A KMS key ARN (a single- or multi-Region key), not an alias: a policy controls the use of a key through the
+# key's ARN in Resource, or its aliases only through the kms:ResourceAliases condition (KMS developer guide,
+# "Use aliases to control access to KMS keys"), so a grant on an alias ARN would not allow encrypting.
+KMS_KEY_ARN = re.compile(
+    r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/([0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
+)
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d")
 NAME_PREFIX = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -97,11 +104,30 @@ class StackConfig(_Strict):
     cluster_arn: str | None = None
     alarm_emails: list[str] = Field([], examples=[["oncall@example.com"]])
     alarm_topic_arn: str | None = None
+    # The KMS key the alert topic is encrypted with (SSE-KMS): that of the topic alarmTopicArn names, or one to
+    # encrypt the stack's own topic with. Every publisher needs kms:GenerateDataKey*/kms:Decrypt on it
+    # (components/documents/topic_key.py), and the key's policy must let CloudWatch use it.
+    alarm_topic_kms_key_arn: str | None = Field(
+        None, examples=["arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
+    )
+    # The stack's own topic encrypted with a customer managed key the stack creates (Security Hub SNS.1).
+    encrypt_alarm_topic: StrictBool = False
     log_retention_days: int = Field(30, examples=[30])
     # Default jitter of scheduled jobs that do not choose one (a job's own `jitter`, None too, wins).
     jitter: Duration | None = Field(None, examples=["5m"])
     # Default capacity of jobs that do not choose one; a job's own `capacity` wins.
     capacity: Literal["on-demand", "spot"] | None = None
+    # Defaults of the jobs that do not set their own (docs/security.md, "Security Hub controls"): the container's
+    # user (ECS.20), a read-only root filesystem with the job's scratch paths writable (ECS.5), and the GiB of
+    # ephemeral storage. Checked as the job's own fields are, naming this setting.
+    user: str | None = Field(None, examples=["1000"])
+    read_only_root_filesystem: StrictBool | None = None
+    ephemeral_storage: int | None = Field(None, examples=[50])
+    # Container Insights on the cluster the stack creates (Security Hub ECS.12): "enabled", "enhanced" (more
+    # metrics, more cost) or "disabled"; billed as CloudWatch custom metrics and logs (docs/security.md).
+    container_insights: Literal["enabled", "enhanced", "disabled"] = "enabled"
+    # Security Hub control id -> why the stack accepts its findings (every job's too); plan.py repeats it.
+    accepted_findings: dict[str, str] = Field({}, examples=[{"SNS.2": "e-mail subscriptions only"}])
     # Adds the self-test canaries that `jobctl selftest` runs (components/model/self_test.py).
     self_test: StrictBool = False
     # Starts EventBridge Scheduler could not deliver go to an SQS queue (with an alarm), not nowhere.
@@ -158,6 +184,41 @@ class StackConfig(_Strict):
             return None
         return str(_matching(TOPIC_ARN, "an SNS topic ARN", "arn:aws:sns:eu-central-1:123456789012:alarms")(value))
 
+    @field_validator("alarm_topic_kms_key_arn")
+    @classmethod
+    def _key(cls, value: str | None) -> str | None:
+        if value is None or KMS_KEY_ARN.fullmatch(value):
+            return value
+        if value.endswith("alias/aws/sns"):
+            # AWS managed keys' policies cannot be changed, so CloudWatch can never use aws/sns (SNS developer
+            # guide, "Key management": "Enable compatibility between event sources from AWS services and
+            # encrypted topics" needs a customer managed key).
+            raise FieldError(
+                "",
+                "is the AWS managed key of SNS: CloudWatch alarms cannot publish to a topic encrypted with it, "
+                "since its key policy cannot be changed; encrypt the topic with a customer managed key and name "
+                "that key's ARN",
+                value,
+            )
+        example = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        what = "a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID; an alias or a bare key id does not name the key"
+        raise FieldError("", f"{value!r} is not {what} in an IAM policy), e.g. {example!r}", value)
+
+    @field_validator("user")
+    @classmethod
+    def _user(cls, value: str | None) -> str | None:
+        return Job.check_user(value)
+
+    @field_validator("accepted_findings")
+    @classmethod
+    def _accepted(cls, value: dict[str, str]) -> dict[str, str]:
+        return Job.check_accepted_findings(value)
+
+    @field_validator("ephemeral_storage")
+    @classmethod
+    def _ephemeral_storage(cls, value: int | None) -> int | None:
+        return Job.check_ephemeral_storage(value)
+
     @field_validator("github_repository")
     @classmethod
     def _repository(cls, value: str | None) -> str | None:
@@ -198,6 +259,19 @@ class StackConfig(_Strict):
                 "set together with alarmTopicArn: alerts then go to that topic, whose subscriptions its owner "
                 "manages; subscribe these addresses there (each must confirm), and drop alarmEmails here",
                 ", ".join(self.alarm_emails),
+            )
+        if self.encrypt_alarm_topic and self.alarm_topic_arn:
+            raise FieldError(
+                "encryptAlarmTopic",
+                "set together with alarmTopicArn: that topic and its encryption are its owner's; name the key it is "
+                "encrypted with in alarmTopicKmsKeyArn instead",
+                "true",
+            )
+        if self.encrypt_alarm_topic and self.alarm_topic_kms_key_arn:
+            raise FieldError(
+                "encryptAlarmTopic",
+                "set together with alarmTopicKmsKeyArn: the stack's topic is then encrypted with that key; drop one",
+                "true",
             )
         shared = "with ours (scheduled-jobs:stack) the shared resources"
         too_many = too_many_tags(shared_tags(self.tags, "stack"), shared)

@@ -68,6 +68,7 @@ def job_log_group_prefix(prefix: str) -> str:
 class SharedNames:
     lock_table: str
     alarm_topic: str
+    alarm_topic_key_alias: str
     cluster: str
     execution_role: str
     scheduler_role: str
@@ -92,6 +93,8 @@ def shared_names(prefix: str) -> SharedNames:
     return SharedNames(
         lock_table=f"{prefix}-job-locks",
         alarm_topic=f"{prefix}-job-alarms",
+        # The key the stack creates for its topic (encryptAlarmTopic), which grants name by this alias.
+        alarm_topic_key_alias=f"alias/{prefix}-job-alarms",
         cluster=f"{prefix}-jobs",
         execution_role=f"{prefix}-job-execution",
         scheduler_role=f"{prefix}-job-scheduler",

@@ -9,8 +9,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator, model_validator
 
 from components.model.aws_constants import (
+    CREDENTIAL_ENVIRONMENT_NAMES,
     FARGATE_CPU_MEMORY,
+    FARGATE_EPHEMERAL_STORAGE_GIB,
     SCHEDULER_MAX_FLEXIBLE_WINDOW_MINUTES,
+    SECURITY_HUB_CONTROLS,
     STEP_FUNCTIONS_MAX_EXECUTION_SECONDS,
 )
 from components.model.duration import Duration, format_duration
@@ -34,6 +37,11 @@ SECRETS_MANAGER_ARN = re.compile(
     r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@\-]+(:[^:]*:[^:]*:[^:]*)?"
 )
 MAX_RETRY_ATTEMPTS = 10
+# ECS `user`: "user", "user:group", "uid", "uid:gid" and the mixed forms (ContainerDefinition, user).
+CONTAINER_USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?")
+ROOT_USERS = ("root", "0")
+SCRATCH_PATH = re.compile(r"(/[A-Za-z0-9_.-]+)+")
+MIN_REASON_WORDS = 3
 
 
 class Retries(BaseModel):
@@ -110,6 +118,16 @@ class Job(BaseModel):
     failure_alerts: FailureAlerts = Field(FailureAlerts(), examples=[{"after": 2, "again_after": "1d"}])
     description: str = Field("", max_length=256)
     tags: Tags = Field({}, examples=[{"team": "data"}])
+    # The container's user, non-root (Security Hub ECS.20). None: the image's own USER (root if it sets none).
+    user: str | None = Field(None, examples=["1000"])
+    # The container's root filesystem read-only (Security Hub ECS.5), with `scratch_paths` writable: bind mounts
+    # on the task's ephemeral storage (ECS developer guide, "Bind mounts" for Fargate). None: writable.
+    read_only_root_filesystem: StrictBool | None = None
+    scratch_paths: list[str] = Field(["/tmp"], examples=[["/tmp", "/app/cache"]])
+    # GiB of the task's ephemeral storage (Fargate: 20 by default, 21 to 200 when set). None: Fargate's 20.
+    ephemeral_storage: int | None = Field(None, examples=[50])
+    # Security Hub control id -> why this job's finding of it is accepted; plan.py repeats the reason.
+    accepted_findings: dict[str, str] = Field({}, examples=[{"ECS.5": "writes its report next to the binary"}])
 
     @field_validator("name")
     @classmethod
@@ -166,6 +184,85 @@ class Job(BaseModel):
                     key,
                     f"set by every run for the run itself ({', '.join(RUN_CONTEXT_VARIABLES)}); choose another name",
                 )
+        return value
+
+    @field_validator("environment")
+    @classmethod
+    def _no_credentials(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if key in CREDENTIAL_ENVIRONMENT_NAMES:
+                # Not echoed: the value is a credential. ECS.8 flags these names in `environment`.
+                raise FieldError(
+                    key,
+                    "is a credential, and an environment value is readable by anyone who may describe the task "
+                    "definition (Security Hub ECS.8); give the job AWS access with `permissions` (its own task "
+                    f"role), or pass the value as a secret: secrets={{{key!r}: '/app/{key.lower()}'}} (an SSM "
+                    "parameter or Secrets Manager ARN)",
+                    HIDDEN,
+                )
+        return value
+
+    @field_validator("accepted_findings")
+    @classmethod
+    def _accepted(cls, value: dict[str, str]) -> dict[str, str]:
+        return cls.check_accepted_findings(value)
+
+    @staticmethod
+    def check_accepted_findings(value: dict[str, str]) -> dict[str, str]:
+        """Known control ids, each with a reason someone can read; the job's field and the stack's share it."""
+        for control, reason in value.items():
+            if control not in SECURITY_HUB_CONTROLS:
+                raise FieldError(
+                    control, f"is not a control the plan evaluates; allowed: {', '.join(SECURITY_HUB_CONTROLS)}"
+                )
+            if len(reason.split()) < MIN_REASON_WORDS:
+                raise FieldError(
+                    control,
+                    f"an accepted finding needs a written reason of at least {MIN_REASON_WORDS} words, which the "
+                    "plan repeats to whoever reviews it",
+                    reason,
+                )
+        return value
+
+    @field_validator("user")
+    @classmethod
+    def _non_root(cls, value: str | None) -> str | None:
+        return cls.check_user(value)
+
+    @staticmethod
+    def check_user(value: str | None) -> str | None:
+        """A non-root container user, or None; the job's field and the stack's default share it."""
+        if value is None:
+            return None
+        if not CONTAINER_USER.fullmatch(value):
+            raise FieldError("", "is not a container user: give 'user', 'uid', 'user:group' or 'uid:gid'", value)
+        if value.split(":")[0] in ROOT_USERS:
+            raise FieldError(
+                "", "runs the container as root (Security Hub ECS.20); give a non-root user such as '1000'", value
+            )
+        return value
+
+    @field_validator("scratch_paths")
+    @classmethod
+    def _scratch(cls, value: list[str]) -> list[str]:
+        for path in value:
+            if not SCRATCH_PATH.fullmatch(path):
+                raise FieldError("", f"{path!r} is not an absolute container path such as '/tmp'", path)
+        if len(set(value)) != len(value):
+            raise FieldError("", "names a path twice", ", ".join(value))
+        return value
+
+    @field_validator("ephemeral_storage")
+    @classmethod
+    def _storage(cls, value: int | None) -> int | None:
+        return cls.check_ephemeral_storage(value)
+
+    @staticmethod
+    def check_ephemeral_storage(value: int | None) -> int | None:
+        """GiB Fargate accepts, or None; the job's field and the stack's default share it."""
+        low, high = FARGATE_EPHEMERAL_STORAGE_GIB
+        if value is not None and not low <= value <= high:
+            raise FieldError("", f"{value} GiB: Fargate allows {low} to {high} GiB (20 GiB without the setting)", value)
         return value
 
     @field_validator("secrets")

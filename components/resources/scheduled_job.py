@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.documents import policies
-from components.documents.containers import container_definitions
+from components.documents.containers import container_definitions, scratch_volumes
 from components.model.permissions import task_role_policy
 from components.model.stack import Stack, StackJob
 from components.model.tags import job_tags
@@ -82,6 +82,10 @@ class ScheduledJob(pulumi.ComponentResource):
             else None
         )
         containers = container_definitions(spec, names, spec.image or self._config.image, self._config.region)
+        # A changed container definition, volume or storage size registers a new revision of the family (the
+        # provider replaces the task definition, creating the new one first); a run in flight keeps its
+        # revision, and the next run starts the family's latest (docs/changing-a-deployed-stack.md).
+        volumes = scratch_volumes(spec)
         return aws.ecs.TaskDefinition(
             f"{self._name}-task",
             family=names.task_family,
@@ -93,6 +97,8 @@ class ScheduledJob(pulumi.ComponentResource):
             execution_role_arn=self._shared.execution_role_arn,
             task_role_arn=task_role.arn if task_role is not None else None,
             container_definitions=json.dumps(containers, sort_keys=True),
+            volumes=[{"name": volume["name"]} for volume in volumes] or None,
+            ephemeral_storage={"size_in_gib": spec.ephemeral_storage} if spec.ephemeral_storage else None,
             tags=self._tags,
             # After the log group, so the first run never logs into a group that does not exist yet.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),

@@ -14,6 +14,7 @@ import pulumi_aws as aws
 from components.documents import policies
 from components.documents import rendered as render
 from components.documents.dashboard import dashboard_bodies, dashboard_count
+from components.documents.topic_key import created_key_policy
 from components.model.arns import AwsEnv
 from components.model.aws_constants import SQS_MAX_MESSAGE_RETENTION_SECONDS
 from components.model.deadlines import deadline_summary
@@ -124,6 +125,13 @@ class SharedInfra(pulumi.ComponentResource):
             hash_key=LOCK_KEY,
             attributes=[{"name": LOCK_KEY, "type": "S"}],
             ttl={"attribute_name": ITEM_EXPIRES_AT, "enabled": True},
+            # The jobs' pauses, failure counts and alert state live here. Deletion protection refuses a
+            # DeleteTable from the console or the API too, which Pulumi's `protect` does not (Security Hub
+            # DynamoDB.6); point-in-time recovery keeps 35 days to restore from (DynamoDB.2). Both change in place
+            # (CloudFormation AWS::DynamoDB::Table: DeletionProtectionEnabled and
+            # PointInTimeRecoverySpecification, "Update requires: No interruption").
+            deletion_protection_enabled=True,
+            point_in_time_recovery={"enabled": True},
             tags=self._tags,
             # Its name carries the prefix, so a changed namePrefix would replace it: Pulumi refuses to replace a
             # protected resource and fails the preview ("unable to replace resource ... as it is currently marked
@@ -139,8 +147,14 @@ class SharedInfra(pulumi.ComponentResource):
         if config.alarm_topic_arn:
             self.alarm_topic_arn = pulumi.Output.from_input(config.alarm_topic_arn)
         else:
+            # KmsMasterKeyId changes in place (CloudFormation AWS::SNS::Topic: "Update requires: No
+            # interruption"), so encrypting a deployed stack's topic keeps its subscriptions.
             topic = aws.sns.Topic(
-                f"{self._name}-alarms", name=self._names.alarm_topic, tags=self._tags, opts=self._kept
+                f"{self._name}-alarms",
+                name=self._names.alarm_topic,
+                kms_master_key_id=self._alarm_topic_key() or config.alarm_topic_kms_key_arn,
+                tags=self._tags,
+                opts=self._kept,
             )
             self.alarm_topic_arn = topic.arn
         for email in config.alarm_emails:
@@ -152,11 +166,43 @@ class SharedInfra(pulumi.ComponentResource):
                 opts=self._child,
             )
 
+    def _alarm_topic_key(self) -> pulumi.Output[str] | None:
+        """The customer managed key of the stack's own topic (encryptAlarmTopic): CloudWatch alarms cannot use
+        SNS's AWS managed key (components/documents/topic_key.py). Kept when removed from the program: a
+        deleted key's messages and alarms' history cannot be read again."""
+        if not self._stack.config.encrypt_alarm_topic:
+            return None
+        key = aws.kms.Key(
+            f"{self._name}-alarm-topic-key",
+            description=f"Encrypts the alert topic of stack {self._stack.stack} (scheduled-jobs).",
+            # KMS.4: yearly rotation of the key material (Security Hub, "KMS.4").
+            enable_key_rotation=True,
+            policy=json.dumps(created_key_policy(self.env), sort_keys=True),
+            tags=self._tags,
+            opts=self._kept,
+        )
+        # The publishers' grants name the key by this alias (kms:ResourceAliases): its ARN is only known now.
+        aws.kms.Alias(
+            f"{self._name}-alarm-topic-key-alias",
+            name=self._names.alarm_topic_key_alias,
+            target_key_id=key.key_id,
+            opts=self._child,
+        )
+        return key.arn
+
     def _cluster(self) -> None:
         if self._stack.config.cluster_name:
             self.cluster_name = pulumi.Output.from_input(self._stack.config.cluster_name)
             return
-        cluster = aws.ecs.Cluster(f"{self._name}-cluster", name=self._names.cluster, tags=self._tags, opts=self._child)
+        # Container Insights (Security Hub ECS.12): ClusterSettings change in place (CloudFormation
+        # AWS::ECS::Cluster, "Update requires: No interruption"; the provider calls UpdateClusterSettings).
+        cluster = aws.ecs.Cluster(
+            f"{self._name}-cluster",
+            name=self._names.cluster,
+            settings=[{"name": "containerInsights", "value": self._stack.config.container_insights}],
+            tags=self._tags,
+            opts=self._child,
+        )
         # Fargate Spot runs need the FARGATE_SPOT capacity provider on the cluster.
         providers = aws.ecs.ClusterCapacityProviders(
             f"{self._name}-cluster-capacity",

@@ -146,3 +146,57 @@ def test_without_the_repository_the_plan_writes_no_trust_policy_and_says_how_to_
         "CI roles: no trust policies written; set scheduled-jobs:githubRepository to OWNER/REPO in "
         "Pulumi.staging.yaml to write deployer.trust.json and previewer.trust.json (docs/ci.md)"
     ) in out
+
+
+TOPIC = "arn:aws:sns:eu-central-1:123456789012:ops-alarms"
+KEY = "arn:aws:kms:eu-central-1:123456789012:key/0a1b2c3d-12ab-34cd-56ef-1234567890ab"
+
+
+def test_a_named_topic_without_a_named_key_is_warned_about_with_how_to_look(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out = _plan_ci(project, f"  scheduled-jobs:alarmTopicArn: {TOPIC}\n", tmp_path / "b", capsys)
+    assert (
+        f"warning: alarmTopicArn {TOPIC}: if that topic is encrypted (SSE-KMS), every alert is dropped unless "
+        "alarmTopicKmsKeyArn names its key: plan is offline and cannot see whether it is; look with "
+        f"`aws sns get-topic-attributes --topic-arn {TOPIC} --query Attributes.KmsMasterKeyId`"
+    ) in out
+
+
+def test_a_named_key_gets_the_statements_its_owner_must_add_written_and_named(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = f"  scheduled-jobs:alarmTopicArn: {TOPIC}\n  scheduled-jobs:alarmTopicKmsKeyArn: {KEY}\n"
+    written, out = _plan_ci(project, extra, tmp_path / "b", capsys)
+    assert "alarm-topic-key.statements-to-add.json" in written
+    statements = json.loads((tmp_path / "b" / "staging" / "alarm-topic-key.statements-to-add.json").read_text())
+    assert statements["Statement"][0]["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert (
+        f"note: the topic is encrypted with {KEY}: the stack's alert states may use it; CloudWatch alarms (and, for "
+        "a key whose policy does not enable IAM policies, the alert states) only once the key's owner adds the "
+        "statements in alarm-topic-key.statements-to-add.json to its key policy (plan cannot read a key policy)"
+    ) in out
+    assert "warning: alarmTopicArn" not in out
+
+
+def test_the_stack_topic_unencrypted_gets_no_key_note(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out = _plan_ci(project, "", tmp_path / "b", capsys)
+    about_keys = ("note: the stack's topic is encrypted", "note: the topic is encrypted", "warning: alarmTopicArn")
+    assert not [line for line in out.splitlines() if line.startswith(about_keys)]
+
+
+def test_the_plan_shows_the_security_team_view_of_the_dev_stack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert plan.main(["--stack", "dev", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "Security Hub controls (FSBP, and CloudWatch.16 of NIST 800-53) for stack dev: 11 pass, 0 with findings, "
+        "2 accepted, 0 not applicable (docs/security.md#security-hub-controls)"
+    ) in out
+    assert (
+        "accepted: SNS.2 (delivery-status logging): topic dev-job-alarms: the topic's subscriptions are e-mail, "
+        "which has no delivery-status logging"
+    ) in out

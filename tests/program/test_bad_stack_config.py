@@ -178,6 +178,49 @@ CONFIG_CASES = [
         {P + "githubRepository": ["octo-org/jobs"]},
         ["scheduled-jobs:githubRepository: Input should be a valid string"],
     ),
+    # The alert topic's key: a key ARN, since grants name the key's ARN (an alias would allow nothing).
+    (
+        "topic-key-an-alias",
+        {P + "alarmTopicKmsKeyArn": "arn:aws:kms:eu-central-1:123456789012:alias/alarms"},
+        [
+            "scheduled-jobs:alarmTopicKmsKeyArn: 'arn:aws:kms:eu-central-1:123456789012:alias/alarms' is not a "
+            "KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID; an alias or a bare key id does not name the key "
+            "in an IAM policy)"
+        ],
+    ),
+    (
+        "topic-key-a-bare-key-id",
+        {P + "alarmTopicKmsKeyArn": "1234abcd-12ab-34cd-56ef-1234567890ab"},
+        ["scheduled-jobs:alarmTopicKmsKeyArn: '1234abcd-12ab-34cd-56ef-1234567890ab' is not a KMS key ARN"],
+    ),
+    (
+        "topic-key-the-aws-managed-sns-key",
+        {P + "alarmTopicKmsKeyArn": "alias/aws/sns"},
+        [
+            "scheduled-jobs:alarmTopicKmsKeyArn: is the AWS managed key of SNS: CloudWatch alarms cannot publish "
+            "to a topic encrypted with it"
+        ],
+    ),
+    (
+        "encrypted-topic-of-another-team",
+        {
+            P + "alarmEmails": DROP,
+            P + "alarmTopicArn": "arn:aws:sns:eu-central-1:123456789012:oncall",
+            P + "encryptAlarmTopic": True,
+        },
+        [
+            "scheduled-jobs:encryptAlarmTopic: set together with alarmTopicArn: that topic and its encryption are "
+            "its owner's; name the key it is encrypted with in alarmTopicKmsKeyArn instead"
+        ],
+    ),
+    (
+        "encrypted-topic-and-a-named-key",
+        {
+            P + "alarmTopicKmsKeyArn": "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            P + "encryptAlarmTopic": True,
+        },
+        ["scheduled-jobs:encryptAlarmTopic: set together with alarmTopicKmsKeyArn"],
+    ),
 ]
 
 

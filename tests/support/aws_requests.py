@@ -34,12 +34,14 @@ from typing import Any
 
 from components.documents.grants import LOG_DELIVERY_ACTIONS
 from components.documents.run_task import ECS_SYNC_RULE
+from components.documents.topic_key import account_key_statement, created_key_policy, statements_for_the_key_owner
 from components.model.arns import AwsEnv
 from components.model.aws_constants import GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_PROVIDER
 from components.model.lock_item import RUN_CLAIM_MARK, WATCH_CLAIM_MARK, slot_claim_key
 from components.model.naming import job_log_group_prefix, job_names, shared_names
 from components.model.stack import Stack, StackJob
 from tests.support.iam_simulator import Request
+from tests.support.pulumi_mocks import KEY_ID
 
 TASK_ID = "0123456789abcdef0123456789abcdef"
 OTHER = "other-stack"  # resources of another stack in the same account
@@ -53,6 +55,9 @@ class Expected:
     request: Request
     allowed: bool
     why: str
+    # The resource's own policy the request is evaluated with, where AWS needs one beside the identity policy:
+    # a KMS key's key policy ("Key policies in AWS KMS": without its allowing it, IAM policies have no effect).
+    resource_policy: dict[str, Any] | None = None
 
 
 def _dynamodb_action(api: str) -> str:
@@ -146,8 +151,50 @@ def _task_requests(
         yield Expected(doc, Request(role, "sns:Publish", topic, {}), True, why)
         other_topic = env.arn("sns", f"{OTHER}-topic")
         yield Expected(doc, Request(role, "sns:Publish", other_topic, {}), False, why + ": another topic")
+        yield from topic_key_requests(doc, role, stack, env, why)
     else:
         raise AssertionError(f"{doc}: {state_name} calls {resource}: add its documented requests here")
+
+
+OTHER_KEY_ID = "9999ffff-12ab-34cd-56ef-1234567890ab"
+
+
+def alarm_topic_key_arn(stack: Stack, env: AwsEnv) -> str | None:
+    """The alert topic's key as KMS knows it: the one the config names, or the stack's own under the id the
+    mocks give it (tests/support/pulumi_mocks.py); None for an unencrypted topic."""
+    if stack.config.alarm_topic_kms_key_arn is not None:
+        return stack.config.alarm_topic_kms_key_arn
+    return env.arn("kms", f"key/{KEY_ID}") if stack.config.encrypt_alarm_topic else None
+
+
+def alarm_topic_key_policy(stack: Stack, env: AwsEnv) -> dict[str, Any]:
+    """The key policy the key has: the rendered one of the stack's own key; for a key the user names, KMS's
+    default key policy ("Default key policy": the account and its IAM policies) with the statements plan.py
+    tells its owner to add."""
+    if stack.config.encrypt_alarm_topic:
+        return created_key_policy(env)
+    added = statements_for_the_key_owner([])["Statement"][:1]  # CloudWatch's; the roles' only for other accounts
+    return {"Version": "2012-10-17", "Statement": [account_key_statement(env), *added]}
+
+
+def topic_key_requests(doc: str, role: str, stack: Stack, env: AwsEnv, why: str) -> Iterator[Expected]:
+    """An encrypted topic: SNS uses the topic's key as the publisher (SNS developer guide, "Key management":
+    kms:GenerateDataKey* and kms:Decrypt), here GenerateDataKey and Decrypt; never another key of the account,
+    even one whose key policy enables IAM policies. The stack's own key carries its alias
+    (kms:ResourceAliases); another key another alias."""
+    key = alarm_topic_key_arn(stack, env)
+    if key is None:
+        return
+    created = stack.config.encrypt_alarm_topic
+    alias = shared_names(stack.config.name_prefix).alarm_topic_key_alias
+    own: dict[str, str | list[str]] = {"kms:ResourceAliases": [alias]} if created else {}
+    other: dict[str, str | list[str]] = {"kms:ResourceAliases": [f"alias/{OTHER}"]} if created else {}
+    other_key = env.arn("kms", f"key/{OTHER_KEY_ID}")
+    policy = alarm_topic_key_policy(stack, env)
+    default = {"Version": "2012-10-17", "Statement": [account_key_statement(env)]}
+    for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+        yield Expected(doc, Request(role, action, key, own), True, why + ": the topic's key", policy)
+        yield Expected(doc, Request(role, action, other_key, other), False, why + ": another key", default)
 
 
 def state_machine_requests(

@@ -8,7 +8,9 @@ the policy forgets fails the simulation."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from components.documents.topic_key import created_key_policy
 from components.model.arns import AwsEnv
 from components.model.naming import job_names, shared_names
 from components.model.stack import Stack
@@ -36,7 +38,8 @@ def stack_calls(stack: Stack, env: AwsEnv) -> list[Call]:
     calls = [
         *_calls(
             "dynamodb:CreateTable dynamodb:DescribeTable dynamodb:UpdateTimeToLive dynamodb:DescribeTimeToLive "
-            "dynamodb:DescribeContinuousBackups dynamodb:ListTagsOfResource dynamodb:TagResource "
+            "dynamodb:DescribeContinuousBackups dynamodb:UpdateContinuousBackups dynamodb:ListTagsOfResource "
+            "dynamodb:TagResource "
             "dynamodb:UntagResource dynamodb:UpdateTable dynamodb:DeleteTable",
             env.arn("dynamodb", f"table/{names.lock_table}"),
             f"{PROVIDER}/dynamodb/table.go",
@@ -95,6 +98,8 @@ def stack_calls(stack: Stack, env: AwsEnv) -> list[Call]:
             f"{PROVIDER}/logs/group.go; Step Functions dev guide, Logging using CloudWatch Logs",
         ),
     ]
+    if stack.config.encrypt_alarm_topic:
+        calls += _alarm_topic_key_calls(stack, env)
     log_groups = [names.state_machine_log_group, *(job.names.log_group for job in stack.jobs)]
     for group in log_groups:
         calls += _calls(
@@ -173,6 +178,43 @@ def stack_calls(stack: Stack, env: AwsEnv) -> list[Call]:
     return calls
 
 
+KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"  # the id KMS gives the stack's key: random, any will do
+
+
+def resource_policy(call: Call, env: AwsEnv) -> dict[str, Any] | None:
+    """The policy of the resource a call is on, where AWS evaluates one beside the caller's: a KMS key's, which
+    must allow a use for IAM policies to count ("Key policies in AWS KMS"). The stack's key has the policy the
+    program gives it (its account statement enables IAM policies); so, here, has any other key."""
+    if call.action.startswith("kms:") and ":key/" in call.resource:
+        return created_key_policy(env)
+    return None
+
+
+def _alarm_topic_key_calls(stack: Stack, env: AwsEnv) -> list[Call]:
+    """The key of the stack's topic and its alias (kms/key.go, kms/alias.go): CreateKey with the stack's tags
+    (KMS API reference, CreateKey: tags need kms:TagResource too), then the key's reads and updates, each on a
+    key that carries the stack's tag; CreateAlias and DeleteAlias on the alias and the key."""
+    key = env.arn("kms", f"key/{KEY_ID}")
+    alias = env.arn("kms", shared_names(stack.config.name_prefix).alarm_topic_key_alias)
+    tag = {"aws:RequestTag/scheduled-jobs:stack": stack.stack, "aws:TagKeys": "scheduled-jobs:stack"}
+    tagged = {"aws:ResourceTag/scheduled-jobs:stack": stack.stack}
+    source = f"{PROVIDER}/kms/key.go"
+    return [
+        Call("kms:CreateKey", "*", source, tuple(tag.items())),
+        Call("kms:TagResource", "*", f"{source} (tags on create)", tuple(tag.items())),
+        Call("kms:ListAliases", "*", f"{PROVIDER}/kms/alias.go"),
+        *_calls(
+            "kms:DescribeKey kms:GetKeyPolicy kms:GetKeyRotationStatus kms:ListResourceTags kms:PutKeyPolicy "
+            "kms:EnableKeyRotation kms:UpdateKeyDescription kms:TagResource kms:UntagResource "
+            "kms:ScheduleKeyDeletion kms:CreateAlias kms:DeleteAlias",
+            key,
+            source,
+            **tagged,
+        ),
+        *_calls("kms:CreateAlias kms:DeleteAlias", alias, f"{PROVIDER}/kms/alias.go"),
+    ]
+
+
 def foreign_calls(stack: Stack, env: AwsEnv) -> list[Call]:
     """What the deploying identity of this stack must not be able to do to another stack (prefix `other`) or
     with another role."""
@@ -215,4 +257,12 @@ def foreign_calls(stack: Stack, env: AwsEnv) -> list[Call]:
             (("ecs:CreateAction", "RunTask"),),
         ),
         Call("logs:DeleteLogGroup", env.arn("logs", "log-group:/aws/lambda/anything"), "someone else's logs"),
+        # A key of another stack, or nobody's: deleting it, or rewriting its policy, would lock its data away.
+        *(
+            Call(action, env.arn("kms", "key/9999ffff-12ab-34cd-56ef-1234567890ab"), f"a key tagged {tags}", tags)
+            for action in ("kms:ScheduleKeyDeletion", "kms:PutKeyPolicy")
+            for tags in ((("aws:ResourceTag/scheduled-jobs:stack", "prod"),), ())
+        ),
+        Call("kms:CreateAlias", env.arn("kms", "alias/other-job-alarms"), "another stack's alias"),
+        Call("kms:CreateKey", "*", "a key without the stack's tag"),
     ]

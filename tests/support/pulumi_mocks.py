@@ -16,6 +16,7 @@ from pulumi.runtime import settings
 from pulumi.runtime.mocks import MockMonitor
 
 ACCOUNT = "123456789012"
+KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"  # what KMS would make up for a key the stack creates
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -76,6 +77,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         state.setdefault("name", inputs.get("name", args.name))
         if args.typ == "aws:ecs/taskDefinition:TaskDefinition":
             state["revision"] = 1
+        if args.typ == "aws:kms/key:Key":  # KMS picks the key id; the ARN carries it
+            state["keyId"] = KEY_ID
+            state["arn"] = f"arn:aws:kms:{self.region}:{ACCOUNT}:key/{KEY_ID}"
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:

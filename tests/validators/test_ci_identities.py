@@ -25,7 +25,7 @@ from tests.support.aws_requests import (
     ci_trust_requests,
     github_token,
 )
-from tests.support.deployer_calls import Call, stack_calls
+from tests.support.deployer_calls import Call, resource_policy, stack_calls
 from tests.support.iam_simulator import Outcome, Request, access_levels, simulate
 from tests.support.pulumi_mocks import BASE_CONFIG
 
@@ -38,7 +38,9 @@ NAMED_WRITES = {"states:CreateStateMachine", "iam:PassRole", "iam:PutRolePolicy"
 
 
 def _outcomes(policy: dict[str, Any], calls: list[Call]) -> list[Outcome]:
-    return simulate([(Request(PREVIEWER, c.action, c.resource, dict(c.context)), [policy], None) for c in calls])
+    return simulate(
+        [(Request(PREVIEWER, c.action, c.resource, dict(c.context)), [policy], resource_policy(c, ENV)) for c in calls]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,7 @@ def test_the_preview_role_may_make_every_read_of_preview_with_refresh(dev: Any) 
     assert {"states:DescribeStateMachine", "iam:GetRolePolicy", "dynamodb:DescribeTable"} <= {c.action for c in reads}
     wrong = [
         f"{c.action} on {c.resource} ({c.source}): {o.result} {'; '.join(o.errors)}"
-        for c, o in zip(reads, _outcomes(preview_policy(config, ENV), reads), strict=True)
+        for c, o in zip(reads, _outcomes(preview_policy(config, ENV, "dev"), reads), strict=True)
         if not o.allowed
     ]
     assert not wrong, "\n".join(wrong)
@@ -70,7 +72,7 @@ def test_the_preview_role_may_not_write(dev: Any) -> None:
     assert NAMED_WRITES <= {c.action for c in writes}
     wrong = [
         f"{c.action} on {c.resource}: {o.result} {'; '.join(o.errors)}"
-        for c, o in zip(writes, _outcomes(preview_policy(config, ENV), writes), strict=True)
+        for c, o in zip(writes, _outcomes(preview_policy(config, ENV, "dev"), writes), strict=True)
         if not o.denied
     ]
     assert not wrong, "\n".join(wrong)
@@ -78,17 +80,21 @@ def test_the_preview_role_may_not_write(dev: Any) -> None:
 
 def test_every_action_of_the_preview_policy_is_a_read_in_aws_data(dev: Any) -> None:
     config, _, _ = dev
-    actions = [a for statement in preview_policy(config, ENV)["Statement"] for a in statement["Action"]]
+    actions = [a for statement in preview_policy(config, ENV, "dev")["Statement"] for a in statement["Action"]]
     levels = access_levels(actions)
     assert {a: level for a, level in levels.items() if level not in READ_LEVELS} == {}
 
 
 def test_every_statement_of_the_preview_policy_is_needed_by_some_read(dev: Any) -> None:
     config, calls, levels = dev
-    policy, reads = preview_policy(config, ENV), _reads(calls, levels)
+    policy, reads = preview_policy(config, ENV, "dev"), _reads(calls, levels)
     statements = policy["Statement"]
     reduced = [{**policy, "Statement": statements[:i] + statements[i + 1 :]} for i in range(len(statements))]
-    cases = [(Request(PREVIEWER, c.action, c.resource, dict(c.context)), [r], None) for r in reduced for c in reads]
+    cases = [
+        (Request(PREVIEWER, c.action, c.resource, dict(c.context)), [r], resource_policy(c, ENV))
+        for r in reduced
+        for c in reads
+    ]
     outcomes = iter(simulate(cases))  # one batch: every read against the policy without each statement in turn
     survivors = [s["Sid"] for s in statements if all([next(outcomes).allowed for _ in reads])]
     assert not survivors, f"no read needs: {survivors}"
@@ -96,7 +102,7 @@ def test_every_statement_of_the_preview_policy_is_needed_by_some_read(dev: Any) 
 
 def test_the_preview_policy_fits_a_managed_policy(dev: Any) -> None:
     config, _, _ = dev
-    assert len(json.dumps(preview_policy(config, ENV), separators=(",", ":"))) <= MANAGED_POLICY_CHARACTERS
+    assert len(json.dumps(preview_policy(config, ENV, "dev"), separators=(",", ":"))) <= MANAGED_POLICY_CHARACTERS
 
 
 @pytest.mark.parametrize("prefix", ["dev", "ci", "scheduled"])
@@ -105,7 +111,7 @@ def test_no_stack_deploy_role_can_rewrite_or_pass_a_ci_role(prefix: str) -> None
     prefix has no `/`, so not even a stack named `ci` or `scheduled` may change who assumes them."""
     config = StackConfig.model_validate({**_config(), "namePrefix": prefix})
     deployer = f"arn:aws:iam::123456789012:role/{ci_deploy_role(prefix)}"
-    policies = [deployer_policy(config, ENV)]
+    policies = [deployer_policy(config, ENV, prefix)]
     control = (Request(deployer, "iam:PutRolePolicy", ENV.role_arn(f"{prefix}-x"), {}), policies, None)
     cases = [
         (Request(deployer, action, ENV.role_arn(role), {}), policies, None)

@@ -25,7 +25,16 @@ from tests.support.pulumi_mocks import ACCOUNT, BASE_CONFIG
 ENV = AwsEnv("aws", "eu-central-1", ACCOUNT)
 # Policies with their own checks, not read off a role of the stack: the deploying identity's
 # (test_deployer_policy.py), the preview identity's (test_ci_identities.py) and jobctl's (test_operator_policy.py).
-OWN_CHECKS = {"deployer.policy.json", "previewer.policy.json", "operator.policy.json"}
+OWN_CHECKS = {
+    "deployer.policy.json",
+    "deployer-alarm-topic-key.policy.json",
+    "previewer.policy.json",
+    "operator.policy.json",
+}
+# Key policies, with their own checks (test_topic_key_simulation.py): who may use the alert topic's key.
+KEY_POLICIES = {"shared/alarm-topic-key.policy.json"}
+TOPIC = "arn:aws:sns:eu-central-1:123456789012:ops-alarms"
+KEY = "arn:aws:kms:eu-central-1:123456789012:key/0a1b2c3d-12ab-34cd-56ef-1234567890ab"
 REPOSITORY = {"scheduled-jobs:githubRepository": "octo-org/scheduled-jobs"}
 SECRET = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:app/db-Ab12Cd"
 VARIANTS = {
@@ -57,8 +66,11 @@ def _variants_stack(tmp_path: Path, config: dict[str, Any]) -> Stack:
 
 def _stacks(tmp_path: Path) -> dict[str, Stack]:
     existing_cluster = {
-        **BASE_CONFIG,
+        **{key: value for key, value in BASE_CONFIG.items() if key != "scheduled-jobs:alarmEmails"},
         "scheduled-jobs:clusterArn": "arn:aws:ecs:eu-central-1:123456789012:cluster/shared",
+        # A topic of another team's, encrypted with its customer managed key.
+        "scheduled-jobs:alarmTopicArn": TOPIC,
+        "scheduled-jobs:alarmTopicKmsKeyArn": KEY,
     }
     no_queue = {
         **BASE_CONFIG,
@@ -68,7 +80,10 @@ def _stacks(tmp_path: Path) -> dict[str, Stack]:
     }
     return {
         "dev": plan.load("dev"),
-        "variants": _variants_stack(tmp_path / "a", {**BASE_CONFIG, **REPOSITORY}),
+        # The stack's own topic, encrypted with the key the stack creates.
+        "variants": _variants_stack(
+            tmp_path / "a", {**BASE_CONFIG, **REPOSITORY, "scheduled-jobs:encryptAlarmTopic": True}
+        ),
         "existing-cluster": _variants_stack(tmp_path / "b", existing_cluster),
         "no-dead-letter-queue": _variants_stack(tmp_path / "c", no_queue),
     }
@@ -81,7 +96,7 @@ def _cases(expected: Sequence[Expected], documents: dict[str, dict[str, Any]]) -
         if item.document.endswith(".trust.json"):
             cases.append((item.request, [], document))
         else:
-            cases.append((item.request, [document] if document is not None else [], None))
+            cases.append((item.request, [document] if document is not None else [], item.resource_policy))
     return cases
 
 
@@ -117,7 +132,8 @@ def test_every_role_may_make_its_requests_and_none_it_must_not(rendered: Any) ->
 def test_every_policy_and_trust_policy_of_the_stack_is_checked(rendered: Any) -> None:
     for name, (documents, expected) in rendered.items():
         checked = {item.document for item in expected}
-        policies = {path for path in documents if path.endswith((".policy.json", ".trust.json"))} - OWN_CHECKS
+        rendered = {path for path in documents if path.endswith((".policy.json", ".trust.json"))}
+        policies = rendered - OWN_CHECKS - KEY_POLICIES
         assert policies <= checked, f"{name}: no requests for {sorted(policies - checked)}"
 
 
@@ -140,7 +156,7 @@ def test_deleting_any_statement_or_any_condition_fails_a_request(rendered: Any) 
     documents, expected = rendered["variants"]
     mutations: list[tuple[str, dict[str, dict[str, Any]], list[Expected]]] = []
     for path, document in documents.items():
-        if not path.endswith((".policy.json", ".trust.json")) or path in OWN_CHECKS:
+        if not path.endswith((".policy.json", ".trust.json")) or path in OWN_CHECKS | KEY_POLICIES:
             continue
         own = [item for item in expected if item.document == path]
         for index, statement in enumerate(document["Statement"]):
