@@ -19,7 +19,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import YAMLError
 
+from components.documents.execution_roles import execution_role_changes, execution_roles
 from components.documents.footprint import footprint, footprint_rows, footprint_warnings
+from components.documents.limits import headroom_rows, stack_headroom
 from components.documents.rendered import rendered_documents
 from components.documents.security_controls import summary as security_summary
 from components.documents.topic_key import topic_key_notes
@@ -257,11 +259,18 @@ def main(argv: list[str] | None = None) -> int:
     print(table(stack, now))
     for warning in pileup_warnings(stack.jobs, now):
         print(f"warning: {warning}")
-    uses = footprint(stack)
+    uses = footprint(stack, args.partition)
     print("\nfootprint against AWS's default quotas (this stack alone; other stacks in the account count too):")
     print(text_table(["what", "this stack", "default quota", "share", "source"], footprint_rows(uses), rule=True))
     for warning in footprint_warnings(uses):
         print(f"warning: {warning}")
+    env = AwsEnv(args.partition, stack.config.region, args.account)
+    found, too_large = stack_headroom(stack, env)
+    print("\nheadroom: the largest document of each kind against AWS's size limit (components/documents/limits.py):")
+    print(text_table(["document", "largest", "size", "used", "source"], headroom_rows(found), rule=True))
+    if too_large:
+        print(InvalidSetup(too_large), file=sys.stderr)
+        return 1
     print("\n" + "\n".join(security_summary(stack)))
     notes = deadlines(stack, now)
     if notes:
@@ -271,10 +280,12 @@ def main(argv: list[str] | None = None) -> int:
     if previous.is_dir():
         before = {path.name for path in previous.iterdir() if path.is_dir()}
         changes = job_changes(before, {job.name for job in stack.jobs}, stack.config.name_prefix)
+        policies = {path.name for path in (previous.parent / "shared").glob("execution-role*.policy.json")}
+        changes += execution_role_changes(policies, execution_roles(stack, env), stack.config.name_prefix)
         if changes:
             print(f"\nchanges since the last plan in {previous.parent}/ (`pulumi preview` compares with AWS):")
             print("\n".join(changes))
-    count = write_documents(stack, args.out, AwsEnv(args.partition, stack.config.region, args.account))
+    count = write_documents(stack, args.out, env)
     print(f"\nwrote {count} documents to {args.out / stack.stack}/ (account {args.account} in ARNs)")
     config = stack.config
     for note in topic_key_notes(

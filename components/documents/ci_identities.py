@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.documents.deployer import deployer_key_policy, deployer_policy
+from components.documents.deployer import deployer_statements
 from components.model.arns import AwsEnv
 from components.model.aws_constants import GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_PROVIDER
 from components.model.config import StackConfig
@@ -86,8 +86,7 @@ def preview_policy(config: StackConfig, env: AwsEnv, stack: str) -> Document:
     """What `pulumi preview` with refresh reads of this stack: the deploy policy's read actions, on the same
     resources; a statement left with no read action is dropped (passing roles, tagging on create)."""
     statements = []
-    key = deployer_key_policy(config, env, stack)
-    for statement in [*deployer_policy(config, env, stack)["Statement"], *(key["Statement"] if key else [])]:
+    for statement in deployer_statements(config, env, stack):
         reads = [action for action in statement["Action"] if is_read(action)]
         if reads:
             statements.append({**statement, "Action": reads})

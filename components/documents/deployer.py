@@ -15,8 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from components.model.arns import AwsEnv
+from components.model.aws_constants import DOCUMENT_LIMITS
 from components.model.config import StackConfig
 from components.model.naming import job_log_group_prefix, shared_names
+from components.model.permissions import policy_length
 from components.model.tags import STACK_TAG
 
 Document = dict[str, Any]
@@ -80,9 +82,9 @@ def _alarm_topic_key(config: StackConfig, env: AwsEnv, stack: str) -> list[Docum
     ]
 
 
-def deployer_policy(config: StackConfig, env: AwsEnv, stack: str) -> Document:
+def deployer_statements(config: StackConfig, env: AwsEnv, stack: str) -> list[Document]:
     """What `pulumi preview` (with refresh) and `pulumi up` of this stack call, and nothing of another stack
-    that uses another prefix. Fits a managed policy (6,144 characters, IAM quotas)."""
+    that uses another prefix: every statement, in order, before they are packed into managed policies."""
     prefix, names = config.name_prefix, shared_names(config.name_prefix)
     role = env.role_arn  # IAM: no region
     logs = [
@@ -187,7 +189,12 @@ def deployer_policy(config: StackConfig, env: AwsEnv, stack: str) -> Document:
             ],
             [role(f"{prefix}-*")],
         ),
-        _pass("PassRolesToEcsTasks", [role(f"{prefix}-*-task"), role(names.execution_role)], "ecs-tasks.amazonaws.com"),
+        # The execution role is several past one role's policy size (execution_roles.py): all named `<name>*`.
+        _pass(
+            "PassRolesToEcsTasks",
+            [role(f"{prefix}-*-task"), role(f"{names.execution_role}*")],
+            "ecs-tasks.amazonaws.com",
+        ),
         # Every state machine role ends in -sfn (the slot watch's too), but the janitor's.
         _pass("PassRolesToStepFunctions", [role(f"{prefix}-*-sfn"), role(names.janitor_role)], "states.amazonaws.com"),
         _pass("PassRoleToScheduler", [role(names.scheduler_role)], "scheduler.amazonaws.com"),
@@ -331,11 +338,34 @@ def deployer_policy(config: StackConfig, env: AwsEnv, stack: str) -> Document:
             [env.arn("events", f"rule/{prefix}-*")],
         ),
     ]
-    return {"Version": "2012-10-17", "Statement": statements}
+    return [*statements, *_alarm_topic_key(config, env, stack)]
 
 
-def deployer_key_policy(config: StackConfig, env: AwsEnv, stack: str) -> Document | None:
-    """A second managed policy for the deploying identity of a stack that creates its topic's key
-    (encryptAlarmTopic): the first is close to the managed policy size (6,144 characters); None without."""
-    statements = _alarm_topic_key(config, env, stack)
-    return {"Version": "2012-10-17", "Statement": statements} if statements else None
+def deployer_policies(config: StackConfig, env: AwsEnv, stack: str) -> list[Document]:
+    """The deploying identity's managed policies, `deployer.policy.json` first, then `deployer-2.policy.json` ...
+    (deployer_policy_files): its statements in order, a new policy whenever the next statement would take the
+    current one past IAM's 6,144 characters per managed policy, white space aside (IAM user guide, "IAM and AWS
+    STS quotas"). A named topic, a key of the stack's own or a longer prefix thus moves a statement into another
+    policy instead of failing `pulumi up`. Raises ValueError if one statement alone exceeds the limit."""
+    limit = DOCUMENT_LIMITS["managed policy"].limit
+    documents: list[Document] = []
+    for statement in deployer_statements(config, env, stack):
+        if policy_length({"Version": "2012-10-17", "Statement": [statement]}) > limit:
+            raise ValueError(f"the deployer's statement {statement['Sid']} alone is past {limit:,} characters")
+        if (
+            documents
+            and policy_length({**documents[-1], "Statement": [*documents[-1]["Statement"], statement]}) <= limit
+        ):
+            documents[-1]["Statement"].append(statement)
+        else:
+            documents.append({"Version": "2012-10-17", "Statement": [statement]})
+    return documents
+
+
+def deployer_policy_files(config: StackConfig, env: AwsEnv, stack: str) -> dict[str, Document]:
+    """The deploying identity's managed policies by the file the plan writes each to (`deployer.policy.json`,
+    `deployer-2.policy.json`, ...): every one is attached to the stack's deploy role (docs/ci.md)."""
+    return {
+        "deployer.policy.json" if index == 1 else f"deployer-{index}.policy.json": document
+        for index, document in enumerate(deployer_policies(config, env, stack), start=1)
+    }

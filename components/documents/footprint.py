@@ -8,13 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.documents.dashboard import dashboard_count
+from components.documents.execution_roles import JobTooLargeForARole, execution_roles
 from components.documents.rendered import has_task_role
+from components.model.arns import AwsEnv
 from components.model.aws_constants import DEFAULT_QUOTAS
 from components.model.stack import Stack
 
 WARN_AT = 0.8  # of a default quota
-# The stack's own roles: task execution, schedules, lock janitor, its EventBridge rule, slot watch.
+# The stack's own roles: task execution (the first of them), schedules, lock janitor, its EventBridge rule, slot watch.
 SHARED_ROLES = 5
+# Role ARNs are as long in any account of a partition, so the execution roles' split does not depend on it.
+ANY_ACCOUNT = "123456789012"
 
 
 @dataclass(frozen=True)
@@ -29,12 +33,17 @@ class Use:
         return None if default is None else self.count / default
 
 
-def footprint(stack: Stack) -> list[Use]:
+def footprint(stack: Stack, partition: str = "aws") -> list[Use]:
     jobs = stack.jobs
     scheduled = sum(1 for job in jobs if job.spec.schedule is not None)
     task_roles = sum(1 for job in jobs if has_task_role(job))
+    try:  # past one role's policy, the execution role is several (components/documents/execution_roles.py)
+        more_execution_roles = len(execution_roles(stack, AwsEnv(partition, stack.config.region, ANY_ACCOUNT))) - 1
+    except JobTooLargeForARole:
+        more_execution_roles = 0  # refused by the limits check (components/documents/limits.py)
     counts = {
-        "IAM roles": SHARED_ROLES + (1 if jobs else 0) + task_roles,  # + the job state machines' shared role
+        # + the job state machines' shared role
+        "IAM roles": SHARED_ROLES + more_execution_roles + (1 if jobs else 0) + task_roles,
         "state machines": len(jobs) + 2,  # + the lock janitor and the slot watch
         "schedules": 2 * scheduled,  # each scheduled job's schedule and its slot watch schedule
         "schedule groups": 2,

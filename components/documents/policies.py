@@ -79,13 +79,7 @@ def execution_role_policy(
             "Resource": env.arn("logs", f"log-group:{log_group_prefix}*:*"),
         }
     ]
-    repositories = sorted(
-        {
-            f"arn:{env.partition}:ecr:{m['region']}:{m['account']}:repository/{m['repo']}"
-            for m in (ECR_IMAGE.match(image) for image in images)
-            if m
-        }
-    )
+    repositories = ecr_repositories(env, images)
     if repositories:
         statements += [
             {
@@ -102,7 +96,7 @@ def execution_role_policy(
                 "Resource": repositories,
             },
         ]
-    parameters, secrets = _secret_resources(env, secret_refs)
+    parameters, secrets = secret_resources(env, secret_refs)
     if parameters:
         statements.append(
             {"Sid": "ReadJobParameters", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": parameters}
@@ -114,7 +108,19 @@ def execution_role_policy(
     return _document(*statements)
 
 
-def _secret_resources(env: AwsEnv, refs: Iterable[str]) -> tuple[list[str], list[str]]:
+def ecr_repositories(env: AwsEnv, images: Iterable[str]) -> list[str]:
+    """The ECR repository ARNs of the images that are in ECR (others need no grant), sorted."""
+    return sorted(
+        {
+            f"arn:{env.partition}:ecr:{m['region']}:{m['account']}:repository/{m['repo']}"
+            for m in (ECR_IMAGE.match(image) for image in images)
+            if m
+        }
+    )
+
+
+def secret_resources(env: AwsEnv, refs: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The SSM parameter ARNs and Secrets Manager secret ARNs (as patterns) that ECS reads for `refs`."""
     parameters: set[str] = set()
     secrets: set[str] = set()
     for ref in refs:

@@ -8,7 +8,9 @@ from typing import Any
 from components.documents import policies
 from components.documents.alert_messages import AlertTarget
 from components.documents.ci_identities import deploy_trust, preview_policy, preview_trust
-from components.documents.deployer import deployer_key_policy, deployer_policy
+from components.documents.dashboard import dashboard_bodies
+from components.documents.deployer import deployer_policy_files
+from components.documents.execution_roles import execution_role_pattern, execution_roles
 from components.documents.grants import MachineDocuments, policy_document
 from components.documents.job_machine import job_machine
 from components.documents.lock_janitor import janitor_event_pattern, janitor_machine, start_janitor_policy
@@ -25,7 +27,8 @@ from components.documents.topic_key import (
 )
 from components.model.arns import AwsEnv
 from components.model.config import StackConfig
-from components.model.naming import job_log_group_prefix, shared_names
+from components.model.deadlines import deadline_summary
+from components.model.naming import shared_names
 from components.model.permissions import task_role_policy
 from components.model.stack import Stack, StackJob
 
@@ -51,7 +54,8 @@ def run_target(job: StackJob, config: StackConfig, env: AwsEnv) -> RunTarget:
         security_groups=tuple(config.security_groups),
         assign_public_ip=config.assign_public_ip,
         task_role_arn=env.role_arn(job.names.task_role) if has_task_role(job) else None,
-        execution_role_arn=env.role_arn(shared_names(config.name_prefix).execution_role),
+        # The pass grant is stack-wide (one role for every job's machine), so it names every execution role.
+        execution_role_arn=execution_role_pattern(env, config.name_prefix),
     )
 
 
@@ -100,17 +104,6 @@ def job_machines_trust(stack: Stack, env: AwsEnv) -> dict[str, Any]:
     return policies.state_machine_trust(env, f"{stack.config.name_prefix}-*")
 
 
-def execution_role_policy(stack: Stack, env: AwsEnv) -> dict[str, Any]:
-    """The shared execution role's policy: every job's image and secrets, the jobs' log groups."""
-    config = stack.config
-    return policies.execution_role_policy(
-        env,
-        log_group_prefix=job_log_group_prefix(config.name_prefix),
-        images=sorted({job.spec.image or config.image for job in stack.jobs}),
-        secret_refs=sorted({ref for job in stack.jobs for ref in job.spec.secrets.values()}),
-    )
-
-
 def scheduler_role_policy(stack: Stack, env: AwsEnv) -> dict[str, Any]:
     config = stack.config
     names = shared_names(config.name_prefix)
@@ -152,15 +145,18 @@ def slot_watch_documents(stack: Stack, env: AwsEnv) -> MachineDocuments:
     )
 
 
-def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
-    """Relative file path -> document, for every job and the shared pieces."""
+def rendered_documents(
+    stack: Stack, env: AwsEnv, machines: list[MachineDocuments] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Relative file path -> document, for every job and the shared pieces; `machines`, the jobs' machine
+    documents in job order when the caller has them already (job_machine_documents)."""
     config = stack.config
     shared = shared_names(config.name_prefix)
     documents: dict[str, dict[str, Any]] = {}
+    built = machines if machines is not None else [job_machine_documents(job, stack, env) for job in stack.jobs]
     machines = []
-    for job in stack.jobs:
+    for job, machine in zip(stack.jobs, built, strict=True):
         base = f"jobs/{job.name}"
-        machine = job_machine_documents(job, stack, env)
         machines.append(machine)
         documents[f"{base}/state-machine.asl.json"] = machine.definition
         if (permissions := task_role_policy(job.spec.permissions)) is not None:
@@ -185,17 +181,16 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
     elif config.alarm_topic_kms_key_arn is not None:
         # Not deployed: the key is the user's; its owner adds these (docs/alerts.md, "An encrypted topic").
         documents[STATEMENTS_FILE] = statements_for_the_key_owner(alert_publisher_roles(config, env))
-    documents["shared/execution-role.policy.json"] = execution_role_policy(stack, env)
-    documents["shared/execution-role.trust.json"] = policies.ecs_task_execution_trust()
+    for role in execution_roles(stack, env):
+        documents[f"{role.document_path}.policy.json"] = role.policy
+        documents[f"{role.document_path}.trust.json"] = policies.ecs_task_execution_trust()
     documents["shared/scheduler-role.policy.json"] = scheduler_role_policy(stack, env)
     documents["shared/scheduler-role.trust.json"] = policies.scheduler_trust(
         env, [shared.schedule_group, shared.slot_watch_schedule_group]
     )
     # Not deployed: the two identities CI uses for this stack (docs/ci.md, docs/security.md "The deploying
     # identity"); their trust policies need the repository, `scheduled-jobs:githubRepository`.
-    documents["deployer.policy.json"] = deployer_policy(config, env, stack.stack)
-    if (key_policy := deployer_key_policy(config, env, stack.stack)) is not None:
-        documents["deployer-alarm-topic-key.policy.json"] = key_policy
+    documents.update(deployer_policy_files(config, env, stack.stack))
     documents["previewer.policy.json"] = preview_policy(config, env, stack.stack)
     # Not deployed either: what the identity running `jobctl` for this stack needs (docs/jobctl.md, Permissions).
     documents["operator.policy.json"] = operator_policy(config, env)
@@ -203,3 +198,16 @@ def rendered_documents(stack: Stack, env: AwsEnv) -> dict[str, dict[str, Any]]:
         documents["deployer.trust.json"] = deploy_trust(env, config.github_repository, stack.stack)
         documents["previewer.trust.json"] = preview_trust(env, config.github_repository)
     return documents
+
+
+def stack_dashboard_bodies(stack: Stack, env: AwsEnv) -> list[dict[str, Any]]:
+    """The bodies of the stack's dashboards (one per 200 jobs): the jobs' machines and deadline rules, and the
+    alarms of the shared pieces (the jobs' own alerts go to the topic from their state machines)."""
+    config, names = stack.config, shared_names(stack.config.name_prefix)
+    machines = {job.name: env.arn("states", f"stateMachine:{job.names.state_machine}") for job in stack.jobs}
+    shared = [names.janitor_alarm, names.slot_watch_alarm]
+    if config.schedule_dead_letter_queue:
+        shared.append(names.schedule_dead_letter_alarm)
+    alarms = [env.arn("cloudwatch", f"alarm:{alarm}") for alarm in shared]
+    rules = {job.name: deadline_summary(job.spec) for job in stack.jobs if job.spec.schedule is not None}
+    return dashboard_bodies(config.region, machines, alarms, names.state_machine_log_group, config.name_prefix, rules)

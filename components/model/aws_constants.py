@@ -192,3 +192,34 @@ SECURITY_HUB_CONTROLS = (
     "StepFunctions.1",
     "CloudWatch.16",
 )
+
+
+# The size limits of the documents a stack deploys, each with the AWS page that states it; `unit` says how the
+# size is counted (components/documents/limits.py measures each document that way). docs/limits.md has the table
+# of every document whose size grows with the fleet, and how.
+@dataclass(frozen=True)
+class DocumentLimit:
+    limit: int
+    unit: str  # "characters" (IAM: white space aside; EventBridge: as sent), "bytes" (UTF-8) or "widgets"
+    source: str
+
+
+_IAM_QUOTAS = 'IAM user guide, "IAM and AWS STS quotas"'
+DOCUMENT_LIMITS: dict[str, DocumentLimit] = {
+    # "Role policy size cannot exceed 10,240 characters": the sum of a role's inline policies, not adjustable.
+    "role inline policies": DocumentLimit(10_240, "characters", f"{_IAM_QUOTAS}: the sum of a role's inline policies"),
+    "managed policy": DocumentLimit(6_144, "characters", f"{_IAM_QUOTAS}: each managed policy"),
+    "role trust policy": DocumentLimit(2_048, "characters", f"{_IAM_QUOTAS}: role trust policy (adjustable to 4,096)"),
+    "state machine definition": DocumentLimit(
+        1_048_576, "bytes", 'Step Functions developer guide, "Step Functions service quotas": 1 MB, a hard quota'
+    ),
+    "event pattern": DocumentLimit(
+        2_048, "characters", 'EventBridge user guide, "Amazon EventBridge quotas" (adjustable to 4,096)'
+    ),
+    # A key policy "can be up to 32 kilobytes (32,768 bytes)" (KMS developer guide, "Key policy format"); the
+    # statements the owner of a named key adds count toward their key's policy.
+    "key policy": DocumentLimit(32_768, "bytes", 'KMS developer guide, "Creating a key policy": key policy format'),
+    "dashboard widgets": DocumentLimit(
+        500, "widgets", 'CloudWatch API reference, "Dashboard Body Structure and Syntax": 0 to 500 widgets'
+    ),
+}

@@ -67,6 +67,12 @@ def task_role_policy(permissions: list[Permission]) -> dict[str, Any] | None:
     }
 
 
+def policy_length(document: dict[str, Any]) -> int:
+    """A policy's size as IAM counts it against its quotas: its characters, white space aside (IAM user guide,
+    "IAM and AWS STS quotas"), i.e. its minified JSON."""
+    return len(json.dumps(document, separators=(",", ":")))
+
+
 def fits_inline(document: dict[str, Any]) -> bool:
     """Whether a document fits in a role's inline policy budget (whitespace is not counted)."""
-    return len(json.dumps(document, separators=(",", ":"))) <= INLINE_POLICY_BUDGET
+    return policy_length(document) <= INLINE_POLICY_BUDGET

@@ -94,7 +94,7 @@ class ScheduledJob(pulumi.ComponentResource):
             network_mode="awsvpc",
             requires_compatibilities=["FARGATE"],
             runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
-            execution_role_arn=self._shared.execution_role_arn,
+            execution_role_arn=self._shared.execution_role_arns[job.name],
             task_role_arn=task_role.arn if task_role is not None else None,
             container_definitions=json.dumps(containers, sort_keys=True),
             volumes=[{"name": volume["name"]} for volume in volumes] or None,

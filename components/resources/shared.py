@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.documents import policies
 from components.documents import rendered as render
-from components.documents.dashboard import dashboard_bodies, dashboard_count
+from components.documents.dashboard import dashboard_count
+from components.documents.execution_roles import execution_roles
+from components.documents.grants import MachineDocuments
+from components.documents.limits import stack_limit_problems
 from components.documents.topic_key import created_key_policy
 from components.model.arns import AwsEnv
 from components.model.aws_constants import SQS_MAX_MESSAGE_RETENTION_SECONDS
-from components.model.deadlines import deadline_summary
+from components.model.errors import InvalidSetup
 from components.model.lock_item import ITEM_EXPIRES_AT, LOCK_KEY
 from components.model.naming import shared_names
 from components.model.stack import Stack
@@ -42,7 +44,7 @@ class SharedInfra(pulumi.ComponentResource):
     lock_table_name: pulumi.Output[str]
     alarm_topic_arn: pulumi.Output[str]
     cluster_name: pulumi.Output[str]
-    execution_role_arn: pulumi.Output[str]
+    execution_role_arns: dict[str, pulumi.Output[str]]  # job name -> the execution role its task definition names
     scheduler_role_arn: pulumi.Output[str]
     schedule_group_name: pulumi.Output[str]
     state_machine_log_destination: pulumi.Output[str]
@@ -63,12 +65,24 @@ class SharedInfra(pulumi.ComponentResource):
         # from the program; Pulumi forgets them instead of deleting them (`retain_on_delete`).
         self._kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         self.env = self._aws_env()
+        # Every job's state machine definition, built once: their shared role is the union of their grants. Not
+        # kept as dicts: hundreds of definitions are objects the garbage collector scans again and again for the
+        # rest of the program (components/resources/garbage_collection.py); the strings it skips.
+        machines = [render.job_machine_documents(job, self._stack, self.env) for job in self._stack.jobs]
+        self.job_definitions = {
+            job.name: json.dumps(m.definition, sort_keys=True)
+            for job, m in zip(self._stack.jobs, machines, strict=True)
+        }
+        # Before any resource: a stack with a document past AWS's limit would fail half-way through `pulumi up`.
+        problems = stack_limit_problems(args.stack, self.env, machines, self.job_definitions)
+        if problems:
+            raise pulumi.RunError(str(InvalidSetup(problems)))
         table = self._lock_table()
         self.job_prerequisites = [table]
         self._alarm_topic()
         self._cluster()
         self._schedule_dead_letter_queue()
-        self._roles_and_schedule_group()
+        self._roles_and_schedule_group(machines)
         self._execution_logs()
         janitor = LockJanitor(
             f"{name}-janitor",
@@ -249,19 +263,10 @@ class SharedInfra(pulumi.ComponentResource):
             treat_missing_data="notBreaching",
         )
 
-    def _roles_and_schedule_group(self) -> None:
+    def _roles_and_schedule_group(self, machines: list[MachineDocuments]) -> None:
         """The shared roles' policies come from the builders the offline plan renders, so the two agree."""
         env, names = self.env, self._names
-        execution_role = service_role(
-            f"{self._name}-execution-role",
-            name=names.execution_role,
-            description="Pulls job images, writes job logs, reads the secrets jobs reference.",
-            trust=policies.ecs_task_execution_trust(),
-            policy=("job-execution", render.execution_role_policy(self._stack, env)),
-            tags=self._tags,
-            parent=self,
-        )
-        self.execution_role_arn = execution_role.arn
+        self._execution_roles()
         group = aws.scheduler.ScheduleGroup(
             f"{self._name}-schedules", name=names.schedule_group, tags=self._tags, opts=self._child
         )
@@ -276,18 +281,30 @@ class SharedInfra(pulumi.ComponentResource):
             parent=self,
         )
         self.scheduler_role_arn = scheduler_role.arn
-        self._job_state_machines_role()
+        self._job_state_machines_role(machines)
 
-    def _job_state_machines_role(self) -> None:
-        """Every job's state machine definition, built once, and the one role they share: the union of their
-        states' grants (components/documents/rendered.py)."""
-        machines = [render.job_machine_documents(job, self._stack, self.env) for job in self._stack.jobs]
-        # Kept as text: hundreds of definitions as dicts are objects the garbage collector scans again and
-        # again for the rest of the program (components/resources/garbage_collection.py); strings it skips.
-        self.job_definitions = {
-            job.name: json.dumps(m.definition, sort_keys=True)
-            for job, m in zip(self._stack.jobs, machines, strict=True)
-        }
+    def _execution_roles(self) -> None:
+        """One role while its policy fits, then one per group of jobs (components/documents/execution_roles.py).
+        The first keeps its logical name, so a stack deployed with one role keeps it."""
+        self.execution_role_arns = {}
+        for role in execution_roles(self._stack, self.env):
+            suffix = "" if role.index == 1 else f"-{role.index}"
+            resource = service_role(
+                f"{self._name}-execution-role{suffix}",
+                name=role.name,
+                description="Pulls job images, writes job logs, reads the secrets jobs reference."
+                if role.index == 1
+                else f"Pulls images, writes logs, reads the secrets of jobs {role.jobs[0]} to {role.jobs[-1]}.",
+                trust=policies.ecs_task_execution_trust(),
+                policy=("job-execution", role.policy),
+                tags=self._tags,
+                parent=self,
+            )
+            self.execution_role_arns.update({job: resource.arn for job in role.jobs})
+
+    def _job_state_machines_role(self, machines: list[MachineDocuments]) -> None:
+        """The one role every job's state machine shares: the union of their states' grants
+        (components/documents/rendered.py)."""
         self.job_state_machine_role_arn = None
         if not machines:
             return
@@ -313,24 +330,9 @@ class SharedInfra(pulumi.ComponentResource):
         self.state_machine_log_destination = log_group.arn.apply(lambda arn: f"{arn}:*")
 
     def _dashboards(self) -> None:
-        """One body per 200 jobs, built once and split over the dashboards; the alarms of the shared pieces
-        (the jobs' own alerts go to the topic from their state machines)."""
-        jobs, env, names = self._stack.jobs, self.env, self._names
-        machines = {job.name: env.arn("states", f"stateMachine:{job.names.state_machine}") for job in jobs}
-        shared = [names.janitor_alarm, names.slot_watch_alarm]
-        if self._stack.config.schedule_dead_letter_queue:
-            shared.append(names.schedule_dead_letter_alarm)
-        alarms = [env.arn("cloudwatch", f"alarm:{alarm}") for alarm in shared]
-        rules = {job.name: deadline_summary(job.spec) for job in jobs if job.spec.schedule is not None}
-        bodies: list[dict[str, Any]] = dashboard_bodies(
-            self._stack.config.region,
-            machines,
-            alarms,
-            names.state_machine_log_group,
-            self._stack.config.name_prefix,
-            rules,
-        )
-        for index in range(dashboard_count(len(jobs))):
+        """One body per 200 jobs, built once and split over the dashboards (rendered.stack_dashboard_bodies)."""
+        bodies = render.stack_dashboard_bodies(self._stack, self.env)
+        for index in range(dashboard_count(len(self._stack.jobs))):
             suffix = "" if index == 0 else f"-{index + 1}"
             aws.cloudwatch.Dashboard(
                 f"{self._name}-dashboard{suffix}",

@@ -10,6 +10,7 @@ import pytest
 from components.documents.footprint import Use, footprint, footprint_warnings
 from components.loading.stack import load_stack
 from tests.support.bad_input import P, configured, good, manual
+from tests.support.fleets import fleet_config, write_fleet
 from tests.support.pulumi_mocks import Project, run_program
 
 REGISTERED_AS = {
@@ -61,3 +62,14 @@ def test_a_quota_this_stack_alone_fills_to_80_percent_is_warned_of_and_nothing_i
         'AWS STS quotas" (adjustable to 5,000)); other stacks and everything else in the same account count too: ask '
         "AWS for more through Service Quotas before you deploy"
     )
+
+
+def test_the_footprint_counts_every_execution_role_of_a_fleet_with_secrets_of_its_own(project: Project) -> None:
+    write_fleet(project.jobs, 45, 3)  # past one execution role's policy
+    config = fleet_config()
+    registered = run_program(project, config)
+    stack = load_stack(project.jobs, config, "scheduled-jobs", "test", "Pulumi.test.yaml")
+    counted = {use.thing: use.count for use in footprint(stack)}
+    assert counted == {thing: len(registered.of_type(typ)) for thing, typ in REGISTERED_AS.items()}
+    execution = [r for r in registered.of_type("aws:iam/role:Role") if "-job-execution" in r.inputs["name"]]
+    assert counted["IAM roles"] == 6 + 15 + len(execution) - 1 and len(execution) >= 2  # 15: every third job

@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from components.documents.execution_roles import execution_roles, role_of_job
 from components.documents.grants import LOG_DELIVERY_ACTIONS
 from components.documents.run_task import ECS_SYNC_RULE
 from components.documents.topic_key import account_key_statement, created_key_policy, statements_for_the_key_owner
@@ -105,7 +106,8 @@ def _task_requests(
         passed = {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
         shared = shared_names(stack.config.name_prefix)
         own_roles = [job.names.task_role] if job.spec.permissions else []  # only a job with permissions has one
-        for passed_role in (*own_roles, shared.execution_role):
+        # The execution role its task definition names (one of several in a large stack: execution_roles.py).
+        for passed_role in (*own_roles, role_of_job(execution_roles(stack, env))[job.name]):
             yield Expected(doc, Request(role, "iam:PassRole", env.role_arn(passed_role), passed), True, why)
         for other_role, what in (
             (job_names(OTHER, job.name).task_role, "another stack's task role"),
@@ -337,12 +339,14 @@ _ECR = re.compile(r"(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazo
 def _execution_role_requests(stack: Stack, env: AwsEnv) -> list[Expected]:
     """What ECS does as the execution role to start each job's task: pull, log, read secrets (ECS "Amazon ECS
     task execution IAM role": ecr:GetAuthorizationToken, ecr:BatchGetImage ..., logs:CreateLogStream,
-    logs:PutLogEvents, ssm:GetParameters, secretsmanager:GetSecretValue)."""
-    prefix = stack.config.name_prefix
-    role = env.role_arn(shared_names(prefix).execution_role)
-    doc = "shared/execution-role.policy.json"
+    logs:PutLogEvents, ssm:GetParameters, secretsmanager:GetSecretValue), as the role its task definition names;
+    and, where the stack has several, none of another role's jobs' secrets."""
+    roles = execution_roles(stack, env)
+    role_of = {job: role for role in roles for job in role.jobs}
     found: list[Expected] = []
     for job in stack.jobs:
+        own = role_of[job.name]
+        role, doc = env.role_arn(own.name), f"{own.document_path}.policy.json"
         group = env.arn("logs", f"log-group:{job.names.log_group}:log-stream:job/job/{TASK_ID}")
         for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
             found.append(Expected(doc, Request(role, action, group, {}), True, f"{job.name}'s container log"))
@@ -352,19 +356,42 @@ def _execution_role_requests(stack: Stack, env: AwsEnv) -> list[Expected]:
             repository = f"arn:aws:ecr:{match['region']}:{match['account']}:repository/{match['repo']}"
             for action in ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"):
                 found.append(Expected(doc, Request(role, action, repository, {}), True, f"{job.name}'s image"))
-        for ref in job.spec.secrets.values():
-            if ":secretsmanager:" in ref:
-                arn = ":".join(ref.split(":")[:7])
-                arn = arn if re.search(r"-[A-Za-z0-9]{6}$", arn) else f"{arn}-Ab12Cd"
-                found.append(Expected(doc, Request(role, "secretsmanager:GetSecretValue", arn, {}), True, "secret"))
-            else:
-                parameter = ref if ref.startswith("arn:") else env.arn("ssm", f"parameter/{ref.lstrip('/')}")
-                found.append(Expected(doc, Request(role, "ssm:GetParameters", parameter, {}), True, "parameter"))
-    other_group = env.arn("logs", f"log-group:{job_log_group_prefix(OTHER)}x:log-stream:job/job/{TASK_ID}")
-    found.append(Expected(doc, Request(role, "logs:PutLogEvents", other_group, {}), False, "another stack's logs"))
-    other_parameter = env.arn("ssm", f"parameter/{OTHER}/secret")
-    found.append(Expected(doc, Request(role, "ssm:GetParameters", other_parameter, {}), False, "unreferenced"))
+        for request in _secret_reads(job, role, env):
+            found.append(Expected(doc, request, True, f"{job.name}'s secret"))
+    mine = {(r.action, r.resource) for job in stack.jobs for r in _secret_reads(job, "", env)}
+    for own in roles:
+        role, doc = env.role_arn(own.name), f"{own.document_path}.policy.json"
+        own_jobs = [job for job in stack.jobs if job.name in own.jobs]
+        readable = {(r.action, r.resource) for job in own_jobs for r in _secret_reads(job, "", env)}
+        # Another role's jobs' secrets (each role reads only its own jobs'): two of each kind per role.
+        unread = sorted(mine - readable)
+        others = [r for action in sorted({a for a, _ in unread}) for r in [u for u in unread if u[0] == action][:2]]
+        for action, resource in others:
+            found.append(Expected(doc, Request(role, action, resource, {}), False, "another execution role's secret"))
+        other_group = env.arn("logs", f"log-group:{job_log_group_prefix(OTHER)}x:log-stream:job/job/{TASK_ID}")
+        found.append(Expected(doc, Request(role, "logs:PutLogEvents", other_group, {}), False, "another stack's logs"))
+        other_parameter = env.arn("ssm", f"parameter/{OTHER}/secret")
+        found.append(Expected(doc, Request(role, "ssm:GetParameters", other_parameter, {}), False, "unreferenced"))
+        other_secret = env.arn("secretsmanager", f"secret:{OTHER}/db-Ab12Cd")
+        found.append(
+            Expected(doc, Request(role, "secretsmanager:GetSecretValue", other_secret, {}), False, "another stack's")
+        )
     return found
+
+
+def _secret_reads(job: StackJob, role: str, env: AwsEnv) -> list[Request]:
+    """The reads ECS makes for the job's secrets: GetSecretValue on the full secret ARN (a partial ARN in the
+    reference matches the secret's ARN with its 6-character suffix), GetParameters on the parameter."""
+    reads = []
+    for ref in job.spec.secrets.values():
+        if ":secretsmanager:" in ref:
+            arn = ":".join(ref.split(":")[:7])
+            arn = arn if re.search(r"-[A-Za-z0-9]{6}$", arn) else f"{arn}-Ab12Cd"
+            reads.append(Request(role, "secretsmanager:GetSecretValue", arn, {}))
+        else:
+            parameter = ref if ref.startswith("arn:") else env.arn("ssm", f"parameter/{ref.lstrip('/')}")
+            reads.append(Request(role, "ssm:GetParameters", parameter, {}))
+    return reads
 
 
 def trust_requests(stack: Stack, env: AwsEnv) -> list[Expected]:
@@ -396,9 +423,11 @@ def trust_requests(stack: Stack, env: AwsEnv) -> list[Expected]:
         assume(doc, "ecs-tasks.amazonaws.com", job.names.task_role, source(task), True, "its task")
         foreign = source(task.replace(account, "210987654321"), "210987654321")
         assume(doc, "ecs-tasks.amazonaws.com", job.names.task_role, foreign, False, "another account's task")
-    doc = "shared/execution-role.trust.json"
-    assume(doc, "ecs-tasks.amazonaws.com", shared.execution_role, {}, True, "the ECS agent sends no documented keys")
-    assume(doc, "lambda.amazonaws.com", shared.execution_role, {}, False, "another service")
+    for execution_role in execution_roles(stack, env):
+        doc = f"{execution_role.document_path}.trust.json"
+        agent = "the ECS agent sends no documented keys"
+        assume(doc, "ecs-tasks.amazonaws.com", execution_role.name, {}, True, agent)
+        assume(doc, "lambda.amazonaws.com", execution_role.name, {}, False, "another service")
     doc = "shared/scheduler-role.trust.json"
     group = env.arn("scheduler", f"schedule-group/{shared.schedule_group}")
     assume(doc, "scheduler.amazonaws.com", shared.scheduler_role, source(group), True, "its schedule group")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from components.documents.execution_roles import execution_roles
 from components.documents.topic_key import created_key_policy
 from components.model.arns import AwsEnv
 from components.model.naming import job_names, shared_names
@@ -123,7 +124,7 @@ def stack_calls(stack: Stack, env: AwsEnv) -> list[Call]:
             f"{PROVIDER}/events/rule.go, target.go",
         )
     roles = {
-        names.execution_role: "ecs-tasks.amazonaws.com",
+        **{role.name: "ecs-tasks.amazonaws.com" for role in execution_roles(stack, env)},
         names.scheduler_role: "scheduler.amazonaws.com",
         names.janitor_role: "states.amazonaws.com",
         names.janitor_events_role: "events.amazonaws.com",

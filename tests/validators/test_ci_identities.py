@@ -14,7 +14,7 @@ import pytest
 
 import plan
 from components.documents.ci_identities import deploy_trust, preview_policy, preview_trust
-from components.documents.deployer import deployer_policy
+from components.documents.deployer import deployer_policies
 from components.model.arns import AwsEnv
 from components.model.config import StackConfig
 from tests.support.aws_requests import (
@@ -111,7 +111,7 @@ def test_no_stack_deploy_role_can_rewrite_or_pass_a_ci_role(prefix: str) -> None
     prefix has no `/`, so not even a stack named `ci` or `scheduled` may change who assumes them."""
     config = StackConfig.model_validate({**_config(), "namePrefix": prefix})
     deployer = f"arn:aws:iam::123456789012:role/{ci_deploy_role(prefix)}"
-    policies = [deployer_policy(config, ENV, prefix)]
+    policies = deployer_policies(config, ENV, prefix)
     control = (Request(deployer, "iam:PutRolePolicy", ENV.role_arn(f"{prefix}-x"), {}), policies, None)
     cases = [
         (Request(deployer, action, ENV.role_arn(role), {}), policies, None)

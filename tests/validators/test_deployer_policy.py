@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 import plan
-from components.documents.deployer import deployer_key_policy, deployer_policy
+from components.documents.deployer import deployer_policies, deployer_policy_files, deployer_statements
 from components.model.arns import AwsEnv
+from components.model.config import StackConfig
 from components.model.stack import Stack
 from tests.support.deployer_calls import Call, foreign_calls, resource_policy, stack_calls
 from tests.support.iam_simulator import Outcome, Request, simulate
@@ -28,8 +31,7 @@ def _simulate(policies: list[dict[str, Any]], calls: list[Call]) -> list[Outcome
 
 def _policies(stack: Stack) -> list[dict[str, Any]]:
     """The deploying identity's managed policies: the stack's, and its key's when it creates one."""
-    key = deployer_key_policy(stack.config, ENV, stack.stack)
-    return [deployer_policy(stack.config, ENV, stack.stack), *([key] if key else [])]
+    return deployer_policies(stack.config, ENV, stack.stack)
 
 
 def test_the_deployer_may_make_every_call_of_preview_and_up() -> None:
@@ -73,3 +75,51 @@ def test_every_statement_is_needed_by_some_call() -> None:
 def test_the_deployer_policies_each_fit_a_managed_policy() -> None:
     for policy in _policies(plan.load("dev")):
         assert len(json.dumps(policy, separators=(",", ":"))) <= MANAGED_POLICY_CHARACTERS
+
+
+def _config(**overrides: Any) -> StackConfig:
+    return StackConfig.model_validate(
+        {
+            "region": "eu-central-1",
+            "namePrefix": "dev",
+            "image": "123456789012.dkr.ecr.eu-central-1.amazonaws.com/app:1.0",
+            "subnets": ["subnet-0123456789abcdef0"],
+            "securityGroups": ["sg-0123456789abcdef0"],
+            **overrides,
+        }
+    )
+
+
+NAMED_TOPIC = "arn:aws:sns:eu-central-1:123456789012:a-topic-the-platform-team-owns-for-every-alert-of-the-account"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"encryptAlarmTopic": True},
+        {"alarmTopicArn": NAMED_TOPIC},
+        {"alarmTopicArn": NAMED_TOPIC, "namePrefix": "platform-reports-eu-west"},
+        {"encryptAlarmTopic": True, "namePrefix": "platform-reports-eu-west"},
+    ],
+    ids=["plain", "own-key", "named-topic", "named-topic-long-prefix", "own-key-long-prefix"],
+)
+def test_every_stack_shape_gets_managed_policies_that_fit_and_together_hold_every_statement(
+    overrides: dict[str, Any],
+) -> None:
+    """Whatever a stack's settings add to the deployer (a topic of its own, a key, a long prefix), the statements
+    are packed into as many managed policies as IAM's 6,144 characters need, each within it, none lost."""
+    config = _config(**overrides)
+    policies = deployer_policies(config, ENV, "dev")
+    assert all(len(json.dumps(p, separators=(",", ":"))) <= MANAGED_POLICY_CHARACTERS for p in policies)
+    packed = [statement for policy in policies for statement in policy["Statement"]]
+    assert packed == deployer_statements(config, ENV, "dev")
+    together = len(json.dumps({"Version": "2012-10-17", "Statement": packed}, separators=(",", ":")))
+    assert len(policies) == (1 if together <= MANAGED_POLICY_CHARACTERS else 2)
+
+
+def test_the_plan_writes_each_deployer_policy_under_its_own_file() -> None:
+    config = _config(alarmTopicArn=NAMED_TOPIC, namePrefix="platform-reports-eu-west")
+    files = deployer_policy_files(config, ENV, "dev")
+    assert list(files) == ["deployer.policy.json", "deployer-2.policy.json"]
+    assert list(files.values()) == deployer_policies(config, ENV, "dev")
