@@ -42,6 +42,7 @@ from components.model.errors import InvalidSetup
 from components.model.stack import Stack
 from components.model.start_pileups import pileup_warnings
 from components.model.text_table import text_table
+from components.resources.upgrade_report import GRAPH_FILE, change_report, write_stack_graph
 
 ROOT = Path(__file__).resolve().parent
 # Pulumi reads stack files as YAML 1.2 (go-yaml v3): `yes` and `on` are strings, not booleans, and a key
@@ -246,6 +247,19 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="plan as of this ISO 8601 time (default: now), for reproducible output",
     )
+    parser.add_argument(
+        "--accept",
+        action="append",
+        default=[],
+        choices=["dlq-off"],
+        help="go ahead with a change the plan asks you to confirm (docs/changing-a-deployed-stack.md)",
+    )
+    parser.add_argument(
+        "--no-graph",
+        action="store_true",
+        help="skip the stack's resource graph and the change report against the previous plan (the program runs "
+        "under mocks for it: about 25 s at 500 jobs); the upgrade check against the last release still runs",
+    )
     args = parser.parse_args(argv)
     try:
         stack = load(args.stack, args.root)
@@ -279,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     previous = args.out / stack.stack / "jobs"
     if previous.is_dir():
         before = {path.name for path in previous.iterdir() if path.is_dir()}
-        changes = job_changes(before, {job.name for job in stack.jobs}, stack.config.name_prefix)
+        former = {job.name: job.spec.former_names for job in stack.jobs if job.spec.former_names}
+        changes = job_changes(before, {job.name for job in stack.jobs}, stack.config.name_prefix, former)
         policies = {path.name for path in (previous.parent / "shared").glob("execution-role*.policy.json")}
         changes += execution_role_changes(policies, execution_roles(stack, env), stack.config.name_prefix)
         if changes:
@@ -293,6 +308,17 @@ def main(argv: list[str] | None = None) -> int:
     ):
         print(note)
     print(ci_roles_note(stack))
+    # The upgrade check and the change report (components/resources/upgrade_report.py), beside the documents.
+    graph_path = args.out / f"{stack.stack}.{GRAPH_FILE}"
+    values = _read_yaml(args.root / f"Pulumi.{stack.stack}.yaml").get("config") or {}
+    report = change_report(args.root / "jobs", values, graph_path, now, frozenset(args.accept), not args.no_graph)
+    print("\nupgrade check and change report (docs/changing-a-deployed-stack.md):")
+    print("\n".join(report.lines))
+    if report.refusals:
+        print("\n".join(f"refused: {refusal}" for refusal in report.refusals), file=sys.stderr)
+        return 1
+    if report.graph is not None:
+        write_stack_graph(report.graph, graph_path)  # the next plan compares with this one
     return 0
 
 

@@ -61,6 +61,11 @@ def operator_policy(config: StackConfig, env: AwsEnv) -> Document:
             ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
             [env.arn("dynamodb", f"table/{names.lock_table}")],
         ),
+        # `jobctl rename` (jobctl/state_rename.py): a job's claims are partition keys of their own, so finding the
+        # old name's takes a Scan; each is copied with PutItem under the new name.
+        _allow(
+            "RenameJobState", ["dynamodb:Scan", "dynamodb:PutItem"], [env.arn("dynamodb", f"table/{names.lock_table}")]
+        ),
         _allow(
             "JobLogs",
             ["logs:GetLogEvents"],

@@ -178,7 +178,26 @@ def _apply_config(
         if too_many := too_many_tags(tags, what):
             problems.append(f"{module.where}: tags: {len(spec.tags)} tags; {too_many}")
         jobs.append(StackJob(name=module.name, source=module.source, spec=spec, names=names))
+    problems += _former_name_clashes(modules)
     return jobs, problems
+
+
+def _former_name_clashes(modules: list[JobModule]) -> list[str]:
+    """A former name is the identity one job takes over: it may not be a current job's name or another's former."""
+    problems, claimed = [], {m.name: m for m in modules}
+    for module in modules:
+        for old in module.job.former_names:
+            if old == module.name:
+                problems.append(f"{module.where}: former_names: {old!r} is this job's own name; drop it")
+            elif old in claimed:
+                holder = claimed[old]
+                what = "a job's name" if holder.name == old else f"a former name of {holder.name}"
+                problems.append(
+                    f"{module.where}: former_names: {old!r} is already {what} ({holder.where}); a name has one job"
+                )
+            else:
+                claimed[old] = module
+    return problems
 
 
 def _longest_job_name(prefix: str) -> int:

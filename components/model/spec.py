@@ -116,6 +116,10 @@ class Job(BaseModel):
     # time and 15 minutes' grace have passed; components/model/deadlines.py).
     missed_after: Duration | None = Field(None, examples=["2h"])
     failure_alerts: FailureAlerts = Field(FailureAlerts(), examples=[{"after": 2, "again_after": "1d"}])
+    # The names this job was deployed under before (a renamed module or `name=`): its Pulumi resources carry
+    # aliases to them, and the plan names the `jobctl rename` step that moves its state
+    # (docs/changing-a-deployed-stack.md).
+    former_names: list[str] = Field([], examples=[["nightly-usage-report"]])
     description: str = Field("", max_length=256)
     tags: Tags = Field({}, examples=[{"team": "data"}])
     # The container's user, non-root (Security Hub ECS.20). None: the image's own USER (root if it sets none).
@@ -148,6 +152,18 @@ class Job(BaseModel):
                 "arguments, e.g. ['python', '-m', 'app.report']"
             )
         return value
+
+    @field_validator("former_names")
+    @classmethod
+    def _former_names_are_job_names(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if not JOB_NAME.fullmatch(name):
+                raise ValueError(
+                    f"{name!r} is not a job name: give the name the job was deployed under, e.g. 'nightly-report'"
+                )
+        if len(set(names)) != len(names):
+            raise ValueError(f"{names!r} names a former name twice")
+        return names
 
     @field_validator("retries", mode="before")
     @classmethod

@@ -38,7 +38,9 @@ class ScheduledJob(pulumi.ComponentResource):
     schedule_name: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: ScheduledJobArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TYPE, name, None, opts)
+        # A renamed job answers to its former names; each child's alias follows from its name ("<name>-task").
+        renamed = pulumi.ResourceOptions(aliases=[pulumi.Alias(name=old) for old in args.job.spec.former_names])
+        super().__init__(TYPE, name, None, pulumi.ResourceOptions.merge(opts, renamed))
         self._name, self._job, self._stack, self._shared = name, args.job, args.stack, args.shared
         self._config = args.stack.config
         self._tags = job_tags(self._config.tags, args.job.spec.tags, args.job.name)

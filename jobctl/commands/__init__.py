@@ -13,6 +13,7 @@ from jobctl.commands import (
     ls,
     pause,
     redrive,
+    rename,
     resume,
     run,
     selftest,
@@ -23,5 +24,5 @@ from jobctl.commands import (
 
 COMMANDS: tuple[ModuleType, ...] = (
     *(ls, status, history, run, logs, stop, unlock),
-    *(pause, resume, backfill, redrive, dlq, selftest),
+    *(pause, resume, backfill, redrive, dlq, selftest, rename),
 )

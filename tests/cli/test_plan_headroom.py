@@ -40,7 +40,9 @@ def test_each_headroom_line_is_the_real_size_of_the_largest_written_document_of_
     out_dir = tmp_path / "build"
     assert plan.main(["--stack", "test", "--root", str(project.root), "--out", str(out_dir)]) == 0
     rows = _headroom(capsys.readouterr().out)
-    written = {str(p.relative_to(out_dir / "test")): json.loads(p.read_text()) for p in out_dir.rglob("*.json")}
+    written = {
+        str(p.relative_to(out_dir / "test")): json.loads(p.read_text()) for p in (out_dir / "test").rglob("*.json")
+    }
     stack = plan.load("test", project.root)
     dashboards = stack_dashboard_bodies(stack, AwsEnv("aws", "eu-central-1", plan.PLACEHOLDER_ACCOUNT))
     assert rows and {m["kind"] for m in rows} >= {"shared/execution-role*.policy.json", "deployer.policy.json"}

@@ -221,7 +221,7 @@ def test_a_failed_plan_closes_its_summary_block_with_the_error_in_it_and_fails_t
     [step] = [s for s in _steps("test") if "plan.py" in str(s.get("run", ""))]
     root = tmp_path / "project"
     root.mkdir()
-    for name in (".venv", "components", "jobs"):
+    for name in (".venv", ".ci", "components", "jobs"):
         (root / name).symlink_to(REPO / name)
     for name in ("plan.py", "Pulumi.yaml", "Pulumi.dev.yaml"):
         shutil.copy(REPO / name, root / name)
@@ -234,3 +234,48 @@ def test_a_failed_plan_closes_its_summary_block_with_the_error_in_it_and_fails_t
     assert "scheduled-jobs:securityGroups: 'sg-x123456789abcdef0' is not a security group id" in blocks["broken"]
     assert re.search(r"^wrote \d+ documents to build/dev/", blocks["dev"], re.MULTILINE), "the others are planned"
     assert (root / "build" / "dev" / "deployer.policy.json").is_file()
+
+
+def _project_copy(root: Path, jobs: list[str]) -> None:
+    """A checkout of the project with only these of the shipped job modules."""
+    (root / "jobs").mkdir(parents=True)
+    for name in (".venv", ".ci", "components"):
+        (root / name).symlink_to(REPO / name)
+    for name in ("plan.py", "__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml"):
+        shutil.copy(REPO / name, root / name)
+    for job in jobs:
+        shutil.copy(REPO / "jobs" / job, root / "jobs" / job)
+
+
+def test_a_pull_requests_plan_compares_with_the_base_branchs_and_shows_the_change_report(tmp_path: Path) -> None:
+    """The test job's plan step with the base branch checked out in .base, as the checkout step before it does
+    on a pull request: the head adds a job, and the summary says so, with the resources it creates."""
+    [checkout] = [s for s in _steps("test") if s.get("with", {}).get("path") == ".base"]
+    assert checkout["if"] == "github.event_name == 'pull_request'"
+    assert checkout["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    [step] = [s for s in _steps("test") if "plan.py" in str(s.get("run", "")) or "plan-report" in str(s.get("run", ""))]
+    root = tmp_path / "project"
+    _project_copy(root, ["nightly_report.py", "purge_stale_data.py", "disable_inactive_users.py"])
+    _project_copy(root / ".base", ["nightly_report.py", "purge_stale_data.py"])
+    summary = tmp_path / "summary.md"
+    result = _run(str(step["run"]), root, {"GITHUB_STEP_SUMMARY": str(summary)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    block = _summary_blocks(summary.read_text())["dev"]
+    assert "changes since the last plan in build/dev/" in block
+    assert "job disable-inactive-users is added" in block
+    assert "resources against the last plan's graph (build/dev.resource-graph.json): 6 create" in block
+    assert "create: StateMachine disable-inactive-users-state-machine" in block
+    assert "upgrade check against release" in block
+
+
+def test_the_preview_posts_the_change_report_beside_the_preview_diff() -> None:
+    steps = _steps("preview")
+    names = [str(s.get("uses", s.get("name", ""))) for s in steps]
+    preview = next(i for i, n in enumerate(names) if n.startswith("pulumi/actions@"))
+    report = next(i for i, s in enumerate(steps) if "plan-report" in str(s.get("run", "")))
+    base = next(i for i, s in enumerate(steps) if s.get("with", {}).get("path") == ".base")
+    assert preview < report and base < report
+    step = steps[report]
+    assert "gh pr comment" in step["run"] and step["env"]["GH_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"
+    assert "${{" not in step["run"], "untrusted values reach the script through env only"
+    assert JOBS["preview"]["permissions"]["pull-requests"] == "write"

@@ -168,6 +168,7 @@ def _tour(stack: Stack, capsys: pytest.CaptureFixture[str]) -> None:
         ["dlq", "replay"],
         ["dlq", "delete", "--all", "--yes"],
         ["redrive", "broken"],
+        ["rename", "broken", "killed"],
     ]
     for command in commands:
         code, _, err = jobctl(capsys, *command)
@@ -214,7 +215,7 @@ def _refused() -> list[tuple[str, str]]:
         ("scheduler:GetSchedule", _arn("scheduler", f"schedule/{other.schedule_group}/prod-report")),
         ("states:StartExecution", _arn("states", f"stateMachine:{NAMES.janitor_state_machine}")),  # by name
         ("dynamodb:DeleteTable", _arn("dynamodb", f"table/{NAMES.lock_table}")),  # writes jobctl never makes
-        ("dynamodb:Scan", _arn("dynamodb", f"table/{NAMES.lock_table}")),
+        ("dynamodb:PutItem", _arn("dynamodb", f"table/{other.lock_table}")),
         ("sqs:SendMessage", _arn("sqs", NAMES.schedule_dead_letter_queue)),
         ("sns:Publish", _arn("sns", NAMES.alarm_topic)),
         ("states:DeleteStateMachine", _arn("states", f"stateMachine:{PREFIX}-report")),
@@ -241,6 +242,7 @@ def test_every_call_jobctl_makes_is_allowed_and_what_it_must_not_do_is_refused(
         "cloudwatch:DescribeAlarms",
         "sqs:DeleteMessage",
         "dynamodb:UpdateItem",
+        "dynamodb:Scan",
         "logs:GetLogEvents",
         "scheduler:GetSchedule",
     } <= actions
