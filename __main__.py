@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pulumi
 
+from components.loading.iam_action_data import stack_permission_warnings
 from components.loading.stack import load_stack
 from components.model.errors import InvalidSetup
 from components.resources.garbage_collection import collect_old_objects_rarely
@@ -21,6 +22,11 @@ try:
     )
 except InvalidSetup as problems:
     raise pulumi.RunError(str(problems)) from None
+for line in stack_permission_warnings(stack):  # what plan.py warns about, in `pulumi preview` too
+    if line.startswith("warning: "):
+        pulumi.log.warn(line.removeprefix("warning: "))
+    else:
+        pulumi.log.info(line)
 
 # 2. The pieces every job shares, built once.
 shared = SharedInfra("shared", SharedInfraArgs(stack))

@@ -2,6 +2,7 @@
 machine definition and IAM policy to build/<stack>/ as sorted JSON, for review in pull requests.
 
     python plan.py [--stack dev] [--out build] [--account 123456789012] [--root .] [--now 2026-11-30T00:00Z]
+    python plan.py --stack dev --job NAME     # one job's effective specification, and where each value came from
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import shutil
 import sys
 import time
 from datetime import UTC, datetime
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,6 +27,9 @@ from components.documents.limits import headroom_rows, stack_headroom
 from components.documents.rendered import rendered_documents
 from components.documents.security_controls import summary as security_summary
 from components.documents.topic_key import topic_key_notes
+from components.loading.discovery import find_jobs
+from components.loading.effective_spec import effective_spec
+from components.loading.iam_action_data import stack_permission_warnings
 from components.loading.stack import load_stack
 from components.model.arns import AwsEnv
 from components.model.day_two import job_changes
@@ -40,6 +45,7 @@ from components.model.deadlines import (
 from components.model.duration import format_duration
 from components.model.errors import InvalidSetup
 from components.model.stack import Stack
+from components.model.stack_identity import identity_warnings
 from components.model.start_pileups import pileup_warnings
 from components.model.text_table import text_table
 from components.resources.upgrade_report import GRAPH_FILE, change_report, write_stack_graph
@@ -65,35 +71,53 @@ def load(stack_name: str, root: Path = ROOT) -> Stack:
         raise InvalidSetup(
             [f"{config_file.name}: config: should be a mapping of settings, e.g. `scheduled-jobs:image: app:1`"]
         )
-    _check_stack_file(config_file.name, document, values, project)
-    return load_stack(root / "jobs", values, project, stack_name, config_file.name)
+    problems = _stack_file_problems(config_file.name, document, values)
+    # Every other check still runs: all problems of all phases in one run. Settings written at the top level are
+    # checked as the user meant them (under `config:`); an encrypted key is left out, so it is reported once, as
+    # encrypted, not again as an invalid value.
+    outside = {str(k): v for k, v in document.items() if k not in STACK_FILE_KEYS and ":" in str(k)}
+    encrypted = {key for key, value in values.items() if _is_encrypted(value)}
+    meant = {k: v for k, v in {**outside, **values}.items() if k not in encrypted}
+    try:
+        stack = load_stack(root / "jobs", meant, project, stack_name, config_file.name)
+    except InvalidSetup as error:
+        raise InvalidSetup(problems + [p for p in error.problems if not _about(p, encrypted)]) from None
+    if problems:
+        raise InvalidSetup(problems)
+    return stack
+
+
+def _is_encrypted(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"secure"}
+
+
+def _about(problem: str, keys: set[str]) -> bool:
+    """Whether a problem is about one of these keys (missing because it was left out)."""
+    return any(f" {key}:" in problem or f" {key} " in problem for key in keys)
 
 
 # The top-level keys of a stack file (Pulumi docs, "Pulumi.<stack-name>.yaml" reference).
 STACK_FILE_KEYS = ("config", "encryptionsalt", "encryptedkey", "secretsprovider", "environment")
 
 
-def _check_stack_file(name: str, document: dict[str, Any], values: dict[str, Any], project: str) -> None:
+def _stack_file_problems(name: str, document: dict[str, Any], values: dict[str, Any]) -> list[str]:
     """Settings outside `config:`, and encrypted values, which plan.py cannot read offline."""
+    problems = []
     outside = sorted(str(k) for k in document if k not in STACK_FILE_KEYS and ":" in str(k))
     if outside:
         shown = ", ".join(outside[:3]) + (f" and {len(outside) - 3} more" if len(outside) > 3 else "")
-        raise InvalidSetup(
-            [
-                f"{name}: {shown}: written at the top level, where Pulumi does not read settings; "
-                "indent them under `config:`"
-            ]
+        problems.append(
+            f"{name}: {shown}: written at the top level, where Pulumi does not read settings; "
+            "indent them under `config:`"
         )
-    encrypted = sorted(k for k, v in values.items() if isinstance(v, dict) and set(v) == {"secure"})
-    if encrypted:
-        raise InvalidSetup(
-            [
-                f"{name}: {key}: is encrypted (secure:), and plan.py reads the stack file offline, without the "
-                "stack's secrets provider; none of this project's settings is a secret, so set it in plain text "
-                f"(`pulumi config set {key} VALUE`), or check this stack with `pulumi preview`"
-                for key in encrypted
-            ]
-        )
+    encrypted = sorted(k for k, v in values.items() if _is_encrypted(v))
+    problems.extend(
+        f"{name}: {key}: is encrypted (secure:), and plan.py reads the stack file offline, without the "
+        "stack's secrets provider; none of this project's settings is a secret, so set it in plain text "
+        f"(`pulumi config set {key} VALUE`), or check this stack with `pulumi preview`"
+        for key in encrypted
+    )
+    return problems
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -260,19 +284,26 @@ def main(argv: list[str] | None = None) -> int:
         help="skip the stack's resource graph and the change report against the previous plan (the program runs "
         "under mocks for it: about 25 s at 500 jobs); the upgrade check against the last release still runs",
     )
+    parser.add_argument("--job", help="print this job's effective specification with where each value came from")
     args = parser.parse_args(argv)
     try:
         stack = load(args.stack, args.root)
     except InvalidSetup as problems:
         print(problems, file=sys.stderr)
         return 1
+    if args.job is not None:
+        return show_job(stack, args.job, args.root)
     now = args.now or datetime.now(UTC)
     print(
         f"stack {stack.stack}: {len(stack.jobs)} jobs, region {stack.config.region}, prefix {stack.config.name_prefix}"
     )
+    for warning in stack_identity(stack, args.root):
+        print(f"warning: {warning}")
     print(table(stack, now))
     for warning in pileup_warnings(stack.jobs, now):
         print(f"warning: {warning}")
+    for line in stack_permission_warnings(stack):
+        print(line)
     uses = footprint(stack, args.partition)
     print("\nfootprint against AWS's default quotas (this stack alone; other stacks in the account count too):")
     print(text_table(["what", "this stack", "default quota", "share", "source"], footprint_rows(uses), rule=True))
@@ -319,6 +350,48 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if report.graph is not None:
         write_stack_graph(report.graph, graph_path)  # the next plan compares with this one
+    return 0
+
+
+def stack_identity(stack: Stack, root: Path) -> list[str]:
+    """Warnings for a stack file that names another stack (components/model/stack_identity.py), with the
+    `namePrefix` of every other stack file of the project; one that cannot be read is its own stack's problem."""
+    source = f"Pulumi.{stack.stack}.yaml"
+    prefixes: dict[str, str] = {}
+    overrides: dict[str, dict[str, Any]] = {}
+    for path in sorted(root.glob("Pulumi.*.yaml")):
+        try:
+            values = _read_yaml(path).get("config") or {}
+        except InvalidSetup:
+            continue
+        if not isinstance(values, dict):
+            continue
+        prefix, jobs = values.get(f"{stack.project}:namePrefix"), values.get(f"{stack.project}:jobs")
+        if isinstance(prefix, str):
+            prefixes[path.name] = prefix
+        if isinstance(jobs, dict):
+            overrides[path.name] = dict(jobs)
+    prefixes.pop(source, None)
+    own = overrides.pop(source, None)
+    config = stack.config
+    return identity_warnings(
+        stack.stack, source, stack.project, config.name_prefix, dict(config.tags), prefixes, own, overrides
+    )
+
+
+def show_job(stack: Stack, name: str, root: Path) -> int:
+    """`--job NAME`: the job as this stack deploys it, field by field, with each value's source."""
+    job = next((j for j in stack.jobs if j.name == name), None)
+    if job is None:
+        known = [j.name for j in stack.jobs]
+        guess = get_close_matches(name, known, n=1)
+        hint = f"did you mean {guess[0]!r}?" if guess else f"jobs are: {', '.join(known[:10])}"
+        print(f"--job: {name!r} is no job of stack {stack.stack}; {hint}", file=sys.stderr)
+        return 2
+    modules = {m.name: m.job for m in find_jobs(root / "jobs").modules}
+    rows = effective_spec(job, modules.get(name, job.spec), stack.config, stack.project, f"Pulumi.{stack.stack}.yaml")
+    print(f"job {job.name} in stack {stack.stack} ({job.source}); state machine {job.names.state_machine}")
+    print(text_table(["field", "value", "from"], [[r.field, r.value, r.source] for r in rows], rule=True))
     return 0
 
 

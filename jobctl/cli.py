@@ -37,7 +37,7 @@ from jobctl.stack_outputs import prefix_of_stack
 PREFIX_ENV = "SCHEDULED_JOBS_PREFIX"
 
 _EPILOG = """\
-The prefix is the stack's namePrefix (default: the stack name); state machines are <prefix>-<job>.
+The prefix is the stack's namePrefix (required in Pulumi.<stack>.yaml); state machines are <prefix>-<job>.
 Credentials and region come from the usual AWS settings (AWS_PROFILE, AWS_REGION, ~/.aws/config).
 Tables fit the terminal (--wide: never cut) and show times in the job's time zone (--utc: in UTC);
 colour only on a terminal, never with NO_COLOR set. --json: one document with "schema": "jobctl/v1".

@@ -57,6 +57,31 @@ def discover_jobs(jobs_dir: Path) -> list[JobModule]:
     """Import every job module and return its spec; raise InvalidSetup listing every problem found.
 
     A module that fails is never skipped: a skipped job would be deleted by `pulumi up`."""
+    found = find_jobs(jobs_dir)
+    if found.problems:
+        raise InvalidSetup(found.problems)
+    return found.modules
+
+
+@dataclass(frozen=True)
+class FoundJobs:
+    """What discovery found: the modules that loaded, every problem, and the modules that did not load (by the
+    job name their file name gives), so the checks that depend on them can say they were skipped."""
+
+    modules: list[JobModule]
+    problems: list[str]
+    unloaded: dict[str, str]  # job name -> "jobs/x.py"
+
+
+def find_jobs(jobs_dir: Path) -> FoundJobs:
+    """Import every job module; a problem in one never hides the others' (discover_jobs raises on any)."""
+    try:
+        return _find_jobs(jobs_dir)
+    except InvalidSetup as error:
+        return FoundJobs([], error.problems, {})
+
+
+def _find_jobs(jobs_dir: Path) -> FoundJobs:
     if not jobs_dir.is_dir():
         raise InvalidSetup([f"{jobs_dir}: no jobs folder; create it and add a job module such as jobs/report.py"])
     files = job_files(jobs_dir)
@@ -73,11 +98,14 @@ def discover_jobs(jobs_dir: Path) -> list[JobModule]:
     _fresh_jobs_package(jobs_dir)
     problems: list[str] = _subfolders_with_modules(jobs_dir)
     found: list[JobModule] = []
+    unloaded: dict[str, str] = {}
     for path in files:
         module, errors = _load(path)
         problems.extend(errors)
         if module is not None:
             found.append(module)
+        else:
+            unloaded[path.stem.replace("_", "-")] = _shown(path, jobs_dir)
     by_name: dict[str, list[str]] = {}
     for module in found:
         by_name.setdefault(module.name, []).append(module.where)
@@ -87,9 +115,7 @@ def discover_jobs(jobs_dir: Path) -> list[JobModule]:
                 f"{' and '.join(sources)}: name: both modules are the job {name!r}; job names must be unique: "
                 "rename one file or set name= in one of them"
             )
-    if problems:
-        raise InvalidSetup(problems)
-    return found
+    return FoundJobs(found, problems, unloaded)
 
 
 def _fresh_jobs_package(jobs_dir: Path) -> None:

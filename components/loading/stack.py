@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from components.loading.discovery import JobModule, discover_jobs
+from components.loading.discovery import JobModule, find_jobs
 from components.loading.messages import describe_validation_error
 from components.model.config import StackConfig, config_from_values
 from components.model.duration import format_duration
@@ -35,14 +35,12 @@ def load_stack(jobs_dir: Path, config_values: dict[str, Any], project: str, stac
             found = [p for p in found if not p.startswith(f"{config_source}: {project}:namePrefix:")]
             found.append(_missing_prefix(config_source, project, stack))
         problems.extend(found)
-    modules: list[JobModule] = []
-    try:
-        modules = discover_jobs(jobs_dir)
-    except InvalidSetup as error:
-        problems.extend(error.problems)
+    discovered = find_jobs(jobs_dir)
+    problems.extend(discovered.problems)
+    modules: list[JobModule] = discovered.modules
     jobs: list[StackJob] = []
     if config is not None:
-        jobs, job_problems = _apply_config(modules, config, config_source, project)
+        jobs, job_problems = _apply_config(modules, config, config_source, project, discovered.unloaded)
         problems.extend(job_problems)
     if problems:
         raise InvalidSetup(problems)
@@ -128,15 +126,34 @@ def _stack_jitter(
 STACK_DEFAULTS = ("user", "read_only_root_filesystem", "ephemeral_storage")
 
 
+def _unknown_overrides(
+    config: StackConfig, known: set[str], unloaded: dict[str, str], source: str, project: str
+) -> list[str]:
+    """An override of no job is a problem; one of a job whose module did not load is not checked (the module's own
+    problem is reported), and other unknown names are weighed against those modules' names too."""
+    problems = []
+    for name in sorted(set(config.jobs) - known):
+        if name in unloaded:
+            problems.append(
+                f"{source}: {project}:jobs.{name}: not checked: its module {unloaded[name]} did not load (its "
+                "problem is listed above)"
+            )
+            continue
+        unknown = f"{source}: {project}:jobs.{name}: override for a job that does not exist; "
+        problems.append(unknown + _which(name, known | set(unloaded)))
+    return problems
+
+
 def _apply_config(
-    modules: list[JobModule], config: StackConfig, source: str, project: str
+    modules: list[JobModule],
+    config: StackConfig,
+    source: str,
+    project: str,
+    unloaded: dict[str, str] | None = None,
 ) -> tuple[list[StackJob], list[str]]:
     problems: list[str] = []
     known = {m.name for m in modules}
-    for name in sorted(set(config.jobs) - known):
-        problems.append(
-            f"{source}: {project}:jobs.{name}: override for a job that does not exist; {_which(name, known)}"
-        )
+    problems.extend(_unknown_overrides(config, known, unloaded or {}, source, project))
     jobs = []
     for module in modules:
         spec = module.job

@@ -5,6 +5,7 @@ Counted on moto with botocore's before-call event (tests/support/jobctl_harness.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
@@ -178,7 +179,7 @@ def test_status_json_when_throttled_keeps_every_key_and_lists_the_problem(
 ) -> None:
     stack.machine("alpha", SUCCEEDS)
     stack.machine("beta", SUCCEEDS)
-    stack.hold_lock("beta", HOLDER, harness.timedelta(hours=1))
+    stack.hold_lock("beta", HOLDER, timedelta(hours=1))
     aws_calls.throttle("ListExecutions", about=":stateMachine:dev-beta")
 
     code, status = jobctl_json(capsys, "status")

@@ -5,6 +5,7 @@ colour, time zones, JSON errors, and refusing questions off a terminal."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -419,7 +420,7 @@ def test_logs_follow_prints_lines_written_while_it_waits_and_exits_with_the_outc
     running = stack.execute("report", "scheduled-1", wait=False)
     stack.write_log("report", TASK_ID, ["starting"])
     written: list[str] = []
-    real_sleep = harness.time.sleep
+    real_sleep = time.sleep
 
     def sleep_then_log(seconds: float) -> None:
         if not written:  # the container logs again while jobctl waits at the end of the stream

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from tests.conftest import SIMPLE_JOB
 from tests.support.pulumi_mocks import ACCOUNT, BASE_CONFIG, Project, RecordingMocks, run_program
 
@@ -452,3 +454,21 @@ def test_a_failing_throttled_or_unstartable_janitor_notifies_the_topic(project: 
     topic = f"arn:aws:sns:eu-central-1:{ACCOUNT}:test-job-alarms"
     assert alarm.inputs["alarmActions"] == [topic] and alarm.inputs["okActions"] == [topic]
     assert "jobctl unlock JOB" in alarm.inputs["alarmDescription"]
+
+
+def test_the_program_warns_about_a_permission_iam_never_allows_as_the_plan_does(
+    project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
+    project.add_job(
+        "export.py",
+        "from components import Job\n\njob = Job(command=['x'], timeout='1h', permissions=[{'actions': "
+        "['s3:ListBucket'], 'resources': ['arn:aws:s3:::bucket/*']}])\n",
+    )
+    with caplog.at_level("WARNING"):
+        run_program(project, BASE_CONFIG)
+    warnings = [
+        r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "permissions[0]" in r.getMessage()
+    ]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("jobs/export.py: permissions[0]: s3:ListBucket: applies to resource type")
+    assert warnings[0].endswith("e.g. arn:aws:s3:::bucket")

@@ -2,28 +2,40 @@
 
 A changed URN without an alias makes `pulumi up` create the resource again under the same physical name
 (AlreadyExists for roles, log groups, tables and schedules), or adopt the live one and delete it at the end
-of the update (pulumi/pulumi-aws#5900). The URNs of the dev stack are kept in `urns.dev.txt`; after a
-deliberate change (a resource added or removed), regenerate it with `UPDATE_URNS=1 pytest tests/program`."""
+of the update (pulumi/pulumi-aws#5900). The snapshot `urns.dev.txt` is of the machinery, not of a user's job
+list: a dev-like stack with one job of each kind (written here, so adding, editing or removing a module in
+jobs/ never touches it) gives every resource a job can have; a resource the machinery stops making, or renames
+without an alias, is caught. After a deliberate change (a resource added or removed), regenerate it with
+`UPDATE_URNS=1 pytest tests/program/test_urns.py`."""
 
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from tests.support.pulumi_mocks import REPO, Project, RecordingMocks, Registered, make_project, run_program
+from tests.support.pulumi_mocks import BASE_CONFIG, Project, RecordingMocks, Registered, make_project, run_program
 
 SNAPSHOT = Path(__file__).with_name("urns.dev.txt")
+# One job of each kind whose resources differ: cron with secrets and no permissions (no task role), cron with
+# permissions (its own task role), rate with retries, manual-only (no schedule, no slot watch).
+MACHINERY_JOBS = {
+    "disable_inactive_users": 'schedule="cron(30 7 ? * MON *)", secrets={"DB": "/app/db"}',
+    "nightly_report": (
+        'schedule="cron(0 6 * * ? *)", permissions=[{"actions": ["s3:PutObject"], "resources": ["arn:aws:s3:::r/*"]}]'
+    ),
+    "purge_stale_data": 'schedule="rate(6 hours)", retries=1',
+    "manual_backfill": "",
+}
 
 
 def _dev_stack(tmp_path: Path) -> RecordingMocks:
     project: Project = make_project(tmp_path)
-    for module in (REPO / "jobs").glob("*.py"):
-        shutil.copy(module, project.jobs / module.name)
-    config = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())["config"]
+    for module, fields in MACHINERY_JOBS.items():
+        extra = f", {fields}" if fields else ""
+        body = f'from components import Job\n\njob = Job(command=["run"], timeout="1h"{extra})\n'
+        project.add_job(f"{module}.py", body)
+    config = {**BASE_CONFIG, "scheduled-jobs:namePrefix": "dev", "scheduled-jobs:logRetentionDays": 14}
     return run_program(project, config, stack="dev")
 
 

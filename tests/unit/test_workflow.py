@@ -62,7 +62,7 @@ def _locked_pulumi_version() -> str:
 
 def _ci_run_uv_version() -> str:
     [version] = re.findall(r"^UV_VERSION=(\S+)$", (REPO / ".ci" / "run").read_text(), re.MULTILINE)
-    return version
+    return str(version)
 
 
 def test_every_action_is_pinned_by_a_full_commit_sha_with_its_version_in_a_comment() -> None:

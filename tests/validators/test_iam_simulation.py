@@ -52,6 +52,13 @@ VARIANTS = {
     "other_permissions": (
         'permissions=[{"actions": ["sns:Publish"], "resources": ["arn:aws:sns:eu-central-1:123456789012:t"]}]'
     ),
+    # One statement for a bucket and its objects, as users write it: each action is asked about on the resource
+    # type it takes (ListBucket on the bucket, GetObject on an object), never on the other.
+    "bucket_and_objects": (
+        'permissions=[{"actions": ["s3:GetObject", "s3:ListBucket"],'
+        ' "resources": ["arn:aws:s3:::bucket", "arn:aws:s3:::bucket/*"]}, {"actions": ["dynamodb:*"],'
+        ' "resources": ["arn:aws:dynamodb:eu-central-1:123456789012:table/orders"]}]'
+    ),
 }
 
 
