@@ -137,9 +137,16 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "ci-plan-summary-left-open",
         ".github/workflows/jobs.yml",
-        '--out build 2>&1)" || status=1',
-        '--out build 2>&1)"',
+        'output="$(bash .ci/plan-report "${stack}" .base 2>&1)" || status=1',
+        'output="$(bash .ci/plan-report "${stack}" .base 2>&1)"',
         "a failed plan stops the step before its summary block is closed, and the error is not in it",
+    ),
+    Mutant(
+        "redrive-runs-the-task",
+        "components/documents/redrive.py",
+        'return f"{{% {REDRIVEN} ? $error({refused}) : {expression} %}}"',
+        'return f"{{% {expression} %}}"',
+        "a redriven execution (the console's Redrive) runs the task again, past the slot's claim and the lock",
     ),
     Mutant(
         "ci-deploy-trust-any-subject",

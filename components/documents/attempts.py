@@ -4,6 +4,7 @@ each class has its own budget. The run is one loop:
     RunJob / RunJobOnSpot -> ClassifyAttempt -> (success) | WaitBeforeStartRetry | WaitBeforeRetry | RunFailed
 
 Classes, tested in this order (the first that matches decides):
+0. a redriven execution: refused, whatever the outcome (components/documents/redrive.py);
 1. success: the job container exited 0 (and Spot did not take the task back);
 2. timeout: the attempt ran past the job's timeout (`States.Timeout`): never retried;
 3. Spot interruption, or no Spot capacity: run again on demand at once, spending no budget;
@@ -22,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.documents.grants import State
+from components.documents.redrive import refuse_redrive_rule, wait_unless_redriven
 from components.model.aws_constants import (
     ECS_START_ERRORS,
     EXIT_CODE_MEANINGS,
@@ -75,6 +77,7 @@ def classify(
     """ClassifyAttempt, the waits before another attempt, and RunFailed (which sets `$failure`, then goes to
     `on_failure`). A success goes to `on_recovered` when a failure alert is outstanding ($alertedAt)."""
     rules: list[State] = [
+        refuse_redrive_rule(),
         {"Condition": f"{{% {_SUCCESS} and $alertedAt > 0 %}}", "Next": on_recovered},
         {"Condition": f"{{% {_SUCCESS} %}}", "Next": on_success},
         {"Condition": f"{{% {_TIMEOUT} %}}", "Next": "RunFailed"},
@@ -113,9 +116,9 @@ def classify(
         "WaitBeforeStartRetry": {
             "Type": "Wait",
             "Comment": "Full-jitter backoff before the task is started again.",
-            "Seconds": (
-                f"{{% $max([1, $floor($random() * {START_RETRY_INTERVAL_SECONDS} "
-                f"* $power({float(START_RETRY_BACKOFF_RATE)}, $startRetries - 1))]) %}}"
+            "Seconds": wait_unless_redriven(
+                f"$max([1, $floor($random() * {START_RETRY_INTERVAL_SECONDS} "
+                f"* $power({float(START_RETRY_BACKOFF_RATE)}, $startRetries - 1))])"
             ),
             "Next": "RunJob",
         },
@@ -124,9 +127,9 @@ def classify(
         states["WaitBeforeRetry"] = {
             "Type": "Wait",
             "Comment": "The job's own retry interval, growing by its backoff rate.",
-            "Seconds": (
-                f"{{% $max([1, $round({job.retries.interval} "
-                f"* $power({float(job.retries.backoff_rate)}, $jobRetries - 1))]) %}}"
+            "Seconds": wait_unless_redriven(
+                f"$max([1, $round({job.retries.interval} "
+                f"* $power({float(job.retries.backoff_rate)}, $jobRetries - 1))])"
             ),
             # A job that failed on Spot has used a run; its retries run on demand.
             "Next": "RunJob",

@@ -11,6 +11,8 @@ State transitions per execution (each state entered is billed once, each retry o
   LockHolderFound, StopLockHolder and TakeOverLock come before the run).
 - `concurrency="allow"`, run succeeds: 5 (ClaimSlot, StartRun, RunJob, ClassifyAttempt, RecordSuccess).
 - each further attempt: 3 (a Wait, RunJob, ClassifyAttempt); 2 after a Spot interruption (no wait).
+- a redriven execution (console Redrive, RedriveExecution) re-entering RunJob: 5 (RunJob, ClassifyAttempt,
+  RefuseRedrive, SendRedriveRefusedAlert, RedriveRefused): it never runs the task (components/documents/redrive.py).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from components.documents.lock_states import (
     start_unlocked_run,
     why_not_started,
 )
+from components.documents.redrive import RELEASE_CATCH, RELEASE_THEN, lock_release, refusal_states
 from components.documents.run_task import RunTarget, run_task
 from components.documents.slot_claims import SlotClaims, claim_slot, slot_already_claimed
 from components.model.aws_constants import DYNAMODB_CONDITION_FAILED
@@ -123,6 +126,8 @@ def job_machine(job: StackJob, target: RunTarget, lock_table: str, alerts: Alert
         else ("RecordSuccess", "RecordSuccessAndRecover", "RecordFailure")
     )
     machine.add(classify(spec, target.container, spot, on_success, on_recovered, on_failure))
+    refusal_release = release_lock(lock, lock_release(), RELEASE_CATCH, RELEASE_THEN) if locked else None
+    machine.add(refusal_states(job, alerts, refusal_release))
     machine.add(
         {
             "AlertNow": {

@@ -12,6 +12,7 @@ from typing import Any
 from components.documents.grants import State, Statement, Task, table_grant
 from components.documents.job_state import SLOT, remembered
 from components.documents.pause import FORCED, pause_reason, paused, unless_paused
+from components.documents.redrive import refuse_redrive_rule, unless_redriven
 from components.model.aws_constants import (
     DYNAMODB_CONDITION_FAILED,
     DYNAMODB_TRANSIENT_ERRORS,
@@ -205,7 +206,11 @@ def why_not_started(lock: JobLock, concurrency: str, first_run_state: str) -> di
         "Output": "{% $states.input %}",
         "Next": "LockHolderFound",
     }
-    choices: list[State] = [{"Condition": f"{{% {paused('$pause')} %}}", "Next": "RecordPausedSkip"}]
+    choices: list[State] = [
+        # A redriven execution neither skips nor stops the holder: it is refused (components/documents/redrive.py).
+        refuse_redrive_rule(),
+        {"Condition": f"{{% {paused('$pause')} %}}", "Next": "RecordPausedSkip"},
+    ]
     if concurrency == "replace":
         # The lock may have been released since the put failed.
         choices.append({"Condition": "{% $holder = '' %}", "Next": "TakeOverLock"})
@@ -301,7 +306,8 @@ def replace_states(
                 "Comment": "Stop the running execution; an execution that already ended is no obstacle.",
                 "Resource": "arn:aws:states:::aws-sdk:sfn:stopExecution",
                 "Arguments": {
-                    "ExecutionArn": "{% $holder %}",
+                    # Never in a redriven execution: it raises there, and FailRun ends it (redrive.py).
+                    "ExecutionArn": unless_redriven("$holder", lock.job_name),
                     "Error": REPLACED_ERROR,
                     "Cause": "{% 'replaced by ' & $states.context.Execution.Id %}",
                 },

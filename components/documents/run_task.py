@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.documents.grants import Statement, Task
+from components.documents.redrive import unless_redriven
 from components.model.arns import AwsEnv
 from components.model.run_context import JOB_ATTEMPT, JOB_EXECUTION_ARN, JOB_NAME, RUN_CONTEXT_VARIABLES, SCHEDULED_TIME
 from components.model.spec import Job
@@ -99,17 +100,19 @@ def run_task_grants(target: RunTarget) -> tuple[Statement, ...]:
 def _environment_overrides(job_name: str) -> str:
     """JSONata: the container's environment overrides. The run's own variables (`jobctl run --input`, from the
     execution's input, so every retry gets them too) less the names the machine sets, then the run context
-    (components/model/run_context.py): the slot, the job, the execution and the attempt."""
+    (components/model/run_context.py): the slot, the job, the execution and the attempt. In a redriven execution
+    it raises instead, so no task starts (components/documents/redrive.py)."""
     given = "$states.context.Execution.Input.environment"
     reserved = ", ".join(f"'{name}'" for name in RUN_CONTEXT_VARIABLES)
-    return (
-        f"{{% $append([$exists({given}) ? $each({given}, function($v, $k) {{ {{'Name': $k, 'Value': $string($v)}} }}) "
+    overrides = (
+        f"$append([$exists({given}) ? $each({given}, function($v, $k) {{ {{'Name': $k, 'Value': $string($v)}} }}) "
         f": []][$not(Name in [{reserved}])], ["
         f"{{'Name': '{SCHEDULED_TIME}', 'Value': $slot}}, "
         f"{{'Name': '{JOB_NAME}', 'Value': '{job_name}'}}, "
         f"{{'Name': '{JOB_EXECUTION_ARN}', 'Value': $states.context.Execution.Id}}, "
-        f"{{'Name': '{JOB_ATTEMPT}', 'Value': $string($attempt)}}]) %}}"
+        f"{{'Name': '{JOB_ATTEMPT}', 'Value': $string($attempt)}}])"
     )
+    return unless_redriven(overrides, job_name)
 
 
 def run_task(job: Job, job_name: str, target: RunTarget, spot: bool, then: str) -> Task:

@@ -35,7 +35,13 @@ def _dev_stack(tmp_path: Path) -> RecordingMocks:
         extra = f", {fields}" if fields else ""
         body = f'from components import Job\n\njob = Job(command=["run"], timeout="1h"{extra})\n'
         project.add_job(f"{module}.py", body)
-    config = {**BASE_CONFIG, "scheduled-jobs:namePrefix": "dev", "scheduled-jobs:logRetentionDays": 14}
+    # encryptAlarmTopic: the key and alias the stack can create are machinery too.
+    config = {
+        **BASE_CONFIG,
+        "scheduled-jobs:namePrefix": "dev",
+        "scheduled-jobs:logRetentionDays": 14,
+        "scheduled-jobs:encryptAlarmTopic": True,
+    }
     return run_program(project, config, stack="dev")
 
 

@@ -36,6 +36,13 @@ them changes a lock, retry or catch state: the definitions run as generated exce
 10. Wait states: moto sleeps a Wait state's Seconds for real (WaitBeforeRetry waits the job's retry
    interval, a minute here); the test records each wait in `Aws.waits` instead, as workaround 3 does for
    Retry intervals.
+12. Redrive: moto has no RedriveExecution and no `Execution.RedriveCount` in the Context object. A redrive
+   "continues the failed execution from the unsuccessful step and uses the same input" and the same execution
+   ARN (Step Functions API reference, RedriveExecution), so `Aws.redriven_machine` is the job's machine starting
+   at the state the redrive re-enters, and `Aws.redrive` starts it under a name of `redrive-*`, for which
+   `with_redrive_counts` puts RedriveCount 1 in the Context object (every other execution gets 0). What the
+   simulation cannot show: whether AWS restores the execution's JSONata variables on a redrive (the refusal path
+   uses none) and what a redrive re-enters after a Fail state (docs/self-test.md).
 """
 
 from __future__ import annotations
@@ -70,6 +77,7 @@ try:
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
     from moto.stepfunctions.parser.asl.eval.environment import Environment
     from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
+    from moto.stepfunctions.parser.backend import execution_worker
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 except ImportError as missing:  # pragma: no cover - the message is the point
     raise ImportError(
@@ -194,6 +202,26 @@ class Aws:
             name=job_names(PREFIX, job.name or JOB).state_machine, definition=json.dumps(definition), roleArn=ROLE
         )
         return str(created["stateMachineArn"])
+
+    def redriven_machine(self, job: Job, re_entered: str) -> str:
+        """Workaround 12: the job's machine as a redrive runs it, from `re_entered` (the state the execution
+        failed, was stopped or timed out in); the states before it are not run again."""
+        definition = with_run_stand_ins(
+            job_definition(stack_job(job, PREFIX), TARGET, SHARED.lock_table, ALERTS), self.queue
+        )
+        assert re_entered in definition["States"], re_entered
+        created = self.sfn.create_state_machine(
+            name=f"{job_names(PREFIX, job.name or JOB).state_machine}-from-{re_entered}",
+            definition=json.dumps({**definition, "StartAt": re_entered}),
+            roleArn=ROLE,
+        )
+        return str(created["stateMachineArn"])
+
+    def redrive(self, machine: str, payload: dict[str, Any] | None = None, name: str = "redrive-1") -> str:
+        """Workaround 12: an execution of `machine` with RedriveCount 1 in its Context object (with_redrive_counts)
+        and the input the original execution had."""
+        assert name.startswith(REDRIVEN_PREFIX)
+        return self.start(machine, name, payload)
 
     def janitor_machine(self) -> str:
         shared = ["lock-janitor", "slot-watch"]  # the stack's machines that are no job
@@ -444,6 +472,18 @@ class Aws:
 
 
 RUN_STATES = ("RunJob", "RunJobOnSpot")
+REDRIVEN_PREFIX = "redrive-"
+
+
+def with_redrive_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workaround 12: every execution's Context object gets Execution.RedriveCount, as AWS's has: 1 for an
+    execution named `redrive-*` (Aws.redrive), 0 for any other."""
+    original = execution_worker.ExecutionData
+
+    def with_count(**fields: Any) -> Any:
+        return {**original(**fields), "RedriveCount": 1 if str(fields["Name"]).startswith(REDRIVEN_PREFIX) else 0}
+
+    monkeypatch.setattr(execution_worker, "ExecutionData", with_count)
 
 
 def with_run_stand_ins(definition: dict[str, Any], queue_url: str) -> dict[str, Any]:
@@ -474,6 +514,12 @@ def with_run_stand_ins(definition: dict[str, Any], queue_url: str) -> dict[str, 
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+    """moto with workarounds 1-10, and the test playing ECS."""
+    yield from running_aws(monkeypatch)
+
+
+def running_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+    """The `aws` fixture's body, for a test module's own fixture that patches more first (workaround 12)."""
     require_moto_hooks(pytest.fail)  # each workaround below names itself if moto moved what it patches
     monkeypatch.setattr(moto_jsonata, "_eval_jsonata", _evaluate_jsonata)  # workaround 2
     harness: Aws | None = None

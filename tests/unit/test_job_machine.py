@@ -22,13 +22,22 @@ def test_every_state_after_the_lock_leads_to_a_release_on_error() -> None:
     states = job_definition(job(retries=3), TARGET, TABLE, ALERTS)["States"]
     for name, state in states.items():
         before_lock = ("ClaimSlot", "ReadSlotClaim", "AcquireLock", "ReadLockHolder", "RecordPausedSkip")
-        if state["Type"] in ("Task",) and name not in (*before_lock, "ReleaseLockAfterFailure", "RecordSkip"):
+        # RefuseRedrive is a release (a redriven execution's), and its alert comes after it.
+        releases = ("ReleaseLockAfterFailure", "RefuseRedrive", "SendRedriveRefusedAlert")
+        if state["Type"] in ("Task",) and name not in (*before_lock, *releases, "RecordSkip"):
             targets = {c["Next"] for c in state.get("Catch", []) if "States.ALL" in c["ErrorEquals"]}
             # the alerts are sent after the release: whatever happens to them, the run ends as it was going to
             assert targets & {"ReleaseLockAfterFailure", "FailRun", "ClassifyAttempt", "RecoveredAlertNotSent"}, name
     # and the classifier's every way out is a success, another attempt, or RunFailed, which releases first
     exits = {rule["Next"] for rule in states["ClassifyAttempt"]["Choices"]} | {states["ClassifyAttempt"]["Default"]}
-    assert exits == {"ReleaseLock", "ReleaseLockAndRecover", "RunFailed", "WaitBeforeStartRetry", "WaitBeforeRetry"}
+    assert exits == {
+        "ReleaseLock",
+        "ReleaseLockAndRecover",
+        "RunFailed",
+        "WaitBeforeStartRetry",
+        "WaitBeforeRetry",
+        "RefuseRedrive",
+    }
     assert states["RunFailed"]["Next"] == "ReleaseLockAfterFailure"
 
 
