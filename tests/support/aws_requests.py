@@ -143,8 +143,8 @@ def _task_requests(
             doc, Request(role, _dynamodb_action(api), other_table, {"dynamodb:LeadingKeys": keys}), False, why
         )
     elif resource == "arn:aws:states:::aws-sdk:sfn:stopExecution":
-        own = env.arn("states", f"execution:{job.names.state_machine}:holder")
-        yield Expected(doc, Request(role, "states:StopExecution", own, {}), True, why)
+        own_execution = env.arn("states", f"execution:{job.names.state_machine}:holder")
+        yield Expected(doc, Request(role, "states:StopExecution", own_execution, {}), True, why)
         other_execution = env.arn("states", f"execution:{OTHER}-{job.name}:holder")
         yield Expected(
             doc, Request(role, "states:StopExecution", other_execution, {}), False, why + ": another machine"

@@ -478,7 +478,7 @@ REDRIVEN_PREFIX = "redrive-"
 def with_redrive_counts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Workaround 12: every execution's Context object gets Execution.RedriveCount, as AWS's has: 1 for an
     execution named `redrive-*` (Aws.redrive), 0 for any other."""
-    original = execution_worker.ExecutionData
+    original = execution_worker.ExecutionData  # type: ignore[attr-defined]  # imported there from asl.eval.states
 
     def with_count(**fields: Any) -> Any:
         return {**original(**fields), "RedriveCount": 1 if str(fields["Name"]).startswith(REDRIVEN_PREFIX) else 0}

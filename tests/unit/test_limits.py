@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -78,12 +79,15 @@ def test_the_same_check_fails_when_a_formula_would_cross_a_limit(
     assert "JSON keys" in problems[0]
 
 
-def _literal_documents() -> Iterator[tuple[str, dict[str, object], int]]:
-    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+def _literal_documents() -> Iterator[tuple[str, dict[str, Any], int]]:
+    policy: dict[str, Any] = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+    }
     yield "shared/execution-role-3.policy.json", policy, len(json.dumps(policy, separators=(",", ":")))
-    pattern = {"source": ["aws.states"], "detail": {"status": ["FAILED"]}}
+    pattern: dict[str, Any] = {"source": ["aws.states"], "detail": {"status": ["FAILED"]}}
     yield "shared/lock-janitor.event-pattern.json", pattern, len(json.dumps(pattern, sort_keys=True))
-    definition = {"Comment": "Größe", "StartAt": "A", "States": {"A": {"Type": "Succeed"}}}
+    definition: dict[str, Any] = {"Comment": "Größe", "StartAt": "A", "States": {"A": {"Type": "Succeed"}}}
     yield "jobs/x/state-machine.asl.json", definition, len(json.dumps(definition, sort_keys=True).encode())
 
 

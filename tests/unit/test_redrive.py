@@ -28,7 +28,7 @@ VARIABLES = {
     "holder": "arn:aws:states:eu-central-1:123456789012:execution:prod-report:the-next-slots-run",
     "outcome": {"exitCode": 0, "stopCode": "EssentialContainerExited"},
 }
-KINDS = {
+KINDS: dict[str, dict[str, Any]] = {
     "forbid": {},
     "forbid-retries": {"retries": 2},
     "replace": {"concurrency": "replace", "retries": 1},
@@ -39,7 +39,8 @@ KINDS = {
 
 
 def _states(kind: str) -> dict[str, Any]:
-    return job_definition(job(**KINDS[kind]), TARGET, TABLE, ALERTS)["States"]
+    states: dict[str, Any] = job_definition(job(**KINDS[kind]), TARGET, TABLE, ALERTS)["States"]
+    return states
 
 
 def _evaluate(template: Any, redrives: int, **variables: Any) -> Any:

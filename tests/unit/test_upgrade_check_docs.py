@@ -37,7 +37,7 @@ def unsafe_upgrade_text() -> str:
 def _section(marker: str) -> str:
     text = DOC.read_text()
     [body] = re.findall(rf"<!-- {marker}:.*?-->\n(.*?)\n<!-- end {marker} -->", text, re.DOTALL)
-    return body
+    return str(body)
 
 
 def test_the_docs_force_new_table_is_the_checks() -> None:
