@@ -21,6 +21,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import YAMLError
 
+from components.documents.deployer import deployer_policy_files
 from components.documents.execution_roles import execution_role_changes, execution_roles
 from components.documents.footprint import footprint, footprint_rows, footprint_warnings
 from components.documents.limits import headroom_rows, stack_headroom
@@ -331,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         if changes:
             print(f"\nchanges since the last plan in {previous.parent}/ (`pulumi preview` compares with AWS):")
             print("\n".join(changes))
+    attached = {path.name for path in (args.out / stack.stack).glob("deployer*.policy.json")}
     count = write_documents(stack, args.out, env)
     print(f"\nwrote {count} documents to {args.out / stack.stack}/ (account {args.account} in ARNs)")
     config = stack.config
@@ -339,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     ):
         print(note)
     print(ci_roles_note(stack))
+    deployer_note = deployer_policies_note(list(deployer_policy_files(config, env, stack.stack)), attached)
+    if deployer_note:
+        print(deployer_note)
     # The upgrade check and the change report (components/resources/upgrade_report.py), beside the documents.
     graph_path = args.out / f"{stack.stack}.{GRAPH_FILE}"
     values = _read_yaml(args.root / f"Pulumi.{stack.stack}.yaml").get("config") or {}
@@ -393,6 +398,19 @@ def show_job(stack: Stack, name: str, root: Path) -> int:
     print(f"job {job.name} in stack {stack.stack} ({job.source}); state machine {job.names.state_machine}")
     print(text_table(["field", "value", "from"], [[r.field, r.value, r.source] for r in rows], rule=True))
     return 0
+
+
+def deployer_policies_note(files: list[str], before: set[str]) -> str | None:
+    """With more than one deployer managed policy (deployer.py packs them within IAM's 6,144 characters): that every
+    one is attached to the deploy role, and which ones the last plan did not write (attach them before `pulumi up`,
+    or it is refused on what they allow)."""
+    new = [name for name in files if before and name not in before]
+    if len(files) < 2 and not new:
+        return None
+    text = f"deploy role: attach all {len(files)} managed policies written ({', '.join(files)}; docs/ci.md)"
+    if new:
+        text += f"; new since the last plan: {', '.join(new)}: attach before the `pulumi up` of this change"
+    return text
 
 
 def ci_roles_note(stack: Stack) -> str:

@@ -123,3 +123,16 @@ def test_the_plan_writes_each_deployer_policy_under_its_own_file() -> None:
     files = deployer_policy_files(config, ENV, "dev")
     assert list(files) == ["deployer.policy.json", "deployer-2.policy.json"]
     assert list(files.values()) == deployer_policies(config, ENV, "dev")
+
+
+def test_the_plan_says_to_attach_every_deployer_policy_and_which_is_new(tmp_path: Any, capsys: Any) -> None:
+    """An upgrade that splits the deployer's policy adds a managed policy the deploy role must have before the
+    `pulumi up` that needs it: the plan says which, against its last output."""
+    out = tmp_path / "build"
+    assert plan.main(["--stack", "dev", "--out", str(out), "--no-graph"]) == 0
+    first = capsys.readouterr().out
+    assert "deploy role: attach all 2 managed policies written (deployer.policy.json, deployer-2.policy.json" in first
+    assert "new since the last plan" not in first  # no earlier plan to compare with
+    (out / "dev" / "deployer-2.policy.json").unlink()  # as the last release wrote only one
+    assert plan.main(["--stack", "dev", "--out", str(out), "--no-graph"]) == 0
+    assert "new since the last plan: deployer-2.policy.json: attach before the `pulumi up`" in capsys.readouterr().out

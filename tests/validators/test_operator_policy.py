@@ -215,7 +215,9 @@ def _refused() -> list[tuple[str, str]]:
         ("scheduler:GetSchedule", _arn("scheduler", f"schedule/{other.schedule_group}/prod-report")),
         ("states:StartExecution", _arn("states", f"stateMachine:{NAMES.janitor_state_machine}")),  # by name
         ("dynamodb:DeleteTable", _arn("dynamodb", f"table/{NAMES.lock_table}")),  # writes jobctl never makes
-        ("dynamodb:PutItem", _arn("dynamodb", f"table/{other.lock_table}")),
+        ("dynamodb:PutItem", _arn("dynamodb", f"table/{other.lock_table}")),  # rename's writes: this stack only
+        ("dynamodb:Scan", _arn("dynamodb", f"table/{other.lock_table}")),
+        ("dynamodb:Scan", _arn("dynamodb", f"table/{shared_names('prod-eu').lock_table}")),  # a nesting prefix
         ("sqs:SendMessage", _arn("sqs", NAMES.schedule_dead_letter_queue)),
         ("sns:Publish", _arn("sns", NAMES.alarm_topic)),
         ("states:DeleteStateMachine", _arn("states", f"stateMachine:{PREFIX}-report")),
