@@ -16,6 +16,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from components.model.naming import RESERVED_JOB_NAMES, job_names, shared_names
+from components.model.run_inputs import declared_input_names
 from jobctl.alert_topic import AlertTopic, read_alert_topic
 from jobctl.dead_letters import DeadLetterQueue
 from jobctl.errors import UnknownJob, error_code
@@ -148,6 +149,14 @@ class StackJobs:
         with self.about(job):
             self._sfn.describe_state_machine(stateMachineArn=self.state_machine_arn(job))
 
+    def declared_inputs(self, job: str) -> list[str] | None:
+        """The run inputs the job's deployed machine accepts (DescribeStateMachine; components/model/
+        run_inputs.py), or None for a machine deployed before run inputs, which accepts any."""
+        with self.about(job):
+            described = self._sfn.describe_state_machine(stateMachineArn=self.state_machine_arn(job))
+        definition = json.loads(described.get("definition") or "{}")
+        return declared_input_names(definition) if isinstance(definition, dict) else None
+
     # --- runs -------------------------------------------------------------------------------------------
 
     def list_runs(self, job: str, limit: int, running_only: bool = False) -> list[Run]:
@@ -260,6 +269,13 @@ class StackJobs:
     def stop(self, execution_arn: str, cause: str) -> None:
         """StopExecution; error at most 256 characters, cause 32768 (API reference)."""
         self._sfn.stop_execution(executionArn=execution_arn, error="jobctl.Stopped", cause=cause[:32768])
+
+    def redrive(self, execution_arn: str) -> str:
+        """RedriveExecution: the same execution runs again from the state it failed, was stopped or timed out
+        in, with the same input (Step Functions API reference; only the self-test's canary: `jobctl redrive`
+        starts a new run instead, docs/jobctl.md). Returns the execution to watch, the same ARN."""
+        self._sfn.redrive_execution(executionArn=execution_arn)
+        return execution_arn
 
     def task_arns(self, run: Run) -> list[str]:
         """The ECS tasks a run started: its output says so on success, its history in every other case."""

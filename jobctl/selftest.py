@@ -21,6 +21,7 @@ from jobctl.runs import Run
 
 CANARY, CANARY_REPLACE, CANARY_SPOT = "selftest", "selftest-replace", "selftest-spot"
 CANARY_TIMEOUT_SECONDS = 120  # components/model/self_test.py: CANARY_TIMEOUT
+REDRIVE_REFUSED = "Job.RedriveRefused"  # components/documents/redrive.py
 # What a run costs at most here: the canary's 0.25 vCPU and 0.5 GB for at most its timeout, a few times over.
 COST = (
     "about 12 Fargate task-minutes at 0.25 vCPU / 0.5 GB (under one US cent at list prices), a few hundred Step "
@@ -319,6 +320,56 @@ class SelfTest:
         )
         return out
 
+    def redrive(self) -> Outcome:
+        """The console's Redrive button on a stopped run (RedriveExecution re-enters the state the execution was
+        stopped in, RunJob, "with the same input", Step Functions API reference): the machine refuses it before
+        any task (components/documents/redrive.py), alerts, and leaves the lock alone."""
+        out = Outcome(
+            "redrive",
+            "a redrive of a stopped run ends Job.RedriveRefused, starts no task, is alerted, takes no lock",
+            likely_cause=(
+                "the Context object carried no Execution.RedriveCount, or a JSONata $error in RunJob's Arguments "
+                "was not caught by its States.ALL catcher (docs/runs.md, Every way into a run)"
+            ),
+            see="docs/runs.md, Every way into a run",
+        )
+        arn = self.start(CANARY, {"SLEEP": "60"})  # stopped while it runs
+        held = self.wait_for(lambda: self.lock_holder(CANARY) == arn, self.limit(120))
+        self.jobs.stop(arn, "stopped by jobctl selftest: scenario 'redrive'")
+        stopped = self.ended(arn)
+        if self.lock_holder(CANARY) == arn:  # the janitor's job; not what this scenario looks at
+            self.jobs.locks.delete_lock(CANARY, arn)
+        tasks_before = set(self.jobs.task_arns(stopped))
+        with self._listening_queue() as receive:
+            redriven_arn = self.jobs.redrive(arn)
+            run = self.wait_for(
+                lambda: (r := self.jobs.describe(redriven_arn)).error == REDRIVE_REFUSED and r, self.limit(120)
+            ) or self.jobs.describe(redriven_arn)
+            alerts: list[dict[str, Any]] = (
+                self.wait_for(lambda: [m for m in receive() if m.get("kind") == "redrive-refused"], self.limit(120))
+                or []
+            )
+        new_tasks = sorted(set(self.jobs.task_arns(run)) - tasks_before)
+        holder = self.lock_holder(CANARY)
+        out.evidence = {
+            "execution": arn,
+            "redriven": redriven_arn,
+            "error": run.error or "-",
+            "tasks started by the redrive": ", ".join(new_tasks) or "none",
+            "alert": alerts[0].get("subject", "-") if alerts else "none",
+        }
+        lock = f"held by {holder}" if holder else "free"
+        out.observed = f"{run.outcome} {run.error or ''}; {len(new_tasks)} task(s); {len(alerts)} alert(s); lock {lock}"
+        out.passed = bool(
+            held
+            and stopped.outcome == "aborted"
+            and run.error == REDRIVE_REFUSED
+            and not new_tasks
+            and len(alerts) == 1
+            and holder is None
+        )
+        return out
+
     # --- plumbing ------------------------------------------------------------------------------------------
 
     def _log_lines(self, task: str) -> list[str]:
@@ -383,4 +434,5 @@ SCENARIOS: dict[str, Callable[[SelfTest], Outcome]] = {
     "spot": SelfTest.spot,
     "alert": SelfTest.alert,
     "slot-twice": SelfTest.slot_twice,
+    "redrive": SelfTest.redrive,
 }

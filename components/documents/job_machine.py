@@ -35,9 +35,11 @@ from components.documents.lock_states import (
     why_not_started,
 )
 from components.documents.redrive import RELEASE_CATCH, RELEASE_THEN, lock_release, refusal_states
+from components.documents.run_inputs import refusal_state as input_refusal_state
 from components.documents.run_task import RunTarget, run_task
 from components.documents.slot_claims import SlotClaims, claim_slot, slot_already_claimed
 from components.model.aws_constants import DYNAMODB_CONDITION_FAILED
+from components.model.naming import shared_names
 from components.model.stack import StackJob
 
 # Error names starting with "States." are reserved to Step Functions (ASL spec), so a caught
@@ -67,7 +69,14 @@ def _lock_states(job: StackJob, lock: JobLock, target: RunTarget, first_run: str
     if spec.concurrency == "replace":
         # Any execution of the stack's jobs: the job state machines share one role (run_task.py).
         executions = target.env.arn("states", f"execution:{target.prefix}-*")
-        states.update(replace_states(spec, lock, executions, first_run, initial_variables()))
+        # ... but never the stack's own machines that are no job: stopping the janitor or the slot watch would
+        # leave a lock held or a slot unwatched (docs/security.md, Roles and what they may do).
+        shared = shared_names(target.prefix)
+        not_jobs = [
+            target.env.arn("states", f"execution:{name}:*")
+            for name in (shared.janitor_state_machine, shared.slot_watch_state_machine)
+        ]
+        states.update(replace_states(spec, lock, executions, first_run, initial_variables(), not_jobs))
     release_catch: list[State] = [
         # Someone took the lock over after it expired: nothing of ours to release.
         {"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Next": "LockAlreadyReleased"},
@@ -114,7 +123,8 @@ def job_machine(job: StackJob, target: RunTarget, lock_table: str, alerts: Alert
     lock = JobLock(lock_table, target.env.arn("dynamodb", f"table/{lock_table}"), name)
     claims = SlotClaims(lock.table, lock.table_arn, name)
     machine = Machine()
-    machine.add({"ClaimSlot": claim_slot(claims, then="AcquireLock" if locked else "StartRun")})
+    machine.add({"ClaimSlot": claim_slot(claims, "AcquireLock" if locked else "StartRun", spec.run_inputs)})
+    machine.add(input_refusal_state())
     machine.add(slot_already_claimed(claims))
     machine.add(_lock_states(job, lock, target, first_run) if locked else _unlocked_states(job, lock, first_run))
     machine.add({"RunJob": run_task(spec, name, target, spot=False, then="ClassifyAttempt")})

@@ -283,7 +283,12 @@ def paused_states(lock: JobLock) -> dict[str, State | Task]:
 
 
 def replace_states(
-    job: Job, lock: JobLock, executions_arn: str, first_run_state: str, assign: dict[str, Any]
+    job: Job,
+    lock: JobLock,
+    executions_arn: str,
+    first_run_state: str,
+    assign: dict[str, Any],
+    not_executions: list[str] | None = None,
 ) -> dict[str, State | Task]:
     """concurrency="replace": once ReadLockHolder (`why_not_started`) found who holds the lock, stop that
     execution (Step Functions then stops its ECS task), and take the lock over only if that same execution
@@ -292,13 +297,27 @@ def replace_states(
     lock after another took it over replaces that one in turn: the newest start wins, as in Kubernetes.
 
     `executions_arn` is the ARN pattern of the stack's job executions (`execution:<prefix>-*`): the job state
-    machines share one role, so the grant is the stack's; the state stops only the holder of this job's lock."""
+    machines share one role, so the grant is the stack's; the state stops only the holder of this job's lock.
+    `not_executions` (the stack's own machines that are no job) are refused by an explicit Deny, which wins over
+    any Allow (IAM user guide, "Policy evaluation logic")."""
     stop_grant = {
         "Sid": "StopTheStacksRunningExecutions",
         "Effect": "Allow",
         "Action": "states:StopExecution",
         "Resource": executions_arn,
     }
+    never: tuple[dict[str, Any], ...] = (
+        (
+            {
+                "Sid": "NeverTheStacksOwnMachines",
+                "Effect": "Deny",
+                "Action": "states:StopExecution",
+                "Resource": sorted(not_executions),
+            },
+        )
+        if not_executions
+        else ()
+    )
     return {
         "StopLockHolder": Task(
             {
@@ -327,7 +346,7 @@ def replace_states(
                 "Output": "{% $states.input %}",
                 "Next": "TakeOverLock",
             },
-            (stop_grant,),
+            (stop_grant, *never),
         ),
         "TakeOverLock": Task(
             {

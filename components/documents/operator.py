@@ -16,7 +16,8 @@ from typing import Any
 
 from components.model.arns import AwsEnv
 from components.model.config import StackConfig
-from components.model.naming import job_log_group_prefix, shared_names
+from components.model.naming import job_log_group_prefix, job_names, shared_names
+from components.model.self_test import CANARY
 
 Document = dict[str, Any]
 
@@ -127,4 +128,12 @@ def _self_test(config: StackConfig, env: AwsEnv, topic: str) -> list[Document]:
         ),
         _allow("SelfTestSubscription", ["sns:Subscribe", "sns:Unsubscribe"], [topic]),
         _allow("SelfTestTasks", ["ecs:DescribeTasks"], [env.arn("ecs", f"task/{cluster}/*")]),
+        # The redrive scenario presses the console's Redrive on a stopped canary run; no job's execution: `jobctl
+        # redrive` starts a new run instead (docs/jobctl.md). RedriveExecution's resource type is `execution`
+        # (Service Authorization Reference, AWS Step Functions).
+        _allow(
+            "SelfTestRedrive",
+            ["states:RedriveExecution"],
+            [env.arn("states", f"execution:{job_names(prefix, CANARY).state_machine}:*")],
+        ),
     ]

@@ -61,7 +61,11 @@ def run_task_grants(target: RunTarget) -> tuple[Statement, ...]:
             "Effect": "Allow",
             "Action": "ecs:RunTask",
             "Resource": env.arn("ecs", f"task-definition/{target.prefix}-*:*"),
-            "Condition": on_cluster,
+            # Never with ECS Exec on (RunTask's `enableExecuteCommand`, condition key ecs:enable-execute-command:
+            # Service Authorization Reference, Amazon ECS): a shell in a job's container would run as its task
+            # role, with its secrets. A negated operator also holds when the request leaves the key out (IAM
+            # user guide, "IAM JSON policy elements: Condition operators"), as the machines' RunTask does.
+            "Condition": {**on_cluster, "StringNotEqualsIgnoreCase": {"ecs:enable-execute-command": "true"}},
         },
         {
             "Sid": "WatchAndStopTasksOnThisCluster",

@@ -14,11 +14,13 @@ checking that the claiming execution did not succeed (jobctl/aws.py, `reopen_slo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from components.documents.grants import State, Statement, Task, table_grant
 from components.documents.job_state import SLOT
 from components.documents.lock_states import retry_dynamodb
+from components.documents.run_inputs import checked, refusal_catch
 from components.model.aws_constants import DYNAMODB_CONDITION_FAILED
 from components.model.lock_item import (
     CLAIMED_AT,
@@ -28,6 +30,7 @@ from components.model.lock_item import (
     RUN_CLAIM_MARK,
     SLOT_CLAIM_MARK,
 )
+from components.model.run_inputs import RunInput
 from components.model.timing import SLOT_CLAIM_RETENTION_SECONDS
 
 EXECUTION_ID = "{% $states.context.Execution.Id %}"
@@ -55,10 +58,13 @@ class SlotClaims:
         return table_grant(action, self.table_arn)
 
 
-def claim_slot(claims: SlotClaims, then: str) -> Task:
+def claim_slot(claims: SlotClaims, then: str, inputs: Iterable[RunInput] = ()) -> Task:
     """Claim this execution's slot, or go to ReadSlotClaim when another execution has (the one extra state a
     run makes). "Or ours": DynamoDB may apply a put and still answer 5xx, and the retried put must then pass;
-    an expired claim (TTL deletes late, up to days: DynamoDB developer guide, "Working with TTL") is free."""
+    an expired claim (TTL deletes late, up to days: DynamoDB developer guide, "Working with TTL") is free.
+    First, the run's input is checked against the job's `inputs` (components/documents/run_inputs.py): both
+    arguments that read it raise the refusal, whichever AWS evaluates first."""
+    declared = tuple(inputs)
     expires = f"$floor($toMillis(({SLOT})) / 1000) + {SLOT_CLAIM_RETENTION_SECONDS}"
     state = {
         "Type": "Task",
@@ -67,10 +73,10 @@ def claim_slot(claims: SlotClaims, then: str) -> Task:
         "Arguments": {
             "TableName": claims.table,
             "Item": {
-                LOCK_KEY: {"S": claims.key()},
+                LOCK_KEY: {"S": checked(CLAIM_KEY_OF.format(job=claims.job_name), claims.job_name, declared)},
                 LOCK_HOLDER: {"S": EXECUTION_ID},
                 CLAIMED_AT: {"S": "{% $states.context.State.EnteredTime %}"},
-                ITEM_EXPIRES_AT: {"N": f"{{% $string({expires}) %}}"},
+                ITEM_EXPIRES_AT: {"N": checked(f"$string({expires})", claims.job_name, declared)},
             },
             "ConditionExpression": (
                 f"attribute_not_exists({LOCK_KEY}) OR {LOCK_HOLDER} = :me OR {ITEM_EXPIRES_AT} < :now"
@@ -82,7 +88,8 @@ def claim_slot(claims: SlotClaims, then: str) -> Task:
         },
         "Retry": retry_dynamodb(),
         "Catch": [
-            {"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Output": "{% $states.input %}", "Next": "ReadSlotClaim"}
+            {"ErrorEquals": [DYNAMODB_CONDITION_FAILED], "Output": "{% $states.input %}", "Next": "ReadSlotClaim"},
+            refusal_catch(),
         ],
         "Output": "{% $states.input %}",
         "Next": then,

@@ -16,6 +16,8 @@ CANARY_COMMAND = [
     'echo "selftest: $JOB_NAME attempt $JOB_ATTEMPT, slot $SCHEDULED_TIME"; '
     'sleep "${SLEEP:-0}"; exit "${EXIT_CODE:-0}"',
 ]
+# What each scenario chooses through its run's input: the exit code, and how long to sleep first (seconds).
+CANARY_INPUTS: dict[str, str | list[str] | None] = {"EXIT_CODE": r"\d{1,3}", "SLEEP": r"\d{1,4}"}
 CANARY_TIMEOUT = "2m"  # the timeout scenario sleeps past it
 CANARY = "selftest"  # concurrency "forbid": success, failure, timeout, two at once, stop, alert, slot twice
 CANARY_REPLACE = "selftest-replace"  # concurrency "replace"
@@ -32,6 +34,7 @@ def canaries(own_cluster: bool) -> list[Job]:
         "timeout": CANARY_TIMEOUT,
         "image": CANARY_IMAGE,
         "description": "self-test canary: run only by `jobctl selftest`",
+        "inputs": CANARY_INPUTS,
     }
     jobs = [
         Job(name=CANARY, **common),

@@ -21,6 +21,7 @@ from components.model.errors import HIDDEN, FieldError
 from components.model.image import ImageRef
 from components.model.permissions import Permission, fits_inline, task_role_policy
 from components.model.run_context import RUN_CONTEXT_VARIABLES
+from components.model.run_inputs import InputRule, RunInput, refused_name, run_input
 from components.model.schedule import Schedule, check_timezone, never_runs_reason, parse_schedule
 from components.model.tags import Tags
 from components.model.task_size import check_task_size
@@ -99,6 +100,9 @@ class Job(BaseModel):
     cpu: int = Field(256, examples=[512])
     memory: int = Field(512, examples=[1024])
     environment: dict[str, str] = Field({}, examples=[{"MODE": "full"}])
+    inputs: dict[str, str | list[str] | None] = Field(
+        {}, examples=[["REPORT_DAY"], {"MODE": ["full", "delta"], "REPORT_DAY": r"\d{4}-\d{2}-\d{2}"}]
+    )  # components/model/run_inputs.py: the variables a run may be given, and their values
     secrets: dict[str, str] = Field(
         {}, description="env var -> SSM parameter or Secrets Manager ARN", examples=[{"DB_PASSWORD": "/app/db/pw"}]
     )
@@ -201,6 +205,45 @@ class Job(BaseModel):
                     f"set by every run for the run itself ({', '.join(RUN_CONTEXT_VARIABLES)}); choose another name",
                 )
         return value
+
+    @field_validator("inputs", mode="before")
+    @classmethod
+    def _inputs_as_rules(cls, value: Any) -> Any:
+        """A list of names is a dict of each name to None (any value)."""
+        if isinstance(value, list | tuple):
+            names = list(value)
+            if len(set(map(str, names))) != len(names):
+                raise FieldError("", f"{names!r} names an input twice", names)
+            return dict.fromkeys(names)
+        return value
+
+    @field_validator("inputs")
+    @classmethod
+    def _inputs_allowed(cls, value: dict[str, InputRule]) -> dict[str, InputRule]:
+        for name, rule in value.items():
+            if not ENV_NAME.fullmatch(name):
+                raise FieldError(name, "not an environment variable name: use letters, digits and '_', no digit first")
+            if name in RUN_CONTEXT_VARIABLES:
+                raise FieldError(name, f"set by every run for the run itself ({', '.join(RUN_CONTEXT_VARIABLES)})")
+            if refused := refused_name(name):
+                pattern, reader, source = refused
+                raise FieldError(
+                    name,
+                    f"cannot be a run input: {pattern} is read by {reader} ({source}), so whoever starts a run "
+                    "would choose what code runs or where its AWS calls go; pass the setting under a name of "
+                    "your own and let the job read it (components/model/run_inputs.py lists these names)",
+                    name,
+                )
+            try:
+                run_input(name, rule)
+            except ValueError as error:
+                raise FieldError(name, str(error), rule) from None
+        return value
+
+    @property
+    def run_inputs(self) -> tuple[RunInput, ...]:
+        """The declared inputs (`inputs`), in the order given."""
+        return tuple(run_input(name, rule) for name, rule in self.inputs.items())
 
     @field_validator("environment")
     @classmethod
@@ -327,6 +370,13 @@ class Job(BaseModel):
             default = "" if "memory" in self.model_fields_set else " (the default)"
             message = f"Fargate has no {self.memory} MiB{default} with cpu={self.cpu}; allowed: {steps}"
             raise FieldError("memory", message, self.memory)
+        if secret_inputs := sorted(set(self.inputs) & set(self.secrets)):
+            raise FieldError(
+                "inputs",
+                f"{', '.join(secret_inputs)} is a secret of the job: a run input of the same name would replace "
+                "the secret's value; pass the setting under another name",
+                secret_inputs,
+            )
         both = sorted(set(self.environment) & set(self.secrets))
         if both:
             field, names = (f"secrets.{both[0]}", "") if len(both) == 1 else ("secrets", ", ".join(both) + " ")

@@ -51,3 +51,6 @@ SCHEDULE_MAX_EVENT_AGE_SECONDS = 3600
 # A slot's claim (components/model/lock_item.py) is kept as long as the schedules' dead-letter queue keeps a
 # start that could not be delivered, so a start replayed from it still meets the claim of a slot that ran.
 SLOT_CLAIM_RETENTION_SECONDS = SQS_MAX_MESSAGE_RETENTION_SECONDS
+# How far past its execution's start a run's slot may lie: a delivered slot is never after its invocation
+# (components/documents/run_inputs.py cites Scheduler); this covers two services' clocks. No AWS page gives it.
+FUTURE_SLOT_ALLOWANCE_SECONDS = 60

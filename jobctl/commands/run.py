@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import timedelta
 from time import sleep
 
 import jobctl.commands.common as common
 from components.model.run_context import RUN_CONTEXT_VARIABLES, SCHEDULED_TIME
+from components.model.timing import FUTURE_SLOT_ALLOWANCE_SECONDS
 from jobctl.aws import StackJobs, manual_execution_name
 from jobctl.commands.common import Context, exit_code, job_zone, layout, now, parse_utc_time
 from jobctl.errors import EXIT_OK, JobctlError
@@ -47,11 +49,30 @@ def parse_environment(pairs: list[str]) -> dict[str, str]:
 
 
 def parse_scheduled_time(text: str | None) -> str | None:
-    """The slot a manual run is for, as the schedule would give it: ISO 8601 in UTC to the second, with Z."""
+    """The slot a manual run is for, as the schedule would give it: ISO 8601 in UTC to the second, with Z; never
+    in the future, which the job's machine refuses too (components/documents/run_inputs.py)."""
     if text is None:
         return None
     when = parse_utc_time("--scheduled-time", text, "2026-11-29T06:00:00Z", " (the slot to run for)")
+    if when > now() + timedelta(seconds=FUTURE_SLOT_ALLOWANCE_SECONDS):
+        raise JobctlError(
+            f"--scheduled-time {text}: that slot has not come yet; a run may claim only a slot that has come, or "
+            "the slot's own scheduled run would be skipped as already ran: nothing was started"
+        )
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_declared(jobs: StackJobs, job: str, environment: dict[str, str]) -> None:
+    """Refuse, before anything is started, the --input names the job does not declare (Job(inputs=[...])), as
+    its machine would. Raises JobctlError (exit 2)."""
+    declared = jobs.declared_inputs(job)
+    undeclared = sorted(set(environment) - set(declared)) if declared is not None else []
+    if undeclared:
+        accepted = f"it declares {', '.join(declared or [])}" if declared else "it declares none"
+        raise JobctlError(
+            f"--input {', '.join(undeclared)}: {job} does not accept these as run inputs; {accepted} (a job's "
+            "module names its run inputs: Job(inputs=[...])): nothing was started"
+        )
 
 
 # ECS RunTask: "A total of 8192 characters are allowed for overrides. This limit includes the JSON formatting
@@ -101,6 +122,8 @@ def run(ctx: Context) -> int:
     slot = parse_scheduled_time(args.scheduled_time)
     if slot is None and args.rerun:
         raise JobctlError("--rerun needs --scheduled-time: the slot to run again")
+    if environment:  # a run with no --input needs no look at the definition (one call fewer)
+        check_declared(jobs, args.job, environment)
     if slot is not None:
         reopened = jobs.reopen_slot(args.job, slot, args.rerun)
         if reopened and not args.json:

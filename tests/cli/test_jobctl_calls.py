@@ -240,3 +240,14 @@ def test_a_throttled_single_job_command_says_so_and_exits_7(
         "Rate exceeded",
     }
     assert (out["schema"], out["command"]) == ("jobctl/v1", "run")
+
+
+def test_run_with_an_input_reads_the_declared_names_once_first(
+    stack: Stack, aws_calls: AwsCalls, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack.machine("report", SUCCEEDS)
+
+    code, _, _ = jobctl(capsys, "run", "report", "--input", "DAY=2026-11-24")
+
+    assert code == 0  # a definition from before run inputs declares nothing, and accepts any
+    assert aws_calls.calls == Counter(GetCallerIdentity=1, DescribeStateMachine=1, StartExecution=1)

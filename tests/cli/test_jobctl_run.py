@@ -5,14 +5,19 @@ user sees: the table text, the JSON fields, the exit code."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from components.documents.job_machine import job_definition
 from components.model.naming import shared_names
+from components.model.spec import Job
 from tests.support import jobctl_harness as harness
+from tests.support.builders import ALERTS, TARGET, stack_job
 from tests.support.jobctl_harness import (
     ECHOES_INPUT,
     FAILS,
+    PREFIX,
     REGION,
     SKIPS,
     SUCCEEDS,
@@ -228,3 +233,28 @@ def test_run_again_of_a_slot_that_succeeded_needs_rerun_and_rerun_needs_a_slot(
     assert f"was claimed by execution {first['execution_arn']} (succeeded): running it again" in out
     code, _, err = jobctl(capsys, "run", "report", "--rerun")
     assert (code, err.strip()) == (2, "jobctl: --rerun needs --scheduled-time: the slot to run again")
+
+
+def test_run_refuses_an_input_the_deployed_job_does_not_declare_before_starting_anything(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = Job(name="report", command=["run"], timeout="10m", inputs={"DAY": r"\d{4}-\d{2}-\d{2}"})
+    machine = stack.machine("report", job_definition(stack_job(spec, PREFIX), TARGET, "t", ALERTS))
+
+    code, _, err = jobctl(capsys, "run", "report", "--input", "DAY=2026-11-24", "--input", "LD_PRELOAD=/tmp/x.so")
+
+    assert code == 2
+    assert "--input LD_PRELOAD: report does not accept these as run inputs; it declares DAY" in err
+    assert "nothing was started" in err
+    assert stack.sfn.list_executions(stateMachineArn=machine)["executions"] == []
+
+
+def test_run_refuses_a_slot_that_has_not_come(stack: Stack, capsys: pytest.CaptureFixture[str]) -> None:
+    machine = stack.machine("report", SUCCEEDS)
+    ahead = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    code, _, err = jobctl(capsys, "run", "report", "--scheduled-time", ahead)
+
+    assert code == 2
+    assert f"--scheduled-time {ahead}: that slot has not come yet" in err
+    assert stack.sfn.list_executions(stateMachineArn=machine)["executions"] == []

@@ -205,7 +205,7 @@ def test_dlq_says_when_the_stack_has_no_dead_letter_queue(aws: Aws, capsys: pyte
 
 
 def test_redrive_runs_the_latest_failed_runs_slot_as_a_new_run(aws: Aws, capsys: pytest.CaptureFixture[str]) -> None:
-    machine = aws.job_machine(NO_RETRIES)
+    machine = aws.job_machine(NO_RETRIES.model_copy(update={"inputs": {"DAY": None}}))
     failed = aws.start(machine, "failed", {"scheduledTime": SLOT, "environment": {"DAY": "2026-11-28"}})
     aws.task_stopped(aws.next_run(), exit_code=1)
     assert aws.ended(failed)["status"] == "FAILED"

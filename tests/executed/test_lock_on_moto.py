@@ -87,7 +87,8 @@ def test_twenty_executions_started_together_exactly_one_runs(aws: Aws) -> None:
 
 
 def test_lock_records_holder_and_expiry_from_the_execution_start(aws: Aws) -> None:
-    execution = aws.start(aws.job_machine(), "first", {"environment": {"DRY_RUN": True}})
+    machine = aws.job_machine(REPORT.model_copy(update={"inputs": {"DRY_RUN": None}}))
+    execution = aws.start(machine, "first", {"environment": {"DRY_RUN": True}})
     run = aws.next_run()
     lock = aws.lock()
     assert lock is not None

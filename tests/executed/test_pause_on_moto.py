@@ -161,7 +161,7 @@ def test_jobctl_refuses_a_pause_without_a_reason_or_ending_in_the_past(
 def test_jobctl_run_refuses_overrides_ecs_would_refuse_and_starts_nothing(
     aws: Aws, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    machine = aws.job_machine()
+    machine = aws.job_machine(REPORT.model_copy(update={"inputs": {"BLOB": None}}))
     code, _, err = _jobctl(capsys, "run", JOB, "--input", "BLOB=" + "x" * 8000)
     assert code == 2
     assert "--input: the run's container overrides would be 8," in err

@@ -9,7 +9,7 @@ import pytest
 
 from components.model.spec import Job
 from tests.support import moto_harness as harness
-from tests.support.moto_harness import ACCOUNT, REGION, Aws, RunRequest
+from tests.support.moto_harness import ACCOUNT, REGION, REPORT, Aws, RunRequest
 
 aws = harness.aws  # moto with workarounds 1-10, and the test playing ECS
 
@@ -25,7 +25,8 @@ def _environment(run: RunRequest) -> dict[str, str]:
 
 
 def test_a_scheduled_run_and_its_retry_are_told_the_same_slot_and_their_attempt(aws: Aws) -> None:
-    execution = aws.start(aws.job_machine(), "slot", {"scheduledTime": SLOT, "environment": {"DRY_RUN": True}})
+    machine = aws.job_machine(REPORT.model_copy(update={"inputs": {"DRY_RUN": None}}))
+    execution = aws.start(machine, "slot", {"scheduledTime": SLOT, "environment": {"DRY_RUN": True}})
     first = aws.next_run()
     assert _environment(first) == {
         "DRY_RUN": "true",
@@ -58,11 +59,13 @@ RESERVED = ["SCHEDULED_TIME", "JOB_NAME", "JOB_EXECUTION_ARN", "JOB_ATTEMPT"]
 
 @pytest.mark.parametrize("name", RESERVED)
 def test_a_run_cannot_pass_its_own_value_for_a_run_context_variable(aws: Aws, name: str) -> None:
+    # A run-context name can be no job's input (components/model/spec.py), so a start that gives one is refused
+    # before the slot's claim, and no container is told the run's own value.
     execution = aws.start(aws.job_machine(), "own", {"scheduledTime": SLOT, "environment": {name: "mine"}})
-    run = aws.next_run()
-    assert _environment(run)[name] != "mine"
-    aws.task_stopped(run, exit_code=0)
-    aws.ended(execution)
+    ended = aws.ended(execution)
+    assert (ended["status"], ended["error"]) == ("FAILED", "Job.InputRefused")
+    assert f"does not accept {name} as run inputs" in ended["cause"]
+    aws.no_more_runs()
 
 
 def test_the_run_on_demand_after_spot_keeps_the_slot(aws: Aws) -> None:

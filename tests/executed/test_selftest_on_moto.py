@@ -22,7 +22,7 @@ from jobctl.aws import StackJobs
 from jobctl.selftest import SCENARIOS, SelfTest
 from tests.support import moto_harness as harness
 from tests.support import moto_run_states
-from tests.support.moto_harness import NAMES, PREFIX, REGION, SHARED, Aws, RunRequest
+from tests.support.moto_harness import NAMES, PREFIX, REGION, SHARED, Aws, RunRequest, with_redrive_counts
 
 aws = harness.aws  # moto with workarounds 1-10, and the test playing ECS
 aws_sdk_parameters = moto_run_states.aws_sdk_parameters  # workaround 11: StopLockHolder's aws-sdk call on moto
@@ -97,6 +97,11 @@ class Ecs(threading.Thread):
 
 @pytest.fixture
 def selftest(aws: Aws) -> Iterator[SelfTest]:
+    yield from _with_canaries(aws)
+
+
+def _with_canaries(aws: Aws) -> Iterator[SelfTest]:
+    """The canaries' machines, the janitor's, and the test playing ECS, for as long as the self-test runs."""
     for spec in canaries(own_cluster=True):
         aws.job_machine(spec)
     aws.janitor_machine()  # deployed, but moto never starts it: no status events reach EventBridge
@@ -151,6 +156,30 @@ def test_a_timed_out_run_is_a_job_timeout_and_the_self_test_needs_aws_to_find_it
     assert row["result"] == "FAIL"
     assert row["observed"].startswith("timed_out Job.Timeout; task unknown") or "Job.Timeout" in row["observed"]
     assert row["evidence"]["task"] == "-"  # the stand-in's history has no RunTask response to read it from
+
+
+@pytest.fixture
+def redriving_selftest(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[SelfTest]:
+    """The self-test with workaround 12 (an execution named `redrive-*` has RedriveCount 1), and StackJobs.redrive
+    as that workaround plays RedriveExecution, which moto lacks: the canary's machine from RunJob, where the
+    stopped run was, with the stopped run's input."""
+    with_redrive_counts(monkeypatch)
+    canary = next(spec for spec in canaries(own_cluster=True) if spec.name == "selftest")
+
+    def redrive(jobs: StackJobs, execution_arn: str) -> str:
+        return aws.redrive(aws.redriven_machine(canary, "RunJob"), jobs.execution_input(execution_arn))
+
+    monkeypatch.setattr(StackJobs, "redrive", redrive)
+    yield from _with_canaries(aws)
+
+
+def test_a_redriven_stopped_canary_is_refused_alerted_and_runs_no_task(redriving_selftest: SelfTest) -> None:
+    row = _row(SCENARIOS["redrive"](redriving_selftest))
+    assert row["result"] == "PASS", row
+    assert row["evidence"]["error"] == "Job.RedriveRefused"
+    assert row["evidence"]["tasks started by the redrive"] == "none"
+    assert row["evidence"]["alert"] != "none"
+    assert row["observed"].endswith("0 task(s); 1 alert(s); lock free")
 
 
 def test_the_selftest_command_refuses_a_stack_without_the_canary(aws: Aws, capsys: pytest.CaptureFixture[str]) -> None:

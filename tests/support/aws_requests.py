@@ -90,6 +90,10 @@ def _task_requests(
         definition = env.arn("ecs", f"task-definition/{args['TaskDefinition']}:7")
         on_cluster = {"ecs:cluster": cluster_arn}
         yield Expected(doc, Request(role, "ecs:RunTask", definition, on_cluster), True, why)
+        no_exec = {**on_cluster, "ecs:enable-execute-command": "false"}
+        yield Expected(doc, Request(role, "ecs:RunTask", definition, no_exec), True, why + ": ECS Exec off")
+        with_exec = {**on_cluster, "ecs:enable-execute-command": "true"}
+        yield Expected(doc, Request(role, "ecs:RunTask", definition, with_exec), False, why + ": ECS Exec on")
         yield Expected(doc, Request(role, "ecs:RunTask", definition, {"ecs:cluster": other_cluster}), False, why)
         other_family = env.arn("ecs", f"task-definition/{OTHER}-report:7")
         yield Expected(doc, Request(role, "ecs:RunTask", other_family, on_cluster), False, why)
@@ -149,6 +153,12 @@ def _task_requests(
         yield Expected(
             doc, Request(role, "states:StopExecution", other_execution, {}), False, why + ": another machine"
         )
+        shared_machines = shared_names(stack.config.name_prefix)
+        for machine in (shared_machines.janitor_state_machine, shared_machines.slot_watch_state_machine):
+            own_machine = env.arn("states", f"execution:{machine}:run")
+            yield Expected(
+                doc, Request(role, "states:StopExecution", own_machine, {}), False, why + f": the stack's {machine}"
+            )
     elif resource == "arn:aws:states:::sns:publish":
         # Step Functions dev guide, "IAM policies for Amazon SNS": sns:Publish on the topic.
         topic = args["TopicArn"]

@@ -43,6 +43,10 @@ them changes a lock, retry or catch state: the definitions run as generated exce
    `with_redrive_counts` puts RedriveCount 1 in the Context object (every other execution gets 0). What the
    simulation cannot show: whether AWS restores the execution's JSONata variables on a redrive (the refusal path
    uses none) and what a redrive re-enters after a Fail state (docs/self-test.md).
+13. Evaluation errors in a DynamoDB task's Arguments: moto reports a JSONata error there as the service's
+   `DynamoDB.AmazonDynamoDBException` (and retries it); AWS raises `States.QueryEvaluationError` when "a JSONata
+   expression ... threw an error" (Step Functions developer guide, "Error names"), which the run-input check's
+   Catch takes (components/documents/run_inputs.py). The test reports it as AWS does.
 """
 
 from __future__ import annotations
@@ -64,11 +68,19 @@ try:
     from moto import mock_aws
     from moto.core.exceptions import JsonRESTError
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
     from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_callback,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (
+        StateTaskServiceDynamoDB,
     )
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs import (
         StateTaskServiceSqs,
@@ -76,6 +88,7 @@ try:
     from moto.stepfunctions.parser.asl.component.state.fail import state_fail
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
     from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
     from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
     from moto.stepfunctions.parser.backend import execution_worker
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
@@ -545,6 +558,24 @@ def running_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     monkeypatch.setattr(StateTaskServiceSqs, "_eval_execution", attempt_with_fresh_token)
     monkeypatch.setattr(state_task_service_callback, "CustomErrorName", _error_name)  # workaround 5
     monkeypatch.setattr(state_fail, "CustomErrorName", _error_name)  # workaround 5
+
+    original_error = StateTaskServiceDynamoDB._from_error
+
+    def query_evaluation_error(service: Any, env: Environment, ex: Exception) -> Any:  # workaround 13
+        if not isinstance(ex, moto_jsonata.JSONataException):
+            return original_error(service, env, ex)
+        name = StatesErrorNameType.StatesQueryEvaluationError
+        return FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=name),
+            event_type=HistoryEventType.TaskFailed,
+            # As moto's own services build it: one of the TypedDict's keys.
+            event_details=EventDetails(  # type: ignore[typeddict-item]
+                taskFailedEventDetails=TaskFailedEventDetails(error=name.to_name(), cause=str(ex.details))
+            ),
+        )
+
+    monkeypatch.setattr(StateTaskServiceDynamoDB, "_from_error", query_evaluation_error)
 
     writes = threading.Lock()  # workaround 8
     for operation in ("put_item", "delete_item", "update_item"):

@@ -1,4 +1,4 @@
-"""The moto internals each numbered workaround (moto_harness.py 1-10 and 12, moto_run_states.py 11) relies on,
+"""The moto internals each numbered workaround (moto_harness.py 1-10, 12 and 13, moto_run_states.py 11) relies on,
 checked before a test uses them: when a moto release renames one, the failure names the workaround at
 once, instead of a test waiting out its timeout on a patch that no longer takes effect."""
 
@@ -107,6 +107,13 @@ HOOKS: tuple[Hook, ...] = (
         "redrive simulated: the Context object's Execution.RedriveCount",
         f"{_PARSER}.backend.execution_worker",
         "ExecutionData",
+    ),
+    Hook(
+        13,
+        "States.QueryEvaluationError for a JSONata error in a DynamoDB task's Arguments",
+        f"{_TASK_SERVICE}.state_task_service_dynamodb",
+        "StateTaskServiceDynamoDB._from_error",
+        ("self", "env", "ex"),
     ),
     # Not a numbered workaround: the replace tests order two replacers' reads by holding GetItem.
     Hook(0, "interleavings forced at GetItem (moto_run_states.py)", "moto.dynamodb.models", "DynamoDBBackend.get_item"),

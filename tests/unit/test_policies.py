@@ -33,7 +33,10 @@ def test_state_machine_may_run_only_the_stacks_task_families_on_this_cluster() -
     run = _statement(_machine_policy(), "RunTheStacksJobTasks")
     assert run["Action"] == "ecs:RunTask"
     assert run["Resource"] == f"arn:aws:ecs:eu-central-1:{ACCOUNT}:task-definition/prod-*:*"
-    assert run["Condition"] == {"ArnEquals": {"ecs:cluster": f"arn:aws:ecs:eu-central-1:{ACCOUNT}:cluster/prod-jobs"}}
+    assert run["Condition"] == {
+        "ArnEquals": {"ecs:cluster": f"arn:aws:ecs:eu-central-1:{ACCOUNT}:cluster/prod-jobs"},
+        "StringNotEqualsIgnoreCase": {"ecs:enable-execute-command": "true"},  # never with ECS Exec on
+    }
 
 
 def test_state_machine_may_watch_and_stop_tasks_only_on_this_cluster() -> None:

@@ -200,6 +200,7 @@ def _self_test_calls() -> list[tuple[str, str]]:
         ("sns:Unsubscribe", topic),  # authorized on the subscription's topic
         ("ecs:DescribeTasks", task),
         ("states:StartExecution", _arn("states", f"stateMachine:{job_names(PREFIX, 'selftest').state_machine}")),
+        ("states:RedriveExecution", _arn("states", f"execution:{job_names(PREFIX, 'selftest').state_machine}:m-1")),
     ]
 
 
@@ -214,6 +215,7 @@ def _refused() -> list[tuple[str, str]]:
         ("logs:GetLogEvents", _arn("logs", "log-group:/scheduled-jobs/prod/report:log-stream:job/job/1")),
         ("scheduler:GetSchedule", _arn("scheduler", f"schedule/{other.schedule_group}/prod-report")),
         ("states:StartExecution", _arn("states", f"stateMachine:{NAMES.janitor_state_machine}")),  # by name
+        ("states:RedriveExecution", _arn("states", f"execution:{PREFIX}-report:scheduled-1")),  # only the canary
         ("dynamodb:DeleteTable", _arn("dynamodb", f"table/{NAMES.lock_table}")),  # writes jobctl never makes
         ("dynamodb:PutItem", _arn("dynamodb", f"table/{other.lock_table}")),  # rename's writes: this stack only
         ("dynamodb:Scan", _arn("dynamodb", f"table/{other.lock_table}")),
@@ -257,7 +259,8 @@ def test_every_call_jobctl_makes_is_allowed_and_what_it_must_not_do_is_refused(
     assert not wrong, "\n".join(wrong)
 
     without = operator_policy(_config(scheduleDeadLetterQueue=False), ENV)  # nor the self-test
-    gone = [c for c in allowed if c[0].split(":")[0] in ("sqs", "ecs") or c[0] in ("sns:Subscribe", "sns:Unsubscribe")]
+    self_test_only = ("sns:Subscribe", "sns:Unsubscribe", "states:RedriveExecution")
+    gone = [c for c in allowed if c[0].split(":")[0] in ("sqs", "ecs") or c[0] in self_test_only]
     assert not any(_outcomes(without, gone))
 
 
