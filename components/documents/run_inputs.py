@@ -54,12 +54,14 @@ def _value_check(declared: RunInput) -> str | None:
     else:
         return None
     given = f"$exists($lookup($env, {jsonata_string(declared.name)}))"
-    words = jsonata_string(f"{declared.name} may be {declared.allowed()}, not ") + f" & $string({value})"
+    words = jsonata_string(f"{declared.name} may be {declared.allowed()}, not ") + f" & {value}"
     return f"{given} and {allowed} ? {_refuse(words)}"
 
 
 def input_checks(job_name: str, inputs: Iterable[RunInput]) -> str:
-    """JSONata statements (each ending in `;`) that raise the refusal for a run input the job does not accept."""
+    """JSONata statements (each ending in `;`) that raise the refusal for a run input the job does not accept.
+    They name no bare `$` (the context value): Step Functions' JSONata has no input document to give it (moto,
+    which follows AWS there, refuses the expression)."""
     declared = list(inputs)
     names = ", ".join(jsonata_string(d.name) for d in declared)
     accepted = (
@@ -101,9 +103,7 @@ def checked(expression: str, job_name: str, inputs: Iterable[RunInput]) -> str:
 
 def refusal_catch() -> dict[str, Any]:
     """The first state's Catch of a refused input (any evaluation error of its Arguments is one: they read only
-    the run's input and the Context object).
-    The checks name no bare `$` (the context value): Step Functions' JSONata has no input document to give it
-    (moto, which follows AWS there, refuses the expression)."""
+    the run's input and the Context object)."""
     return {"ErrorEquals": [QUERY_EVALUATION_ERROR], "Next": INPUT_REFUSED_STATE}
 
 

@@ -45,6 +45,16 @@ SCRATCH_PATH = re.compile(r"(/[A-Za-z0-9_.-]+)+")
 MIN_REASON_WORDS = 3
 
 
+def _check_env_name(key: str) -> None:
+    """A container variable's name a job may set (in `environment`, `secrets` or `inputs`); FieldError if not."""
+    if not ENV_NAME.fullmatch(key):
+        raise FieldError(key, "not an environment variable name: use letters, digits and '_', no digit first")
+    if key in RUN_CONTEXT_VARIABLES:
+        raise FieldError(
+            key, f"set by every run for the run itself ({', '.join(RUN_CONTEXT_VARIABLES)}); choose another name"
+        )
+
+
 class Retries(BaseModel):
     """How often a failed run is run again, and how long to wait in between (Step Functions Retry)."""
 
@@ -197,13 +207,7 @@ class Job(BaseModel):
     @classmethod
     def _env_names(cls, value: dict[str, str]) -> dict[str, str]:
         for key in value:
-            if not ENV_NAME.fullmatch(key):
-                raise FieldError(key, "not an environment variable name: use letters, digits and '_', no digit first")
-            if key in RUN_CONTEXT_VARIABLES:
-                raise FieldError(
-                    key,
-                    f"set by every run for the run itself ({', '.join(RUN_CONTEXT_VARIABLES)}); choose another name",
-                )
+            _check_env_name(key)
         return value
 
     @field_validator("inputs", mode="before")
@@ -221,10 +225,7 @@ class Job(BaseModel):
     @classmethod
     def _inputs_allowed(cls, value: dict[str, InputRule]) -> dict[str, InputRule]:
         for name, rule in value.items():
-            if not ENV_NAME.fullmatch(name):
-                raise FieldError(name, "not an environment variable name: use letters, digits and '_', no digit first")
-            if name in RUN_CONTEXT_VARIABLES:
-                raise FieldError(name, f"set by every run for the run itself ({', '.join(RUN_CONTEXT_VARIABLES)})")
+            _check_env_name(name)
             if refused := refused_name(name):
                 pattern, reader, source = refused
                 raise FieldError(

@@ -216,6 +216,8 @@ def _refused() -> list[tuple[str, str]]:
         ("scheduler:GetSchedule", _arn("scheduler", f"schedule/{other.schedule_group}/prod-report")),
         ("states:StartExecution", _arn("states", f"stateMachine:{NAMES.janitor_state_machine}")),  # by name
         ("states:RedriveExecution", _arn("states", f"execution:{PREFIX}-report:scheduled-1")),  # only the canary
+        # nor a nesting prefix's canary
+        ("states:RedriveExecution", _arn("states", f"execution:{PREFIX}-eu-selftest:m-1")),
         ("dynamodb:DeleteTable", _arn("dynamodb", f"table/{NAMES.lock_table}")),  # writes jobctl never makes
         ("dynamodb:PutItem", _arn("dynamodb", f"table/{other.lock_table}")),  # rename's writes: this stack only
         ("dynamodb:Scan", _arn("dynamodb", f"table/{other.lock_table}")),
