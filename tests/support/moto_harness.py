@@ -47,6 +47,12 @@ them changes a lock, retry or catch state: the definitions run as generated exce
    `DynamoDB.AmazonDynamoDBException` (and retries it); AWS raises `States.QueryEvaluationError` when "a JSONata
    expression ... threw an error" (Step Functions developer guide, "Error names"), which the run-input check's
    Catch takes (components/documents/run_inputs.py). The test reports it as AWS does.
+14. A stop that lands while a Task state is being scheduled: moto skips evaluating a component once its
+   execution is no longer running (`EvalComponent.eval`), but still pops the evaluation stack for the state's
+   TimeoutSeconds, so the TaskScheduled event gets whatever lay below (the execution's input, a dict) and every
+   later GetExecutionHistory of that execution fails to serialise (a TypeError inside moto). A literal
+   TimeoutSeconds is pushed even then, as AWS records the state's own timeout. Seen when the self-test stops
+   the canary the moment it holds the lock (CI, stop 43); forced in test_moto_hooks.py.
 """
 
 from __future__ import annotations
@@ -76,6 +82,7 @@ try:
         StatesErrorNameType,
     )
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_callback,
     )
@@ -576,6 +583,16 @@ def running_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         )
 
     monkeypatch.setattr(StateTaskServiceDynamoDB, "_from_error", query_evaluation_error)
+
+    original_timeout = TimeoutSeconds.eval
+
+    def timeout_even_when_stopped(timeout: TimeoutSeconds, env: Environment) -> None:  # workaround 14
+        if env.is_running():
+            original_timeout(timeout, env)
+        else:
+            env.stack.append(timeout.timeout_seconds)
+
+    monkeypatch.setattr(TimeoutSeconds, "eval", timeout_even_when_stopped)
 
     writes = threading.Lock()  # workaround 8
     for operation in ("put_item", "delete_item", "update_item"):

@@ -1,4 +1,4 @@
-"""The moto internals each numbered workaround (moto_harness.py 1-10, 12 and 13, moto_run_states.py 11) relies on,
+"""The moto internals each numbered workaround (moto_harness.py 1-10, 12-14, moto_run_states.py 11) relies on,
 checked before a test uses them: when a moto release renames one, the failure names the workaround at
 once, instead of a test waiting out its timeout on a patch that no longer takes effect."""
 
@@ -114,6 +114,20 @@ HOOKS: tuple[Hook, ...] = (
         f"{_TASK_SERVICE}.state_task_service_dynamodb",
         "StateTaskServiceDynamoDB._from_error",
         ("self", "env", "ex"),
+    ),
+    Hook(
+        14,
+        "a literal TimeoutSeconds recorded for a state stopped while being scheduled",
+        f"{_PARSER}.asl.component.common.timeouts.timeout",
+        "TimeoutSeconds.eval",
+        ("self", "env"),
+    ),
+    Hook(
+        14,
+        "(the evaluation it skips once an execution stopped)",
+        f"{_PARSER}.asl.component.eval_component",
+        "EvalComponent.eval",
+        ("self", "env"),
     ),
     # Not a numbered workaround: the replace tests order two replacers' reads by holding GetItem.
     Hook(0, "interleavings forced at GetItem (moto_run_states.py)", "moto.dynamodb.models", "DynamoDBBackend.get_item"),
