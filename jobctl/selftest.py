@@ -168,15 +168,21 @@ class SelfTest:
     def failure(self) -> Outcome:
         out = Outcome(
             "non-zero exit",
-            "exit 3: failed with Job.NonZeroExit and the code, lock released",
-            likely_cause="the stopped task came back in a form the classifier does not know (States.TaskFailed)",
+            "exit 3: failed with Job.NonZeroExit (returned) or Job.TaskFailed (raised) and the code, never the task's "
+            "JSON, lock released",
+            likely_cause="the stopped task came back in a form the classifier does not know, or its description "
+            "was not read ($parse)",
             see="docs/runs.md, Every attempt, classified once",
         )
         run = self.ended(self.start(CANARY, {"EXIT_CODE": "3"}))
         holder = self.lock_holder(CANARY)
         out.evidence = {"execution": run.execution_arn, "error": run.error or "-", "cause": (run.cause or "-")[:200]}
         out.observed = f"{run.outcome} {run.error}; lock {'held' if holder else 'released'}"
-        out.passed = run.error == "Job.NonZeroExit" and "code 3" in (run.cause or "") and holder is None
+        # runTask.sync raises States.TaskFailed for a non-zero exit (aws/copilot-cli#3160) or returns the task
+        # (not excluded by any source); either way the cause tells the code, never the task description's JSON.
+        cause = run.cause or ""
+        told = "code 3" in cause and "{" not in cause
+        out.passed = run.error in ("Job.NonZeroExit", "Job.TaskFailed") and told and holder is None
         return out
 
     def timeout(self) -> Outcome:

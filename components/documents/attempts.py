@@ -27,6 +27,7 @@ from components.documents.redrive import refuse_redrive_rule, wait_unless_redriv
 from components.model.aws_constants import (
     ECS_START_ERRORS,
     EXIT_CODE_MEANINGS,
+    HISTORY_CAUSE_MAX_CHARACTERS,
     OUT_OF_MEMORY_REASON,
     STOP_CODE_SPOT_INTERRUPTION,
     STOP_CODE_TASK_FAILED_TO_START,
@@ -138,11 +139,45 @@ def classify(
     return states
 
 
+def _exit_code_meaning(code: str) -> str:
+    """JSONata: ': <what the exit code `code` means>' for a code EXIT_CODE_MEANINGS knows, else ''."""
+    meanings = "{" + ", ".join(f"'{code}': ': {text}'" for code, text in sorted(EXIT_CODE_MEANINGS.items())) + "}"
+    return f"($m := $lookup({meanings}, $string({code})); $exists($m) ? $m : '')"
+
+
+def _task_words(container: str) -> str:
+    """JSONata: the failed attempt's cause as an alert may show it. A `States.TaskFailed` cause that is a JSON
+    object (runTask.sync's stopped task) is read with Step Functions' `$parse` ("Transforming data with JSONata
+    in Step Functions", JSONata functions provided by Step Functions) and told as its stop code, stopped reason
+    and the job container's exit code and reason: never its overrides, attachments or other fields. Only text
+    that opens with `{`, closes with `}` and is shorter than the history's limit is parsed; one that reached the
+    limit (HISTORY_CAUSE_MAX_CHARACTERS) may be cut anywhere, even after an inner `}`, and is told as cut short,
+    never parsed: `$parse` of broken JSON would fail the state that reports the failure. Any other cause (an ECS
+    exception's message, a Lambda's error) is told as given."""
+    task = f"$outcome.error = '{TASK_FAILED}' and $substring({_CAUSE}, 0, 1) = '{{'"
+    whole = f"$substring({_CAUSE}, -1) = '}}' and $length({_CAUSE}) < {HISTORY_CAUSE_MAX_CHARACTERS}"
+    cut_short = "'the task description, cut short, is in the execution history'"
+    told = (
+        "($t := $parse($outcome.cause); "
+        f"$k := $t.Containers[Name = '{container}']; "
+        "'task stopped (' & ($exists($t.StopCode) ? $t.StopCode : 'no stop code') & '): ' "
+        "& ($exists($t.StoppedReason) ? $t.StoppedReason : 'no reason given') "
+        f"& ($exists($k.ExitCode) ? '; container {container} exited with code ' & $string($k.ExitCode) "
+        f"& {_exit_code_meaning('$k.ExitCode')} : '') "
+        "& ($exists($k.Reason) ? '; container: ' & $k.Reason : ''))"
+    )
+    return f"(({task}) ? (({whole}) ? {told} : {cut_short}) : {_CAUSE})"
+
+
 def _run_failed(job: Job, container: str, on_failure: str) -> State:
     """`$failure` from the last outcome, in words a person can act on: a timeout says after how long; an exit code
     above 128 says which signal ended the container (137: likely out of memory) with ECS's container reason; a
     raised error keeps its cause, its `States.` name as `Job.` (names starting with "States." are reserved to Step
-    Functions: ASL spec), as the execution's own error says it. The cause ends with the attempts spent."""
+    Functions: ASL spec), as the execution's own error says it. The cause ends with the attempts spent.
+
+    A stopped task's `States.TaskFailed` cause is the task's whole description as JSON, the run's container
+    overrides (its inputs) included (aws/copilot-cli#3160); the alert keeps only its stop code, stopped reason and
+    the job container's exit code and reason (`_task_words`). The whole cause stays in the execution's history."""
     spent = (
         f"' (attempt ' & $string($attempt) & '; retries used: ' & $string($jobRetries) & ' of {job.retries.attempts}, "
         f"start retries used: ' & $string($startRetries) & ' of {START_RETRY_ATTEMPTS})'"
@@ -153,8 +188,7 @@ def _run_failed(job: Job, container: str, on_failure: str) -> State:
         "? 'Job.' & $substringAfter($outcome.error, 'States.') : $outcome.error) "
         f": (({_NEVER_STARTED}) ? '{JOB_FAILED_TO_START}' : '{JOB_FAILED_EXIT_CODE}')"
     )
-    meanings = "{" + ", ".join(f"'{code}': ': {text}'" for code, text in sorted(EXIT_CODE_MEANINGS.items())) + "}"
-    meaning = f"($m := $lookup({meanings}, $string($outcome.exitCode)); $exists($m) ? $m : '')"
+    meaning = _exit_code_meaning("$outcome.exitCode")
     container_reason = "($exists($outcome.containerReason) ? '; container: ' & $outcome.containerReason : '')"
     out_of_memory = f"($contains({_CAUSE}, '{OUT_OF_MEMORY_REASON}') ? 'killed, out of memory: ' : '')"
     timed_out = f"'timed out after {format_duration(job.timeout)}, the timeout of the job'"
@@ -163,7 +197,7 @@ def _run_failed(job: Job, container: str, on_failure: str) -> State:
     cause = (
         f"$outcome.error = '{TIMEOUT}' ? {timed_out} "
         f": ($exists($outcome.error) ? ({out_of_memory} & {original} "
-        f"& ($exists($outcome.cause) ? {_CAUSE} : 'no cause given')) "
+        f"& ($exists($outcome.cause) ? {_task_words(container)} : 'no cause given')) "
         ": ($exists($outcome.exitCode) "
         f"? 'container {container} exited with code ' & $string($outcome.exitCode) & {meaning} "
         f"& ' (' & $string($outcome.stoppedReason) & ')' & {container_reason} "

@@ -100,6 +100,9 @@ EXIT_CODE_MEANINGS = {
     139: "crashed (SIGSEGV: a segmentation fault)",
     143: "terminated (SIGTERM): the task was stopped",
 }
+# A history event's `cause` is at most 32,768 characters (Step Functions API reference, TaskFailedEventDetails:
+# "Length Constraints: Minimum length of 0. Maximum length of 32768"); a longer one is cut to fit.
+HISTORY_CAUSE_MAX_CHARACTERS = 32768
 OUT_OF_MEMORY_REASON = "OutOfMemoryError"  # ECS's container reason prefix for a container killed for its memory
 # ECS Task.stopCode values (ECS API reference, Task; the SDKs' TaskStopCode enum): the task never ran the job;
 # Fargate Spot took the task back.

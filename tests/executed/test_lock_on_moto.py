@@ -466,7 +466,11 @@ def test_a_task_that_failed_to_start_raised_as_task_failed_spends_the_start_budg
     for _ in range(4):
         aws.task_failed(aws.next_run(), "States.TaskFailed", cause)
     ended = _failed(aws, execution, "Job.TaskFailed")
-    assert ended["cause"] == f"States.TaskFailed: {cause} (attempt 4; retries used: 0 of 1, start retries used: 3 of 3)"
+    # The task's description is told by its stop code and reason (attempts.py `_task_words`), not as JSON.
+    assert ended["cause"] == (
+        "States.TaskFailed: task stopped (TaskFailedToStart): ResourceInitializationError: ENI "
+        "(attempt 4; retries used: 0 of 1, start retries used: 3 of 3)"
+    )
     assert len(aws.waits) == 3
     aws.no_more_runs()
     assert aws.lock() is None

@@ -4,6 +4,7 @@ in `Job.InputRefused` before anything is claimed, locked or run (components/docu
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from components.documents.run_inputs import INPUT_REFUSED
 from tests.support import moto_harness as harness
-from tests.support.moto_harness import JOB, REPORT, SHARED, Aws, RunRequest
+from tests.support.moto_harness import JOB, NAMES, REPORT, SHARED, Aws, RunRequest
 
 aws = harness.aws
 DECLARING = REPORT.model_copy(update={"inputs": {"REPORT_DAY": r"\d{4}-\d{2}-\d{2}", "MODE": ["full", "delta"]}})
@@ -93,3 +94,36 @@ def test_a_hand_started_run_cannot_claim_a_future_slot_and_the_slots_own_run_the
     execution = aws.start(machine, "scheduled", {"scheduledTime": PAST_SLOT})
     aws.task_stopped(aws.next_run(), exit_code=0)
     assert aws.ended(execution)["status"] == "SUCCEEDED"
+
+
+def _stopped_task(run: RunRequest, exit_code: int) -> str:
+    """runTask.sync's States.TaskFailed cause for this attempt: the stopped task's description as JSON, with the
+    overrides the attempt really asked for (what the run was given included)."""
+    return json.dumps(
+        {
+            "TaskArn": f"arn:aws:ecs:eu-central-1:123456789012:task/{SHARED.cluster}/0123456789abcdef",
+            "LastStatus": "STOPPED",
+            "StopCode": "EssentialContainerExited",
+            "StoppedReason": "Essential container in task exited",
+            "Containers": [{"Name": NAMES.container, "LastStatus": "STOPPED", "ExitCode": exit_code}],
+            "Overrides": run.run_task["Overrides"],
+        }
+    )
+
+
+def test_what_a_run_was_given_reaches_no_alert_when_its_task_fails(aws: Aws) -> None:
+    environment = {"REPORT_DAY": "2026-11-28", "MODE": "delta"}
+    execution = aws.start(aws.job_machine(DECLARING), "given", {"scheduledTime": PAST_SLOT, "environment": environment})
+    for _ in range(1 + REPORT.retries.attempts):
+        run = aws.next_run()
+        assert _environment(run).items() >= environment.items()
+        aws.task_failed(run, "States.TaskFailed", _stopped_task(run, exit_code=3))
+    ended = aws.ended(execution)
+    assert (ended["status"], ended["error"]) == ("FAILED", "Job.TaskFailed")
+    alerts = aws.alerts()
+    assert alerts, "the failure was not alerted"
+    for told in [ended["cause"], *map(json.dumps, alerts)]:
+        assert "task stopped (EssentialContainerExited): Essential container in task exited" in told
+        assert f"container {NAMES.container} exited with code 3" in told
+        for given in ("2026-11-28", "delta", "REPORT_DAY", "ContainerOverrides"):
+            assert given not in told

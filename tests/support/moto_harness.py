@@ -70,7 +70,6 @@ import pytest
 
 try:
     import boto3
-    import jsonata
     from moto import mock_aws
     from moto.core.exceptions import JsonRESTError
     from moto.dynamodb.models import DynamoDBBackend
@@ -114,6 +113,7 @@ from components.model.arns import AwsEnv
 from components.model.lock_item import ITEM_EXPIRES_AT
 from components.model.naming import job_names, shared_names
 from components.model.spec import Job
+from tests.support import step_functions_jsonata
 from tests.support.builders import stack_job
 from tests.support.moto_hooks import require_moto_hooks
 
@@ -147,7 +147,7 @@ def _evaluate_jsonata(expression: str) -> Any:
     """Workaround 2: what moto's stub should do. moto composes the whole expression, with $states and
     variables bound inline, and expects plain JSON values back."""
     try:
-        result = jsonata.Jsonata(expression).evaluate(None)
+        result = step_functions_jsonata.compiled(expression).evaluate(None)
     except Exception as error:
         raise moto_jsonata.JSONataException("UNKNOWN", str(error)) from error
     return json.loads(json.dumps(result))

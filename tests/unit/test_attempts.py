@@ -4,13 +4,15 @@ implementation of JSONata), the same way the rendered Choice state would be, so 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
-import jsonata
 import pytest
 
 from components.documents.job_machine import job_definition
+from components.model.aws_constants import HISTORY_CAUSE_MAX_CHARACTERS
+from tests.support import step_functions_jsonata
 from tests.support.builders import ALERTS, TARGET, job
 
 TABLE = "prod-job-locks"
@@ -21,7 +23,7 @@ EXPRESSION = re.compile(r"^\{%(.*)%\}$", re.DOTALL)
 
 def _evaluate(template: Any, variables: dict[str, Any]) -> Any:
     if isinstance(template, str) and (match := EXPRESSION.match(template)):
-        expression = jsonata.Jsonata(match.group(1))
+        expression = step_functions_jsonata.compiled(match.group(1))
         for name, value in variables.items():
             expression.assign(name, value)
         return expression.evaluate(None)
@@ -162,11 +164,83 @@ def test_an_exit_code_says_what_ended_the_container_with_ecss_reason(code: int, 
     )
 
 
-def test_a_raised_failure_of_a_container_killed_for_its_memory_says_so_first() -> None:
-    cause = '{"Containers":[{"ExitCode":137,"Reason":"OutOfMemoryError: Container killed due to memory usage"}]}'
-    failure = _failure({"error": "States.TaskFailed", "cause": cause})
+def _stopped_task(container: dict[str, Any] | None, **task: Any) -> str:
+    """runTask.sync's States.TaskFailed cause: the stopped task's description as JSON, with what a run was given
+    in its overrides and a sidecar beside the job container (aws/copilot-cli#3160 shows one)."""
+    containers = [{"Name": "log-router", "ExitCode": 0, "LastStatus": "STOPPED"}]
+    if container is not None:
+        containers.append({"Name": "job", "LastStatus": "STOPPED", **container})
+    return json.dumps(
+        {
+            "Attachments": [{"Details": [{"Name": "privateIPv4Address", "Value": "10.0.1.7"}], "Type": "eni"}],
+            "ClusterArn": "arn:aws:ecs:eu-central-1:123456789012:cluster/prod-jobs",
+            "Containers": containers,
+            "Overrides": {
+                "ContainerOverrides": [{"Name": "job", "Environment": [{"Name": "REPORT_DAY", "Value": INPUT_VALUE}]}]
+            },
+            "TaskArn": "arn:aws:ecs:eu-central-1:123456789012:task/prod-jobs/abc",
+            **task,
+        }
+    )
+
+
+def _cut_after_a_brace() -> str:
+    padded = _stopped_task({"ExitCode": 1, "Reason": "x" * HISTORY_CAUSE_MAX_CHARACTERS})
+    cut = padded[: padded.index("}") + 1]  # the first inner object, closed
+    cut += " " * (HISTORY_CAUSE_MAX_CHARACTERS - len(cut) - 1) + "}"
+    assert len(cut) == HISTORY_CAUSE_MAX_CHARACTERS
+    return cut
+
+
+INPUT_VALUE = "customer-4711-iban-DE89370400440532013000"  # what an operator passed with --input
+
+
+@pytest.mark.parametrize(
+    ("cause", "told"),
+    [
+        (
+            _stopped_task(
+                {"ExitCode": 3}, StopCode="EssentialContainerExited", StoppedReason="Essential container in task exited"
+            ),
+            "task stopped (EssentialContainerExited): Essential container in task exited; "
+            "container job exited with code 3",
+        ),
+        (
+            _stopped_task(
+                {"ExitCode": 137, "Reason": "OutOfMemoryError: Container killed due to memory usage"},
+                StopCode="EssentialContainerExited",
+                StoppedReason="Essential container in task exited",
+            ),
+            "killed, out of memory: States.TaskFailed: task stopped (EssentialContainerExited): Essential container in "
+            "task exited; container job exited with code 137: killed (SIGKILL), likely out of memory; container: "
+            "OutOfMemoryError: Container killed due to memory usage",
+        ),
+        (
+            _stopped_task(None, StopCode="UserInitiated", StoppedReason="Task stopped by user"),
+            "task stopped (UserInitiated): Task stopped by user",
+        ),
+        (_stopped_task({}), "task stopped (no stop code): no reason given"),
+        (_stopped_task({"ExitCode": 1})[:-40], "the task description, cut short, is in the execution history"),
+        # Cut at the limit just after an inner "}": ends like JSON, is none; $parse would fail RunFailed itself.
+        (_cut_after_a_brace(), "the task description, cut short, is in the execution history"),
+    ],
+    ids=["exit-code", "out-of-memory", "stopped", "no-fields", "cut-short", "cut-short-at-a-brace"],
+)
+def test_a_stopped_tasks_description_is_told_by_its_codes_and_never_shows_what_the_run_was_given(
+    cause: str, told: str
+) -> None:
+    failure = _failure(_raised("States.TaskFailed", cause))
     assert failure["Error"] == "Job.TaskFailed"  # as the execution's error names it (FailRun)
-    assert failure["Cause"].startswith("killed, out of memory: States.TaskFailed: {")
+    assert told in failure["Cause"]
+    for leaked in (INPUT_VALUE, "REPORT_DAY", "Overrides", "10.0.1.7", "{", "log-router"):
+        assert leaked not in failure["Cause"]
+
+
+def test_a_cause_that_is_no_task_description_is_told_as_given() -> None:
+    cause = "ECS.AccessDeniedException: not authorized to perform ecs:RunTask"
+    assert _failure(_raised("ECS.AccessDeniedException", cause))["Cause"].startswith(cause + " (attempt 1;")
+    text = "{not a task} as a Lambda or a user's error might word it"
+    assert _failure(_raised("Job.Custom", text))["Cause"].startswith(text)
 
 
 def test_waits_grow_as_the_job_asks_and_start_waits_are_jittered_within_their_interval() -> None:

@@ -9,12 +9,12 @@ import json
 import re
 from typing import Any
 
-import jsonata
 import pytest
 from moto.events.models import EventPattern
 
 from components.documents.lock_janitor import janitor_event_pattern, janitor_machine
 from components.documents.table_machine import TableMachineArgs
+from tests.support import step_functions_jsonata
 from tests.support.builders import ALERTS, ENV
 
 TABLE = "prod-job-locks"
@@ -93,7 +93,7 @@ def _alert(status: str, **detail: Any) -> tuple[str, dict[str, Any]]:
     arguments = STATES["SendEndedBadlyAlert"]["Arguments"]
     values = []
     for template in (arguments["Subject"], arguments["Message"]):
-        expression = jsonata.Jsonata(EXPRESSION.match(template).group(1))  # type: ignore[union-attr]
+        expression = step_functions_jsonata.compiled(EXPRESSION.match(template).group(1))  # type: ignore[union-attr]
         expression.assign("event", event)
         expression.assign("item", item)
         values.append(expression.evaluate({}))

@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import jsonata
 import pytest
 
 from components.documents.job_machine import job_definition
 from components.documents.redrive import REDRIVE_REFUSED, REFUSE_REDRIVE
+from tests.support import step_functions_jsonata
 from tests.support.builders import ALERTS, TARGET, job
 
 TABLE = "prod-job-locks"
@@ -46,7 +46,7 @@ def _states(kind: str) -> dict[str, Any]:
 def _evaluate(template: Any, redrives: int, **variables: Any) -> Any:
     match = EXPRESSION.match(template)
     assert match, template
-    expression = jsonata.Jsonata(match.group(1))
+    expression = step_functions_jsonata.compiled(match.group(1))
     context = {"Execution": {"Id": EXECUTION, "RedriveCount": redrives, "Input": {}}}
     for name, value in {**VARIABLES, **variables, "states": {"context": context, "input": {}}}.items():
         expression.assign(name, value)
@@ -111,7 +111,7 @@ def test_the_classifier_refuses_every_outcome_of_a_redriven_execution(kind: str,
 def test_the_first_rule_is_a_boolean_even_without_a_redrive_count() -> None:
     """moto, and any context without the field: `>` with an absent operand is undefined in JSONata."""
     rule = _states("forbid")["ClassifyAttempt"]["Choices"][0]["Condition"]
-    expression = jsonata.Jsonata(EXPRESSION.match(rule).group(1))  # type: ignore[union-attr]
+    expression = step_functions_jsonata.compiled(EXPRESSION.match(rule).group(1))  # type: ignore[union-attr]
     expression.assign("states", {"context": {"Execution": {}}})
     assert expression.evaluate(None) is False
 

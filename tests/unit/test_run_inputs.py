@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import jsonata
 import pytest
 from pydantic import ValidationError
 
@@ -16,6 +15,7 @@ from components import Job
 from components.documents.job_machine import job_definition
 from components.documents.run_inputs import INPUT_REFUSED, INPUT_REFUSED_STATE, QUERY_EVALUATION_ERROR
 from components.model.run_inputs import REFUSED_INPUT_NAMES, RunInput, declared_input_names
+from tests.support import step_functions_jsonata
 from tests.support.builders import ALERTS, TARGET, job
 
 EXPRESSION = re.compile(r"^\{%(.*)%\}$", re.S)
@@ -37,7 +37,7 @@ def _first_state(run_input: dict[str, Any], inputs: Any = INPUTS, kind: str = "f
     for template in (item["LockId"]["S"], item["ExpiresAt"]["N"]):
         match = EXPRESSION.match(template)
         assert match, template
-        expression = jsonata.Jsonata(match.group(1))
+        expression = step_functions_jsonata.compiled(match.group(1))
         context = {"Execution": {"StartTime": STARTED, "Name": "m-1", "Input": run_input}}
         expression.assign("states", {"input": run_input, "context": context})
         values.append(expression.evaluate(None))
