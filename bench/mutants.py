@@ -465,8 +465,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "env-name-prefix-only",
         "components/model/spec.py",
-        "            if not ENV_NAME.fullmatch(key):",
-        "            if not ENV_NAME.match(key):",
+        "    if not ENV_NAME.fullmatch(key):",
+        "    if not ENV_NAME.match(key):",
         "an environment variable name with a dash slips through",
     ),
     Mutant(

@@ -22,7 +22,7 @@ from components.documents.grants import Document, Machine, MachineDocuments, Sta
 from components.documents.lock_states import retry_dynamodb
 from components.documents.table_machine import TableMachineArgs
 from components.model.arns import AwsEnv
-from components.model.aws_constants import DYNAMODB_CONDITION_FAILED
+from components.model.aws_constants import DYNAMODB_CONDITION_FAILED, SFN_EXECUTION_DOES_NOT_EXIST
 from components.model.lock_item import (
     ALERTED_AT,
     CONSECUTIVE_FAILURES,
@@ -36,6 +36,7 @@ from components.model.lock_item import (
 
 ENDED_BADLY = ("FAILED", "TIMED_OUT", "ABORTED")
 RELEASE_FAILED = "Janitor.ReleaseFailed"
+NOT_ENDED = "Janitor.NotEnded"
 
 
 def _job_of(name_prefix: str, event: str = "$states.input") -> str:
@@ -54,11 +55,78 @@ def _is_a_job(name_prefix: str, shared_machines: list[str]) -> State:
             {
                 "Condition": f"{{% $contains($states.input.detail.stateMachineArn, ':stateMachine:{name_prefix}-') "
                 f"and $not({_job_of(name_prefix)} in [{shared}]) %}}",
-                "Next": "ReleaseAbandonedLock",
+                "Next": "VerifyItEnded",
             }
         ],
         "Default": "NotAJobOfThisStack",
     }
+
+
+def _described(field: str) -> str:
+    """JSONata: a field of DescribeExecution's answer, by the integration's Pascal case name or the API's own
+    (which one AWS SDK integrations answer with is on the self-test list; docs/security.md)."""
+    return f"($exists($described.{field}) ? $described.{field} : $lookup($described, '{field[0].lower() + field[1:]}'))"
+
+
+def _verify_it_ended(executions_arn: str) -> dict[str, State | Task]:
+    """The event is only what the janitor was started with, and anyone who may start it could make one up: ask
+    Step Functions (DescribeExecution) whether that execution really ended badly, as the event says, and is an
+    execution of the machine the event names. One that does not exist holds no lock of a live run (a holder
+    exists while it runs), so the conditional release may go on: a removed job's machine may be gone."""
+    describe = {
+        "Type": "Task",
+        "Comment": "Ask Step Functions how that execution really ended: an event started by hand proves nothing.",
+        "Resource": "arn:aws:states:::aws-sdk:sfn:describeExecution",
+        "Arguments": {"ExecutionArn": "{% $states.input.detail.executionArn %}"},
+        "Retry": [{"ErrorEquals": ["Sfn.SfnException"], "IntervalSeconds": 1, "MaxAttempts": 3}],
+        "Catch": [
+            {
+                "ErrorEquals": list(SFN_EXECUTION_DOES_NOT_EXIST),
+                "Output": "{% $states.input %}",
+                "Next": "ReleaseAbandonedLock",
+            },
+            {
+                "ErrorEquals": ["States.ALL"],
+                "Assign": {"failure": "{% $states.errorOutput %}"},
+                "Output": "{% $states.input %}",
+                "Next": "CouldNotRelease",
+            },
+        ],
+        "Assign": {"described": "{% $states.result %}"},
+        "Output": "{% $states.input %}",
+        "Next": "HasItEnded",
+    }
+    grant = {
+        "Sid": "DescribeTheStacksExecutions",
+        "Effect": "Allow",
+        "Action": "states:DescribeExecution",
+        "Resource": executions_arn,
+    }
+    status, machine = _described("Status"), _described("StateMachineArn")
+    has_it_ended: State = {
+        "Type": "Choice",
+        "Comment": "Release only for an execution that ended as the event says, of the machine it names.",
+        "Choices": [
+            {
+                "Condition": f"{{% {status} = $states.input.detail.status "
+                f"and {status} in {json.dumps(list(ENDED_BADLY))} "
+                f"and {machine} = $states.input.detail.stateMachineArn %}}",
+                "Next": "ReleaseAbandonedLock",
+            }
+        ],
+        "Default": "NotEnded",
+    }
+    not_ended: State = {
+        "Type": "Fail",
+        "Comment": "The event does not match the execution: no lock is touched, and the janitor's failure alarms.",
+        "Error": NOT_ENDED,
+        "Cause": (
+            f"{{% 'released nothing: ' & $states.input.detail.executionArn & ' is ' & $string({status}) "
+            f"& ' (an execution of ' & $string({machine}) & '), not ' & $string($states.input.detail.status) "
+            "& ' as the event that started the janitor says' %}"
+        ),
+    }
+    return {"VerifyItEnded": Task(describe, (grant,)), "HasItEnded": has_it_ended, "NotEnded": not_ended}
 
 
 def _release_abandoned_lock(lock_table: str, lock_table_arn: str, name_prefix: str) -> Task:
@@ -165,7 +233,9 @@ def janitor_machine(
     `shared_machines`: the stack's own state machines that are no job (the janitor, the slot watch), by name
     less the prefix. The job name is the state machine name less the stack prefix (see naming.job_names). A
     release that fails for any other reason than "not held by that execution" ends as `Janitor.ReleaseFailed`,
-    naming the job and execution. A release counts a failed run of the job and alerts `alerts`: the execution
+    naming the job and execution. The event is checked first: a release happens only for an execution that
+    Step Functions says ended as the event says (or that does not exist), else the janitor fails as
+    `Janitor.NotEnded` and touches nothing. A release counts a failed run of the job and alerts `alerts`: the execution
     timed out, was stopped (by an operator: one stopped by its replacer no longer holds the lock) or its job was
     removed. `sources`: job -> module, for the alert."""
     lock_table, table_arn, alerts = args.table, args.table_arn, args.alerts
@@ -173,6 +243,7 @@ def janitor_machine(
     machine.add(
         {
             "IsAJobOfThisStack": _is_a_job(name_prefix, sorted(shared_machines)),
+            **_verify_it_ended(args.env.arn("states", f"execution:{name_prefix}-*")),
             "ReleaseAbandonedLock": _release_abandoned_lock(lock_table, table_arn, name_prefix),
             "SendEndedBadlyAlert": _ended_badly_alert(alerts, name_prefix, sources),
             "AlertNotSent": {"Type": "Succeed", "Comment": "The lock was released; only the alert could not be sent."},

