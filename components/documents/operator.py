@@ -31,42 +31,25 @@ def alert_topic_arn(config: StackConfig, env: AwsEnv) -> str:
     return config.alarm_topic_arn or env.arn("sns", shared_names(config.name_prefix).alarm_topic)
 
 
-def operator_policy(config: StackConfig, env: AwsEnv) -> Document:
-    """What every jobctl command needs for this stack (with `selfTest: true`, also `jobctl selftest`), and nothing
-    of a stack with another prefix. Fits a managed policy (6,144 characters, IAM quotas)."""
+def _read_statements(config: StackConfig, env: AwsEnv) -> list[Document]:
+    """What `jobctl ls`, `status`, `history` and `logs` read for this stack: no start, stop or write."""
     prefix, names = config.name_prefix, shared_names(config.name_prefix)
-    machines = env.arn("states", f"stateMachine:{prefix}-*")
-    executions = env.arn("states", f"execution:{prefix}-*:*")
-    topic = alert_topic_arn(config, env)
-    statements = [
+    table = env.arn("dynamodb", f"table/{names.lock_table}")
+    return [
         # ListStateMachines has no resource type: it lists the region's machines (jobctl keeps the prefix's).
         _allow("ListStateMachines", ["states:ListStateMachines"], ["*"]),
         _allow(
-            "JobStateMachines",
-            ["states:DescribeStateMachine", "states:ListExecutions", "states:StartExecution"],
-            [machines],
+            "ReadJobStateMachines",
+            ["states:DescribeStateMachine", "states:ListExecutions"],
+            [env.arn("states", f"stateMachine:{prefix}-*")],
         ),
         _allow(
-            "JobRuns",
-            [
-                "states:DescribeExecution",
-                "states:DescribeStateMachineForExecution",
-                "states:GetExecutionHistory",
-                "states:StopExecution",
-            ],
-            [executions],
+            "ReadJobRuns",
+            ["states:DescribeExecution", "states:DescribeStateMachineForExecution", "states:GetExecutionHistory"],
+            [env.arn("states", f"execution:{prefix}-*:*")],
         ),
         _allow("Schedules", ["scheduler:GetSchedule"], [env.arn("scheduler", f"schedule/{names.schedule_group}/*")]),
-        _allow(
-            "LockTable",
-            ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-            [env.arn("dynamodb", f"table/{names.lock_table}")],
-        ),
-        # `jobctl rename` (jobctl/state_rename.py): a job's claims are partition keys of their own, so finding the
-        # old name's takes a Scan; each is copied with PutItem under the new name.
-        _allow(
-            "RenameJobState", ["dynamodb:Scan", "dynamodb:PutItem"], [env.arn("dynamodb", f"table/{names.lock_table}")]
-        ),
+        _allow("ReadLockTable", ["dynamodb:BatchGetItem", "dynamodb:GetItem"], [table]),
         _allow(
             "JobLogs",
             ["logs:GetLogEvents"],
@@ -86,7 +69,35 @@ def operator_policy(config: StackConfig, env: AwsEnv) -> Document:
         _allow(
             "AlertSubscriptions",
             ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:GetSubscriptionAttributes"],
-            [topic],
+            [alert_topic_arn(config, env)],
+        ),
+    ]
+
+
+def reader_policy(config: StackConfig, env: AwsEnv) -> Document:
+    """What `jobctl ls`, `status`, `history` and `logs` need for this stack (rendered as
+    `build/<stack>/reader.policy.json`): reads only, so a dashboard or a team that watches its jobs can start,
+    stop, pause or unlock nothing. A subset of `operator_policy`."""
+    return {"Version": "2012-10-17", "Statement": _read_statements(config, env)}
+
+
+def operator_policy(config: StackConfig, env: AwsEnv) -> Document:
+    """What every jobctl command needs for this stack (with `selfTest: true`, also `jobctl selftest`), and nothing
+    of a stack with another prefix: the reader's statements and the writes. Fits a managed policy (6,144
+    characters, IAM quotas)."""
+    prefix, names = config.name_prefix, shared_names(config.name_prefix)
+    table = env.arn("dynamodb", f"table/{names.lock_table}")
+    topic = alert_topic_arn(config, env)
+    statements = [
+        *_read_statements(config, env),
+        _allow("StartJobs", ["states:StartExecution"], [env.arn("states", f"stateMachine:{prefix}-*")]),
+        _allow("StopJobRuns", ["states:StopExecution"], [env.arn("states", f"execution:{prefix}-*:*")]),
+        # pause, resume, unlock; `jobctl rename` (jobctl/state_rename.py): a job's claims are partition keys of
+        # their own, so finding the old name's takes a Scan; each is copied with PutItem under the new name.
+        _allow(
+            "WriteLockTable",
+            ["dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:PutItem"],
+            [table],
         ),
     ]
     if config.schedule_dead_letter_queue:

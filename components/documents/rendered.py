@@ -14,7 +14,7 @@ from components.documents.execution_roles import execution_role_pattern, executi
 from components.documents.grants import MachineDocuments, policy_document
 from components.documents.job_machine import job_machine
 from components.documents.lock_janitor import janitor_event_pattern, janitor_machine, start_janitor_policy
-from components.documents.operator import operator_policy
+from components.documents.operator import operator_policy, reader_policy
 from components.documents.run_task import RunTarget
 from components.documents.slot_watch import slot_watch_machine
 from components.documents.table_machine import TableMachineArgs
@@ -194,6 +194,7 @@ def rendered_documents(
     documents["previewer.policy.json"] = preview_policy(config, env, stack.stack)
     # Not deployed either: what the identity running `jobctl` for this stack needs (docs/jobctl.md, Permissions).
     documents["operator.policy.json"] = operator_policy(config, env)
+    documents["reader.policy.json"] = reader_policy(config, env)
     if config.github_repository is not None:
         documents["deployer.trust.json"] = deploy_trust(env, config.github_repository, stack.stack)
         documents["previewer.trust.json"] = preview_trust(env, config.github_repository)

@@ -127,6 +127,7 @@ def test_with_the_repository_set_the_plan_writes_both_ci_trust_policies(
     assert written == {
         *("deployer.policy.json", "deployer.trust.json", "previewer.policy.json", "previewer.trust.json"),
         "operator.policy.json",
+        "reader.policy.json",
     }
     deploy = json.loads((tmp_path / "b" / "staging" / "deployer.trust.json").read_text())
     preview = json.loads((tmp_path / "b" / "staging" / "previewer.trust.json").read_text())
@@ -141,7 +142,7 @@ def test_without_the_repository_the_plan_writes_no_trust_policy_and_says_how_to_
     project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     written, out = _plan_ci(project, "", tmp_path / "b", capsys)
-    assert written == {"deployer.policy.json", "previewer.policy.json", "operator.policy.json"}
+    assert written == {"deployer.policy.json", "previewer.policy.json", "operator.policy.json", "reader.policy.json"}
     assert (
         "CI roles: no trust policies written; set scheduled-jobs:githubRepository to OWNER/REPO in "
         "Pulumi.staging.yaml to write deployer.trust.json and previewer.trust.json (docs/ci.md)"

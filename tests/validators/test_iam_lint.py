@@ -182,7 +182,7 @@ def _parliament_findings(key: str, document: dict[str, Any]) -> list[tuple[str, 
             [d.get("action") for d in finding.detail if isinstance(d, dict)] if isinstance(finding.detail, list) else []
         )
         if (
-            key.endswith(("operator.policy.json", "lock-janitor-role.policy.json"))
+            key.endswith(("operator.policy.json", "reader.policy.json", "lock-janitor-role.policy.json"))
             and named
             and all(
                 isinstance(d, dict) and (finding.issue, d.get("action")) in ALLOWED_OPERATOR_FINDINGS

@@ -26,12 +26,14 @@ from tests.support.pulumi_mocks import ACCOUNT, BASE_CONFIG
 
 ENV = AwsEnv("aws", "eu-central-1", ACCOUNT)
 # Policies with their own checks, not read off a role of the stack: the deploying identity's
-# (test_deployer_policy.py), the preview identity's (test_ci_identities.py) and jobctl's (test_operator_policy.py).
+# (test_deployer_policy.py), the preview identity's (test_ci_identities.py) and jobctl's, operator and reader
+# (test_operator_policy.py).
 # The deploying identity's managed policies are deployer.policy.json, deployer-2.policy.json ... (deployer.py).
 DEPLOYER_FILES = "deployer*.policy.json"
 OWN_CHECKS = {
     "previewer.policy.json",
     "operator.policy.json",
+    "reader.policy.json",
 }
 # Key policies, with their own checks (test_topic_key_simulation.py): who may use the alert topic's key.
 KEY_POLICIES = {"shared/alarm-topic-key.policy.json"}

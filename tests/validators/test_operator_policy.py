@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import pytest
 
-from components.documents.operator import operator_policy
+from components.documents.operator import operator_policy, reader_policy
 from components.model.arns import AwsEnv
 from components.model.config import StackConfig
 from components.model.naming import job_names, shared_names
@@ -287,3 +287,63 @@ def test_the_policy_fits_a_managed_policy() -> None:
     assert len(json.dumps(document, separators=(",", ":"))) <= 6144  # IAM quotas: managed policy size
     topics = {r for s in document["Statement"] if s["Sid"] == "AlertSubscriptions" for r in s["Resource"]}
     assert topics == {shared}
+
+
+# What a reader runs (reader.policy.json): every way `ls`, `status`, `history` and `logs` read.
+READER_COMMANDS = [
+    ["ls"],
+    ["status"],
+    ["status", "report"],
+    ["history", "report"],
+    ["history", "late", "--execution", "scheduled-1"],
+    ["history", "killed"],
+    ["logs", "report", "--execution", "scheduled-1"],
+    ["logs", "broken", "--execution", "scheduled-1"],
+]
+
+
+def _reader_tour(stack: Stack, capsys: pytest.CaptureFixture[str]) -> None:
+    for name, definition in (("report", ENDS_AS_ASKED), ("late", TIMES_OUT), ("broken", FAILS), ("killed", KILLED)):
+        stack.machine(name, definition)
+        stack.execute(name, "scheduled-1")
+    stack.schedule_group()
+    stack.schedule("report", "cron(0 6 * * ? *)", "Europe/Berlin")
+    stack.write_log("report", "0f1e2d3c4b5a69788796a5b4c3d2e1f0", ["hello"])
+    stack.hold_lock("late", HOLDER, timedelta(hours=1))
+    for command in READER_COMMANDS:
+        code, _, err = jobctl(capsys, *command)
+        assert code in (0, 1, 3), f"jobctl {' '.join(command)}: {err}"
+
+
+def test_the_reader_policy_allows_every_read_and_no_start_stop_or_write(
+    stack: Stack, recorder: Recorder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _reader_tour(stack, capsys)
+    reads = sorted(recorder.calls)
+    assert {"states:GetExecutionHistory", "logs:GetLogEvents", "dynamodb:BatchGetItem", "scheduler:GetSchedule"} <= {
+        action for action, _ in reads
+    }
+    policy = reader_policy(_config(selfTest=True), ENV)
+    assert all(_outcomes(policy, reads)), [r for r, ok in zip(reads, _outcomes(policy, reads), strict=True) if not ok]
+    job_machine = _arn("states", f"stateMachine:{PREFIX}-report")
+    table = _arn("dynamodb", f"table/{NAMES.lock_table}")
+    writes = [
+        ("states:StartExecution", job_machine),
+        ("states:StopExecution", _arn("states", f"execution:{PREFIX}-report:scheduled-1")),
+        ("states:RedriveExecution", _arn("states", f"execution:{PREFIX}-selftest:m-1")),
+        *((f"dynamodb:{a}", table) for a in ("UpdateItem", "DeleteItem", "PutItem", "Scan")),
+        ("sqs:ReceiveMessage", _arn("sqs", NAMES.schedule_dead_letter_queue)),  # `dlq` hides what it lists a while
+        ("sns:Subscribe", _arn("sns", NAMES.alarm_topic)),
+        ("states:DescribeExecution", _arn("states", "execution:prod-report:scheduled-1")),  # another stack
+    ]
+    assert not any(_outcomes(policy, writes + _refused()))
+    # Each of its statements is needed by some read.
+    for index, statement in enumerate(policy["Statement"]):
+        mutated = copy.deepcopy(policy)
+        del mutated["Statement"][index]
+        assert not all(_outcomes(mutated, reads)), f"{statement['Sid']}: no read needs it"
+
+
+def test_the_operator_policy_grants_all_the_reader_does() -> None:
+    operator, reader = operator_policy(_config(selfTest=True), ENV), reader_policy(_config(selfTest=True), ENV)
+    assert [s for s in reader["Statement"] if s not in operator["Statement"]] == []
